@@ -1,0 +1,7 @@
+/// What a successful command wrote: the store position of its last event (for
+/// read-your-writes) and the aggregate version after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommandOutcome {
+    pub position: i64,
+    pub version: u64,
+}

@@ -1,0 +1,226 @@
+//! What a caller may ask of an itinerary, as unvalidated input.
+//!
+//! Commands carry plain strings and numbers as they arrive from the API; `Itinerary::handle`
+//! turns them into value objects and reports the first invalid field as an `ItineraryError`.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use uuid::Uuid;
+use wayfarer_schemas::{Category, ItemDetails, ItineraryDetails, MoneyAmount, Visibility};
+
+/// Every command carries its context: who, when, and an optional optimistic-concurrency check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommandContext {
+    /// The authenticated user issuing the command.
+    pub actor: Uuid,
+    /// The moment the command is issued; the domain never reads a clock.
+    pub now: DateTime<Utc>,
+    /// When given, the command is refused unless the itinerary is at exactly this version.
+    pub expected_version: Option<u64>,
+}
+
+impl CommandContext {
+    /// A context without a version check.
+    pub fn new(actor: Uuid, now: DateTime<Utc>) -> Self {
+        Self {
+            actor,
+            now,
+            expected_version: None,
+        }
+    }
+
+    /// The same context, refused unless the itinerary is at `version`.
+    pub fn expecting_version(self, version: u64) -> Self {
+        Self {
+            expected_version: Some(version),
+            ..self
+        }
+    }
+}
+
+/// Everything a caller may ask of an itinerary. Each accepted command emits exactly one event.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ItineraryCommand {
+    /// Create the itinerary, owned by `context.actor`.
+    Create {
+        context: CommandContext,
+        itinerary_id: Uuid,
+        details: NewItineraryDetails,
+    },
+    /// Change some of the itinerary's details.
+    Update {
+        context: CommandContext,
+        details: ItineraryPatch,
+    },
+    /// Delete the itinerary; it accepts no further commands.
+    Delete { context: CommandContext },
+    /// Append an item after the existing ones.
+    AddItem {
+        context: CommandContext,
+        item_id: Uuid,
+        details: NewItemDetails,
+    },
+    /// Change some of an item's details.
+    UpdateItem {
+        context: CommandContext,
+        item_id: Uuid,
+        details: ItemPatch,
+    },
+    /// Delete an item; its id can never be used again in this itinerary.
+    DeleteItem {
+        context: CommandContext,
+        item_id: Uuid,
+    },
+    /// Put the items in a new order; `item_ids` must list every current item exactly once.
+    ReorderItems {
+        context: CommandContext,
+        item_ids: Vec<Uuid>,
+    },
+}
+
+impl ItineraryCommand {
+    pub fn context(&self) -> &CommandContext {
+        match self {
+            ItineraryCommand::Create { context, .. }
+            | ItineraryCommand::Update { context, .. }
+            | ItineraryCommand::Delete { context }
+            | ItineraryCommand::AddItem { context, .. }
+            | ItineraryCommand::UpdateItem { context, .. }
+            | ItineraryCommand::DeleteItem { context, .. }
+            | ItineraryCommand::ReorderItems { context, .. } => context,
+        }
+    }
+}
+
+/// The details of a new itinerary, unvalidated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewItineraryDetails {
+    pub title: String,
+    pub start_date: NaiveDate,
+    pub end_date: NaiveDate,
+    pub visibility: Visibility,
+    pub base_currency: String,
+}
+
+/// Which itinerary details to change; `None` leaves a detail as it is.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ItineraryPatch {
+    pub title: Option<String>,
+    pub start_date: Option<NaiveDate>,
+    pub end_date: Option<NaiveDate>,
+    pub visibility: Option<Visibility>,
+    pub base_currency: Option<String>,
+}
+
+/// The details of a new item, unvalidated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewItemDetails {
+    pub title: String,
+    /// Blank counts as no description.
+    pub description: Option<String>,
+    pub start_time: DateTime<Utc>,
+    pub end_time: DateTime<Utc>,
+    pub location: Option<LocationInput>,
+    pub category: Category,
+    pub estimated_cost: Option<MoneyInput>,
+}
+
+/// A named place, unvalidated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LocationInput {
+    pub name: String,
+    pub lat: f64,
+    pub lon: f64,
+}
+
+/// An amount of money in minor units, unvalidated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MoneyInput {
+    pub amount_minor: i64,
+    pub currency: String,
+}
+
+/// Which item details to change. For `Option<Option<T>>` fields, `None` leaves the detail as
+/// it is and `Some(None)` clears it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ItemPatch {
+    pub title: Option<String>,
+    pub description: Option<Option<String>>,
+    pub start_time: Option<DateTime<Utc>>,
+    pub end_time: Option<DateTime<Utc>>,
+    pub location: Option<Option<LocationInput>>,
+    pub category: Option<Category>,
+    pub estimated_cost: Option<Option<MoneyInput>>,
+}
+
+impl ItineraryPatch {
+    /// The current details with this patch laid over them, still unvalidated.
+    pub(crate) fn merge_into(self, current: NewItineraryDetails) -> NewItineraryDetails {
+        NewItineraryDetails {
+            title: self.title.unwrap_or(current.title),
+            start_date: self.start_date.unwrap_or(current.start_date),
+            end_date: self.end_date.unwrap_or(current.end_date),
+            visibility: self.visibility.unwrap_or(current.visibility),
+            base_currency: self.base_currency.unwrap_or(current.base_currency),
+        }
+    }
+}
+
+impl ItemPatch {
+    /// The current details with this patch laid over them, still unvalidated.
+    pub(crate) fn merge_into(self, current: NewItemDetails) -> NewItemDetails {
+        NewItemDetails {
+            title: self.title.unwrap_or(current.title),
+            description: self.description.unwrap_or(current.description),
+            start_time: self.start_time.unwrap_or(current.start_time),
+            end_time: self.end_time.unwrap_or(current.end_time),
+            location: self.location.unwrap_or(current.location),
+            category: self.category.unwrap_or(current.category),
+            estimated_cost: self.estimated_cost.unwrap_or(current.estimated_cost),
+        }
+    }
+}
+
+impl From<ItineraryDetails> for NewItineraryDetails {
+    fn from(details: ItineraryDetails) -> Self {
+        Self {
+            title: details.title,
+            start_date: details.start_date,
+            end_date: details.end_date,
+            visibility: details.visibility,
+            base_currency: details.base_currency,
+        }
+    }
+}
+
+impl From<ItemDetails> for NewItemDetails {
+    fn from(details: ItemDetails) -> Self {
+        Self {
+            title: details.title,
+            description: details.description,
+            start_time: details.start_time,
+            end_time: details.end_time,
+            location: details.location.map(LocationInput::from),
+            category: details.category,
+            estimated_cost: details.estimated_cost.map(MoneyInput::from),
+        }
+    }
+}
+
+impl From<wayfarer_schemas::Location> for LocationInput {
+    fn from(location: wayfarer_schemas::Location) -> Self {
+        Self {
+            name: location.name,
+            lat: location.lat,
+            lon: location.lon,
+        }
+    }
+}
+
+impl From<MoneyAmount> for MoneyInput {
+    fn from(amount: MoneyAmount) -> Self {
+        Self {
+            amount_minor: amount.amount_minor,
+            currency: amount.currency,
+        }
+    }
+}

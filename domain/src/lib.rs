@@ -1,0 +1,17 @@
+//! The pure domain of Wayfarer: aggregates that decide and evolve, and the value objects they
+//! are built from.
+//!
+//! Nothing here performs IO or reads a clock: time, ids and the acting user arrive inside each
+//! command, and the events produced are the shared contract types of `wayfarer_schemas`.
+
+pub mod itinerary;
+pub mod values;
+
+pub use itinerary::{
+    Category, CommandContext, ErrorKind, ItemDetails, ItemPatch, Itinerary, ItineraryCommand,
+    ItineraryDetails, ItineraryError, ItineraryEvent, ItineraryPatch, LocationInput, MoneyInput,
+    NewItemDetails, NewItineraryDetails, Visibility, MAX_ITEMS,
+};
+pub use values::{
+    CurrencyCode, DateRange, Description, GeoPoint, Location, Money, TimeSpan, Title,
+};

@@ -1,0 +1,184 @@
+//! Typed settings, one section per service, with defaults that work on a developer machine
+//! (see `infra/scripts/services.sh`) and `WAYFARER_…` environment overrides.
+
+use std::time::Duration;
+
+use wayfarer_projections::Names;
+use wayfarer_read_api::ApiSettings;
+
+#[derive(Debug, Clone)]
+pub struct PostgresSettings {
+    pub url: String,
+    /// Schema holding every table; tests use a fresh one each.
+    pub schema: String,
+    pub max_connections: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct KafkaSettings {
+    pub brokers: String,
+    /// Prepended to topic and consumer-group names (isolation on a shared broker).
+    pub prefix: String,
+    /// Partitions of each `wayfarer.<aggregate>` topic created by the relay.
+    pub partitions: i32,
+}
+
+#[derive(Debug, Clone)]
+pub struct RedisSettings {
+    pub url: String,
+    pub prefix: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct OpenSearchSettings {
+    pub url: String,
+    pub prefix: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    /// HMAC secret for access tokens. The default is for development only.
+    pub jwt_secret: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub postgres: PostgresSettings,
+    pub kafka: KafkaSettings,
+    pub redis: RedisSettings,
+    pub opensearch: OpenSearchSettings,
+    pub auth: AuthSettings,
+    pub api: ApiSettings,
+    /// Address the API (and health/metrics) listens on.
+    pub http_addr: String,
+    /// Events per relay batch.
+    pub relay_batch: i64,
+    /// How long the relay sleeps when it found nothing to publish.
+    pub relay_idle: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            postgres: PostgresSettings {
+                url: "postgres://postgres@127.0.0.1:5432/wayfarer".into(),
+                schema: "public".into(),
+                max_connections: 16,
+            },
+            kafka: KafkaSettings {
+                brokers: "127.0.0.1:9092".into(),
+                prefix: String::new(),
+                partitions: 6,
+            },
+            redis: RedisSettings {
+                url: "redis://127.0.0.1:6379".into(),
+                prefix: String::new(),
+            },
+            opensearch: OpenSearchSettings {
+                url: "http://127.0.0.1:9200".into(),
+                prefix: String::new(),
+            },
+            auth: AuthSettings {
+                jwt_secret: "wayfarer-development-secret-change-me".into(),
+            },
+            api: ApiSettings::default(),
+            http_addr: "127.0.0.1:8080".into(),
+            relay_batch: 1000,
+            relay_idle: Duration::from_millis(5),
+        }
+    }
+}
+
+/// A setting that could not be parsed.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid value for {name}: {value:?} ({expected})")]
+pub struct ConfigError {
+    pub name: &'static str,
+    pub value: String,
+    pub expected: &'static str,
+}
+
+fn env_string(name: &'static str, target: &mut String) {
+    if let Ok(value) = std::env::var(name) {
+        *target = value;
+    }
+}
+
+fn env_parse<T: std::str::FromStr>(
+    name: &'static str,
+    target: &mut T,
+    expected: &'static str,
+) -> Result<(), ConfigError> {
+    if let Ok(value) = std::env::var(name) {
+        *target = value.parse().map_err(|_| ConfigError {
+            name,
+            value,
+            expected,
+        })?;
+    }
+    Ok(())
+}
+
+impl Settings {
+    /// Defaults overridden by `WAYFARER_*` environment variables.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let mut s = Self::default();
+        env_string("WAYFARER_POSTGRES_URL", &mut s.postgres.url);
+        env_string("WAYFARER_POSTGRES_SCHEMA", &mut s.postgres.schema);
+        env_parse(
+            "WAYFARER_POSTGRES_MAX_CONNECTIONS",
+            &mut s.postgres.max_connections,
+            "a positive integer",
+        )?;
+        env_string("WAYFARER_KAFKA_BROKERS", &mut s.kafka.brokers);
+        env_string("WAYFARER_KAFKA_PREFIX", &mut s.kafka.prefix);
+        env_parse(
+            "WAYFARER_KAFKA_PARTITIONS",
+            &mut s.kafka.partitions,
+            "a positive integer",
+        )?;
+        env_string("WAYFARER_REDIS_URL", &mut s.redis.url);
+        env_string("WAYFARER_REDIS_PREFIX", &mut s.redis.prefix);
+        env_string("WAYFARER_OPENSEARCH_URL", &mut s.opensearch.url);
+        env_string("WAYFARER_OPENSEARCH_PREFIX", &mut s.opensearch.prefix);
+        env_string("WAYFARER_JWT_SECRET", &mut s.auth.jwt_secret);
+        env_string("WAYFARER_API_ADDR", &mut s.http_addr);
+        let mut wait_ms = s.api.read_your_writes_timeout.as_millis() as u64;
+        env_parse(
+            "WAYFARER_READ_YOUR_WRITES_TIMEOUT_MS",
+            &mut wait_ms,
+            "milliseconds",
+        )?;
+        s.api.read_your_writes_timeout = Duration::from_millis(wait_ms);
+        env_parse(
+            "WAYFARER_RELAY_BATCH",
+            &mut s.relay_batch,
+            "a positive integer",
+        )?;
+        if s.kafka.partitions < 1 {
+            return Err(ConfigError {
+                name: "WAYFARER_KAFKA_PARTITIONS",
+                value: s.kafka.partitions.to_string(),
+                expected: "a positive integer",
+            });
+        }
+        Ok(s)
+    }
+
+    /// Settings isolated under `prefix` (schema, topics, indexes, keys) on the same servers.
+    pub fn isolated(mut self, prefix: &str) -> Self {
+        self.postgres.schema = prefix.to_owned();
+        self.kafka.prefix = format!("{prefix}.");
+        self.redis.prefix = format!("{prefix}:");
+        self.opensearch.prefix = format!("{prefix}_");
+        self
+    }
+
+    pub fn names(&self) -> Names {
+        Names {
+            kafka_prefix: self.kafka.prefix.clone(),
+            index_prefix: self.opensearch.prefix.clone(),
+            redis_prefix: self.redis.prefix.clone(),
+        }
+    }
+}

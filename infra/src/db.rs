@@ -1,0 +1,70 @@
+//! PostgreSQL pools (pinned to the configured schema) and migrations.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, Connection, PgConnection, PgPool};
+
+use crate::config::PostgresSettings;
+
+/// The project's migrations (`infra/migrations`), embedded in the binary.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+fn options(settings: &PostgresSettings) -> Result<PgConnectOptions, sqlx::Error> {
+    Ok(PgConnectOptions::from_str(&settings.url)?
+        .options([("search_path", settings.schema.as_str())])
+        .log_statements(tracing::log::LevelFilter::Trace))
+}
+
+/// A pool whose every connection resolves unqualified names in the configured schema.
+pub async fn connect(settings: &PostgresSettings) -> Result<PgPool, sqlx::Error> {
+    PgPoolOptions::new()
+        .max_connections(settings.max_connections)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options(settings)?)
+        .await
+}
+
+/// A single connection outside the pool (the relay's lease holder).
+pub async fn connect_single(settings: &PostgresSettings) -> Result<PgConnection, sqlx::Error> {
+    PgConnection::connect_with(&options(settings)?).await
+}
+
+/// Creates the database (if missing), the schema (if missing) and applies every migration.
+pub async fn migrate(settings: &PostgresSettings) -> Result<(), sqlx::migrate::MigrateError> {
+    ensure_database(settings).await?;
+    let mut connection = connect_single(settings).await?;
+    sqlx::query(&format!(
+        "CREATE SCHEMA IF NOT EXISTS \"{}\"",
+        settings.schema.replace('"', "")
+    ))
+    .execute(&mut connection)
+    .await?;
+    MIGRATOR.run(&mut connection).await?;
+    Ok(())
+}
+
+async fn ensure_database(settings: &PostgresSettings) -> Result<(), sqlx::Error> {
+    let target = PgConnectOptions::from_str(&settings.url)?;
+    let Some(database) = target.get_database().map(str::to_owned) else {
+        return Ok(());
+    };
+    if PgConnection::connect_with(&target).await.is_ok() {
+        return Ok(());
+    }
+    let mut admin = PgConnection::connect_with(&target.clone().database("postgres")).await?;
+    let exists: Option<(i32,)> = sqlx::query_as("SELECT 1 FROM pg_database WHERE datname = $1")
+        .bind(&database)
+        .fetch_optional(&mut admin)
+        .await?;
+    if exists.is_none() {
+        sqlx::query(&format!(
+            "CREATE DATABASE \"{}\"",
+            database.replace('"', "")
+        ))
+        .execute(&mut admin)
+        .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,62 @@
+//! The HTTP server: GraphQL plus health and metrics endpoints.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+use wayfarer_commands::ItineraryCommandHandler;
+use wayfarer_projections::itinerary::search;
+use wayfarer_read_api::auth::tokens::TokenKeys;
+use wayfarer_read_api::{build_schema, router, ApiState};
+
+use crate::config::Settings;
+use crate::projections::{opensearch_client, redis_pool};
+use crate::{db, metrics};
+
+/// Builds the API state from settings (connects every client).
+pub async fn api_state(settings: &Settings) -> anyhow::Result<ApiState> {
+    let pool = db::connect(&settings.postgres).await?;
+    let opensearch = opensearch_client(&settings.opensearch.url)?;
+    let names = settings.names();
+    search::ensure_alias(&opensearch, &names.itineraries_alias()).await?;
+    Ok(ApiState {
+        commands: Arc::new(ItineraryCommandHandler::new(pool.clone())),
+        pool,
+        redis: redis_pool(&settings.redis.url)?,
+        redis_client: redis::Client::open(settings.redis.url.as_str())?,
+        opensearch,
+        names,
+        keys: TokenKeys::from_secret(settings.auth.jwt_secret.as_bytes()),
+        settings: settings.api.clone(),
+    })
+}
+
+/// The whole HTTP surface of the API role.
+pub fn app(state: ApiState) -> Router {
+    let schema = build_schema(state.clone());
+    router(schema, &state)
+        .route("/health/live", get(|| async { "ok" }))
+        .route("/health/ready", get(ready).with_state(state))
+        .route("/metrics", get(|| async { metrics::render() }))
+}
+
+/// Ready when PostgreSQL and Redis answer.
+async fn ready(State(state): State<ApiState>) -> impl IntoResponse {
+    let postgres = sqlx::query("SELECT 1").execute(&state.pool).await.is_ok();
+    let redis = match state.redis.get().await {
+        Ok(mut connection) => redis::cmd("PING")
+            .query_async::<String>(&mut *connection)
+            .await
+            .is_ok(),
+        Err(_) => false,
+    };
+    let body = serde_json::json!({ "postgres": postgres, "redis": redis }).to_string();
+    if postgres && redis {
+        (StatusCode::OK, body)
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, body)
+    }
+}

@@ -1,0 +1,65 @@
+//! Kafka clients through rdkafka, configured to work on Apache Kafka and on tansu alike
+//! (idempotent producer, no transactions; consumers commit manually).
+
+use std::time::Duration;
+
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::consumer::StreamConsumer;
+use rdkafka::error::KafkaError;
+use rdkafka::producer::FutureProducer;
+use rdkafka::types::RDKafkaErrorCode;
+use rdkafka::ClientConfig;
+
+use crate::config::KafkaSettings;
+
+/// An idempotent producer: retries never duplicate or reorder within a partition.
+pub fn producer(settings: &KafkaSettings) -> Result<FutureProducer, KafkaError> {
+    ClientConfig::new()
+        .set("bootstrap.servers", &settings.brokers)
+        .set("enable.idempotence", "true")
+        .set("acks", "all")
+        .set("linger.ms", "2")
+        .set("message.timeout.ms", "30000")
+        .set("queue.buffering.max.messages", "200000")
+        .set("socket.timeout.ms", "10000")
+        .create()
+}
+
+/// A consumer in `group` that never commits on its own.
+pub fn consumer(settings: &KafkaSettings, group: &str) -> Result<StreamConsumer, KafkaError> {
+    ClientConfig::new()
+        .set("bootstrap.servers", &settings.brokers)
+        .set("group.id", group)
+        .set("enable.auto.commit", "false")
+        .set("enable.auto.offset.store", "false")
+        .set("auto.offset.reset", "earliest")
+        .set("session.timeout.ms", "10000")
+        .set("fetch.wait.max.ms", "10")
+        .set("socket.timeout.ms", "10000")
+        .create()
+}
+
+/// Creates the topics that do not exist yet (an existing topic is fine).
+pub async fn ensure_topics(settings: &KafkaSettings, topics: &[String]) -> Result<(), KafkaError> {
+    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
+        .set("bootstrap.servers", &settings.brokers)
+        .create()?;
+    let new_topics: Vec<NewTopic> = topics
+        .iter()
+        .map(|name| NewTopic::new(name, settings.partitions, TopicReplication::Fixed(1)))
+        .collect();
+    let options = AdminOptions::new().operation_timeout(Some(Duration::from_secs(10)));
+    for result in admin.create_topics(&new_topics, &options).await? {
+        match result {
+            Ok(_) => {}
+            Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
+            Err((topic, code)) => {
+                return Err(KafkaError::AdminOp(code)).inspect_err(|_| {
+                    tracing::error!(%topic, ?code, "topic creation failed");
+                })
+            }
+        }
+    }
+    Ok(())
+}

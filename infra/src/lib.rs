@@ -1,0 +1,17 @@
+//! The composition root: configuration, adapters for PostgreSQL, Kafka, Redis and OpenSearch,
+//! the relay, the projection runner, rebuilds, the HTTP server, and the `wayfarer` binary.
+
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod http;
+pub mod kafka;
+pub mod metrics;
+pub mod projections;
+pub mod projector;
+pub mod rebuild;
+pub mod relay;
+pub mod roles;
+pub mod telemetry;
+
+pub use config::Settings;

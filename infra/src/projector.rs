@@ -1,0 +1,189 @@
+//! The projection runner: one Kafka consumer group per projection, batches of events handed
+//! to the projection, progress recorded in PostgreSQL (in the projection's own transaction
+//! where it is a PostgreSQL read model), Kafka offsets committed afterwards as a hint.
+//!
+//! Messages below the PostgreSQL checkpoint are skipped; anything redelivered above it is
+//! skipped by the projections' version guards. Either way a replay changes nothing.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
+use rdkafka::message::Message;
+use rdkafka::{Offset, TopicPartitionList};
+use tokio_util::sync::CancellationToken;
+use wayfarer_projections::checkpoint::{self, BatchProgress};
+use wayfarer_projections::event::ItineraryEnvelope;
+use wayfarer_projections::ProjectionError;
+
+use crate::config::Settings;
+use crate::projections::{Projection, ProjectionKind};
+use crate::{kafka, metrics};
+
+/// Largest batch handed to a projection at once.
+const MAX_BATCH: usize = 500;
+/// How long a batch may keep collecting after its first message.
+const BATCH_WINDOW: Duration = Duration::from_millis(5);
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProjectorError {
+    #[error("kafka: {0}")]
+    Kafka(#[from] rdkafka::error::KafkaError),
+    #[error("postgres: {0}")]
+    Postgres(#[from] sqlx::Error),
+    #[error("projection: {0}")]
+    Projection(#[from] ProjectionError),
+}
+
+/// Runs one projection until `shutdown`.
+pub async fn run(
+    settings: Settings,
+    kind: ProjectionKind,
+    shutdown: CancellationToken,
+) -> Result<(), ProjectorError> {
+    let projection = Projection::connect(&settings, kind).await?;
+    let names = settings.names();
+    let topic = names.topic(wayfarer_schemas::itinerary::AGGREGATE_TYPE);
+    kafka::ensure_topics(&settings.kafka, std::slice::from_ref(&topic)).await?;
+    let consumer = kafka::consumer(&settings.kafka, &names.consumer_group(kind.name()))?;
+    consumer.subscribe(&[topic.as_str()])?;
+    let mut applied = checkpoint::load_offsets(projection.pool(), kind.name()).await?;
+    tracing::info!(projection = kind.name(), "projector started");
+
+    while !shutdown.is_cancelled() {
+        let first = tokio::select! {
+            _ = shutdown.cancelled() => break,
+            received = consumer.recv() => received?,
+        };
+        let mut batch = Batch::default();
+        batch.take(&first, &applied, kind.name());
+        let deadline = tokio::time::Instant::now() + BATCH_WINDOW;
+        while batch.len() < MAX_BATCH {
+            match tokio::time::timeout_at(deadline, consumer.recv()).await {
+                Ok(received) => batch.take(&received?, &applied, kind.name()),
+                Err(_) => break,
+            }
+        }
+        if batch.offsets.is_empty() {
+            continue;
+        }
+        let progress = batch.progress();
+        apply_with_retry(&projection, &batch.events, &progress, &shutdown).await?;
+        for (topic, partition, next) in &progress.offsets {
+            applied.insert((topic.clone(), *partition), *next);
+        }
+        let m = metrics::metrics();
+        m.projection_events
+            .with_label_values(&[kind.name()])
+            .inc_by(batch.events.len() as u64);
+        m.projection_position
+            .with_label_values(&[kind.name()])
+            .set(progress.max_position);
+        commit_offsets(&consumer, &progress);
+    }
+    tracing::info!(projection = kind.name(), "projector stopped");
+    Ok(())
+}
+
+/// Retries a failing batch with backoff (the store or index may be briefly away); stops only
+/// on shutdown, without recording progress, so the batch is redelivered next time.
+async fn apply_with_retry(
+    projection: &Projection,
+    events: &[ItineraryEnvelope],
+    progress: &BatchProgress,
+    shutdown: &CancellationToken,
+) -> Result<(), ProjectorError> {
+    let mut backoff = Duration::from_millis(50);
+    loop {
+        match projection.apply(events, progress).await {
+            Ok(()) => return Ok(()),
+            Err(error) => {
+                tracing::warn!(projection = projection.kind().name(), %error, "batch failed; retrying");
+                tokio::select! {
+                    _ = shutdown.cancelled() => return Err(error.into()),
+                    _ = tokio::time::sleep(backoff) => {}
+                }
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+            }
+        }
+    }
+}
+
+/// Kafka's committed offsets are only a starting hint; PostgreSQL holds the truth.
+fn commit_offsets(consumer: &StreamConsumer, progress: &BatchProgress) {
+    let mut list = TopicPartitionList::new();
+    for (topic, partition, next) in &progress.offsets {
+        let _ = list.add_partition_offset(topic, *partition, Offset::Offset(*next));
+    }
+    if let Err(error) = consumer.commit(&list, CommitMode::Async) {
+        tracing::debug!(%error, "offset commit failed; the PostgreSQL checkpoint still holds");
+    }
+}
+
+#[derive(Default)]
+struct Batch {
+    events: Vec<ItineraryEnvelope>,
+    offsets: HashMap<(String, i32), i64>,
+    max_position: i64,
+}
+
+impl Batch {
+    fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    /// Adds a message unless the checkpoint shows it was applied. Undecodable messages are
+    /// logged and stepped over (their offset still advances) so one bad record cannot stall
+    /// the projection.
+    fn take<M: Message>(
+        &mut self,
+        message: &M,
+        applied: &HashMap<(String, i32), i64>,
+        projection: &str,
+    ) {
+        let key = (message.topic().to_owned(), message.partition());
+        let next = message.offset() + 1;
+        if applied
+            .get(&key)
+            .is_some_and(|done| message.offset() < *done)
+        {
+            return;
+        }
+        let entry = self.offsets.entry(key).or_insert(next);
+        *entry = (*entry).max(next);
+        let decoded = message
+            .payload()
+            .map(serde_json::from_slice::<ItineraryEnvelope>);
+        match decoded {
+            Some(Ok(envelope)) => {
+                self.max_position = self.max_position.max(envelope.global_position);
+                self.events.push(envelope);
+            }
+            Some(Err(error)) => tracing::error!(
+                projection,
+                topic = message.topic(),
+                partition = message.partition(),
+                offset = message.offset(),
+                %error,
+                "undecodable event skipped"
+            ),
+            None => tracing::error!(
+                projection,
+                offset = message.offset(),
+                "empty message skipped"
+            ),
+        }
+    }
+
+    fn progress(&self) -> BatchProgress {
+        BatchProgress {
+            offsets: self
+                .offsets
+                .iter()
+                .map(|((topic, partition), next)| (topic.clone(), *partition, *next))
+                .collect(),
+            max_position: self.max_position,
+            events: self.events.len() as i64,
+        }
+    }
+}

@@ -1,0 +1,71 @@
+//! Starting each role as a task, so one process can run any combination (`dev` runs all).
+
+use std::net::SocketAddr;
+
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Settings;
+use crate::projections::ProjectionKind;
+use crate::{http, projector, relay};
+
+/// A running API server.
+pub struct RunningApi {
+    pub addr: SocketAddr,
+    pub handle: JoinHandle<anyhow::Result<()>>,
+}
+
+/// Binds `settings.http_addr` (port 0 picks a free port) and serves until `shutdown`.
+pub async fn spawn_api(
+    settings: &Settings,
+    shutdown: CancellationToken,
+) -> anyhow::Result<RunningApi> {
+    let state = http::api_state(settings).await?;
+    let listener = tokio::net::TcpListener::bind(&settings.http_addr).await?;
+    let addr = listener.local_addr()?;
+    let app = http::app(state);
+    let handle = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move { shutdown.cancelled().await })
+            .await?;
+        Ok(())
+    });
+    tracing::info!(%addr, "api listening");
+    Ok(RunningApi { addr, handle })
+}
+
+pub fn spawn_relay(
+    settings: &Settings,
+    shutdown: CancellationToken,
+) -> JoinHandle<anyhow::Result<()>> {
+    let settings = settings.clone();
+    tokio::spawn(async move { Ok(relay::run(settings, shutdown).await?) })
+}
+
+pub fn spawn_projector(
+    settings: &Settings,
+    kind: ProjectionKind,
+    shutdown: CancellationToken,
+) -> JoinHandle<anyhow::Result<()>> {
+    let settings = settings.clone();
+    tokio::spawn(async move { Ok(projector::run(settings, kind, shutdown).await?) })
+}
+
+/// Resolves when the process receives SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                .expect("signal handler installs");
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+}

@@ -1,0 +1,35 @@
+/// Failures of a projection batch. Every variant is retryable by redelivering the batch: the
+/// projection's writes are either rolled back or version-guarded.
+#[derive(Debug, thiserror::Error)]
+pub enum ProjectionError {
+    #[error("postgres: {0}")]
+    Postgres(#[from] sqlx::Error),
+    #[error("opensearch: {0}")]
+    OpenSearch(String),
+    #[error("redis: {0}")]
+    Redis(#[from] redis::RedisError),
+    #[error("redis pool: {0}")]
+    RedisPool(String),
+    /// An event payload that does not match the published schema (a poison message).
+    #[error("undecodable event at position {position}: {reason}")]
+    Undecodable { position: i64, reason: String },
+    /// An aggregate's events arrived with a hole: the read model cannot apply them yet.
+    #[error("gap in aggregate {aggregate_id}: have version {have}, got sequence {got}")]
+    Gap {
+        aggregate_id: uuid::Uuid,
+        have: u64,
+        got: u64,
+    },
+}
+
+impl From<opensearch::Error> for ProjectionError {
+    fn from(error: opensearch::Error) -> Self {
+        ProjectionError::OpenSearch(error.to_string())
+    }
+}
+
+impl From<deadpool_redis::PoolError> for ProjectionError {
+    fn from(error: deadpool_redis::PoolError) -> Self {
+        ProjectionError::RedisPool(error.to_string())
+    }
+}

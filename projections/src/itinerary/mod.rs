@@ -1,0 +1,9 @@
+//! The itinerary read models: one pure fold (`view`) feeding three stores.
+
+pub mod cache;
+pub mod pg;
+pub mod search;
+pub mod source;
+pub mod view;
+
+pub use view::{ApplyOutcome, ItemView, ItineraryView};

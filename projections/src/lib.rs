@@ -1,0 +1,17 @@
+//! Read models built from the event log, one module per model and store.
+//!
+//! Every projection here is idempotent on (aggregate id, sequence): an event at or below the
+//! stored version is skipped, so redelivery and replays never change a result. The PostgreSQL
+//! projection writes its rows and its consumer checkpoint in one transaction; OpenSearch and
+//! Redis writes are guarded by the aggregate version.
+
+pub mod checkpoint;
+pub mod error;
+pub mod event;
+pub mod itinerary;
+pub mod names;
+pub mod store;
+
+pub use error::ProjectionError;
+pub use event::StoredEvent;
+pub use names::Names;

@@ -1,0 +1,201 @@
+//! Reading the PostgreSQL event store in commit-safe order.
+//!
+//! `global_position` comes from a sequence, and sequences commit out of order: a transaction
+//! may take position 10, stay open, and commit after position 11 was read. Reading "everything
+//! after the highest position seen" would skip 10 forever. Instead we read in
+//! `(tx_id, global_position)` order and only rows whose writing transaction is older than every
+//! transaction still running (`tx_id < pg_snapshot_xmin(pg_current_snapshot())`). Any
+//! transaction not yet visible then has an id at or above that bound, so it sorts after
+//! everything already read and cannot be skipped.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+use wayfarer_schemas::{EventEnvelope, EventMetadata};
+
+use crate::event::ItineraryEnvelope;
+use crate::ProjectionError;
+
+/// A point in commit order: the last event read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct CommitPosition {
+    pub tx_id: u64,
+    pub global_position: i64,
+}
+
+/// An event row exactly as stored, payload left as JSON.
+#[derive(Debug, Clone)]
+pub struct RawEvent {
+    pub event_id: Uuid,
+    pub aggregate_type: String,
+    pub aggregate_id: String,
+    pub sequence: i64,
+    pub global_position: i64,
+    pub tx_id: u64,
+    pub event_type: String,
+    pub event_version: String,
+    pub payload: Value,
+    pub metadata: Value,
+    pub recorded_at: DateTime<Utc>,
+}
+
+impl RawEvent {
+    pub fn commit_position(&self) -> CommitPosition {
+        CommitPosition {
+            tx_id: self.tx_id,
+            global_position: self.global_position,
+        }
+    }
+
+    /// The envelope as published on Kafka, payload kept as raw JSON.
+    pub fn envelope(&self) -> EventEnvelope<Value> {
+        let metadata = serde_json::from_value(self.metadata.clone()).unwrap_or_default();
+        EventEnvelope {
+            event_id: self.event_id,
+            aggregate_type: self.aggregate_type.clone(),
+            aggregate_id: Uuid::parse_str(&self.aggregate_id).unwrap_or(Uuid::nil()),
+            sequence: self.sequence as u64,
+            global_position: self.global_position,
+            event_type: self.event_type.clone(),
+            event_version: self.event_version.clone(),
+            occurred_at: self.recorded_at,
+            metadata: EventMetadata::from_map(&metadata),
+            payload: self.payload.clone(),
+        }
+    }
+
+    /// Decodes the payload as an itinerary event.
+    pub fn itinerary_envelope(&self) -> Result<ItineraryEnvelope, ProjectionError> {
+        let envelope = self.envelope();
+        let payload = serde_json::from_value(envelope.payload).map_err(|error| {
+            ProjectionError::Undecodable {
+                position: self.global_position,
+                reason: error.to_string(),
+            }
+        })?;
+        Ok(EventEnvelope {
+            payload,
+            event_id: envelope.event_id,
+            aggregate_type: envelope.aggregate_type,
+            aggregate_id: envelope.aggregate_id,
+            sequence: envelope.sequence,
+            global_position: envelope.global_position,
+            event_type: envelope.event_type,
+            event_version: envelope.event_version,
+            occurred_at: envelope.occurred_at,
+            metadata: envelope.metadata,
+        })
+    }
+}
+
+const COLUMNS: &str = "event_id, aggregate_type, aggregate_id, sequence, global_position, \
+     tx_id::text::bigint AS tx_id, event_type, event_version, payload::jsonb AS payload, \
+     metadata::jsonb AS metadata, recorded_at";
+
+type Row = (
+    Uuid,
+    String,
+    String,
+    i64,
+    i64,
+    i64,
+    String,
+    String,
+    Value,
+    Value,
+    DateTime<Utc>,
+);
+
+fn from_row(row: Row) -> RawEvent {
+    RawEvent {
+        event_id: row.0,
+        aggregate_type: row.1,
+        aggregate_id: row.2,
+        sequence: row.3,
+        global_position: row.4,
+        tx_id: row.5 as u64,
+        event_type: row.6,
+        event_version: row.7,
+        payload: row.8,
+        metadata: row.9,
+        recorded_at: row.10,
+    }
+}
+
+/// The next committed events after `after` in commit order, at most `limit`, never skipping a
+/// transaction that commits later (see the module docs).
+pub async fn read_committed_after(
+    connection: &mut PgConnection,
+    after: CommitPosition,
+    aggregate_type: Option<&str>,
+    limit: i64,
+) -> Result<Vec<RawEvent>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM events \
+         WHERE (tx_id, global_position) > ($1::text::xid8, $2) \
+           AND tx_id < pg_snapshot_xmin(pg_current_snapshot()) \
+           AND ($3::text IS NULL OR aggregate_type = $3) \
+         ORDER BY tx_id, global_position LIMIT $4"
+    );
+    let rows: Vec<Row> = sqlx::query_as(&sql)
+        .bind(after.tx_id.to_string())
+        .bind(after.global_position)
+        .bind(aggregate_type)
+        .bind(limit)
+        .fetch_all(connection)
+        .await?;
+    Ok(rows.into_iter().map(from_row).collect())
+}
+
+/// Every event of the given aggregates, in sequence order per aggregate.
+pub async fn read_streams(
+    pool: &PgPool,
+    aggregate_type: &str,
+    aggregate_ids: &[Uuid],
+) -> Result<Vec<RawEvent>, sqlx::Error> {
+    let ids: Vec<String> = aggregate_ids.iter().map(Uuid::to_string).collect();
+    let sql = format!(
+        "SELECT {COLUMNS} FROM events WHERE aggregate_type = $1 AND aggregate_id = ANY($2) \
+         ORDER BY aggregate_id, sequence"
+    );
+    let rows: Vec<Row> = sqlx::query_as(&sql)
+        .bind(aggregate_type)
+        .bind(&ids)
+        .fetch_all(pool)
+        .await?;
+    Ok(rows.into_iter().map(from_row).collect())
+}
+
+/// One aggregate's events, for `wayfarer events show`.
+pub async fn read_stream(pool: &PgPool, aggregate_id: &str) -> Result<Vec<RawEvent>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM events WHERE aggregate_id = $1 ORDER BY aggregate_type, sequence"
+    );
+    let rows: Vec<Row> = sqlx::query_as(&sql)
+        .bind(aggregate_id)
+        .fetch_all(pool)
+        .await?;
+    Ok(rows.into_iter().map(from_row).collect())
+}
+
+/// The highest position in the store (the head), for lag figures.
+pub async fn head_position(pool: &PgPool) -> Result<i64, sqlx::Error> {
+    let (head,): (Option<i64>,) = sqlx::query_as("SELECT max(global_position) FROM events")
+        .fetch_one(pool)
+        .await?;
+    Ok(head.unwrap_or(0))
+}
+
+/// Which aggregate and sequence the event at `position` belongs to.
+pub async fn locate(
+    pool: &PgPool,
+    position: i64,
+) -> Result<Option<(String, String, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT aggregate_type, aggregate_id, sequence FROM events WHERE global_position = $1",
+    )
+    .bind(position)
+    .fetch_optional(pool)
+    .await
+}

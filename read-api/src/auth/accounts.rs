@@ -1,0 +1,236 @@
+//! Registration, login and refresh-token rotation.
+
+use chrono::Utc;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::passwords;
+use super::tokens::{self, TokenKeys};
+use crate::error::{ApiError, ApiResult};
+use crate::state::ApiSettings;
+
+/// A registered account as the API shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub user_id: Uuid,
+    pub email: String,
+    pub user_name: String,
+    pub role: String,
+}
+
+/// Tokens handed to a client after register, login or refresh.
+#[derive(Debug, Clone)]
+pub struct IssuedTokens {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub expires_in_seconds: u64,
+    pub account: Account,
+}
+
+/// Validated registration input.
+pub struct Registration {
+    pub email: String,
+    pub password: String,
+    pub user_name: String,
+}
+
+impl Registration {
+    pub fn parse(email: &str, password: &str, user_name: &str) -> ApiResult<Self> {
+        let email = email.trim().to_lowercase();
+        let valid_email = email.len() <= 254
+            && email.split_once('@').is_some_and(|(local, domain)| {
+                !local.is_empty()
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+            })
+            && !email.contains(char::is_whitespace);
+        if !valid_email {
+            return Err(ApiError::Validation("email is not a valid address".into()));
+        }
+        if password.chars().count() < 8 || password.len() > 256 {
+            return Err(ApiError::Validation(
+                "password must have 8 to 256 characters".into(),
+            ));
+        }
+        let user_name = user_name.trim().to_owned();
+        let valid_name = (3..=32).contains(&user_name.chars().count())
+            && user_name
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == '.' || c == '-');
+        if !valid_name {
+            return Err(ApiError::Validation(
+                "userName must have 3 to 32 letters, digits, '_', '.' or '-'".into(),
+            ));
+        }
+        Ok(Self {
+            email,
+            password: password.to_owned(),
+            user_name,
+        })
+    }
+}
+
+pub async fn register(
+    pool: &PgPool,
+    keys: &TokenKeys,
+    settings: &ApiSettings,
+    registration: Registration,
+) -> ApiResult<IssuedTokens> {
+    let password = registration.password.clone();
+    let hash = tokio::task::spawn_blocking(move || passwords::hash(&password))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
+    let user_id = Uuid::now_v7();
+    let inserted = sqlx::query(
+        "INSERT INTO accounts (user_id, email, user_name, password_hash) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(user_id)
+    .bind(&registration.email)
+    .bind(&registration.user_name)
+    .bind(&hash)
+    .execute(pool)
+    .await;
+    if let Err(sqlx::Error::Database(db)) = &inserted {
+        if db.code().as_deref() == Some("23505") {
+            return Err(ApiError::Conflict(
+                "email or userName is already registered".into(),
+            ));
+        }
+    }
+    inserted?;
+    let account = Account {
+        user_id,
+        email: registration.email,
+        user_name: registration.user_name,
+        role: "USER".into(),
+    };
+    issue(pool, keys, settings, account, Uuid::now_v7()).await
+}
+
+pub async fn login(
+    pool: &PgPool,
+    keys: &TokenKeys,
+    settings: &ApiSettings,
+    email: &str,
+    password: &str,
+) -> ApiResult<IssuedTokens> {
+    let email = email.trim().to_lowercase();
+    let row: Option<(Uuid, String, String, String, String)> = sqlx::query_as(
+        "SELECT user_id, email, user_name, role, password_hash FROM accounts WHERE email = $1",
+    )
+    .bind(&email)
+    .fetch_optional(pool)
+    .await?;
+    let stored = row
+        .as_ref()
+        .map(|r| r.4.clone())
+        .unwrap_or_else(|| passwords::dummy_hash().to_owned());
+    let password = password.to_owned();
+    let matches = tokio::task::spawn_blocking(move || passwords::verify(&password, &stored))
+        .await
+        .map_err(ApiError::internal)?;
+    match row {
+        Some((user_id, email, user_name, role, _)) if matches => {
+            let account = Account {
+                user_id,
+                email,
+                user_name,
+                role,
+            };
+            issue(pool, keys, settings, account, Uuid::now_v7()).await
+        }
+        _ => Err(ApiError::InvalidCredentials),
+    }
+}
+
+/// Exchanges a refresh token for a new pair. The old token is spent; presenting a spent token
+/// again revokes its whole family, since only a thief or a replay would do that.
+pub async fn refresh(
+    pool: &PgPool,
+    keys: &TokenKeys,
+    settings: &ApiSettings,
+    refresh_token: &str,
+) -> ApiResult<IssuedTokens> {
+    let hash = tokens::hash_refresh_token(refresh_token);
+    let mut tx = pool.begin().await?;
+    let row: Option<(
+        Uuid,
+        Uuid,
+        chrono::DateTime<Utc>,
+        Option<chrono::DateTime<Utc>>,
+        Option<chrono::DateTime<Utc>>,
+    )> = sqlx::query_as(
+        "SELECT user_id, family_id, expires_at, rotated_at, revoked_at FROM refresh_tokens \
+             WHERE token_hash = $1 FOR UPDATE",
+    )
+    .bind(&hash)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((user_id, family_id, expires_at, rotated_at, revoked_at)) = row else {
+        return Err(ApiError::InvalidCredentials);
+    };
+    if rotated_at.is_some() || revoked_at.is_some() {
+        sqlx::query("UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL")
+            .bind(family_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        tracing::warn!(user_id = %user_id, "refresh token reused; family revoked");
+        return Err(ApiError::InvalidCredentials);
+    }
+    if expires_at < Utc::now() {
+        return Err(ApiError::InvalidCredentials);
+    }
+    sqlx::query("UPDATE refresh_tokens SET rotated_at = now() WHERE token_hash = $1")
+        .bind(&hash)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    let account = find(pool, user_id)
+        .await?
+        .ok_or(ApiError::InvalidCredentials)?;
+    issue(pool, keys, settings, account, family_id).await
+}
+
+pub async fn find(pool: &PgPool, user_id: Uuid) -> ApiResult<Option<Account>> {
+    let row: Option<(Uuid, String, String, String)> =
+        sqlx::query_as("SELECT user_id, email, user_name, role FROM accounts WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_optional(pool)
+            .await?;
+    Ok(row.map(|(user_id, email, user_name, role)| Account {
+        user_id,
+        email,
+        user_name,
+        role,
+    }))
+}
+
+async fn issue(
+    pool: &PgPool,
+    keys: &TokenKeys,
+    settings: &ApiSettings,
+    account: Account,
+    family_id: Uuid,
+) -> ApiResult<IssuedTokens> {
+    let (refresh_token, hash) = tokens::new_refresh_token();
+    let expires_at = Utc::now()
+        + chrono::Duration::from_std(settings.refresh_token_ttl).map_err(ApiError::internal)?;
+    sqlx::query(
+        "INSERT INTO refresh_tokens (token_hash, user_id, family_id, expires_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(&hash)
+    .bind(account.user_id)
+    .bind(family_id)
+    .bind(expires_at)
+    .execute(pool)
+    .await?;
+    Ok(IssuedTokens {
+        access_token: keys.issue_access_token(account.user_id, settings.access_token_ttl),
+        refresh_token,
+        expires_in_seconds: settings.access_token_ttl.as_secs(),
+        account,
+    })
+}

@@ -1,0 +1,12 @@
+//! Accounts and tokens. Credentials live in their own table; the event log only ever sees
+//! user ids.
+
+pub mod accounts;
+pub mod passwords;
+pub mod tokens;
+
+/// The authenticated caller of a request, if any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caller {
+    pub user_id: uuid::Uuid,
+}

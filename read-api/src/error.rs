@@ -1,0 +1,92 @@
+//! One error type for the API edge and the single table mapping it to `extensions.code`.
+
+use async_graphql::ErrorExtensions;
+use wayfarer_commands::{CommandError, RejectionKind};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("authentication required")]
+    Unauthenticated,
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Validation(String),
+    #[error("{0}")]
+    Conflict(String),
+    /// The projection did not reach the requested position within the configured wait.
+    #[error("the read model has not caught up with position {0} yet; retry shortly")]
+    NotYetConsistent(i64),
+    /// Something failed inside; the cause is logged under `id`, never shown to clients.
+    #[error("internal error (reference {id})")]
+    Internal { id: uuid::Uuid },
+}
+
+impl ApiError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::Unauthenticated | ApiError::InvalidCredentials => "UNAUTHENTICATED",
+            ApiError::Forbidden(_) => "FORBIDDEN",
+            ApiError::NotFound(_) => "NOT_FOUND",
+            ApiError::Validation(_) => "VALIDATION",
+            ApiError::Conflict(_) => "CONFLICT",
+            ApiError::NotYetConsistent(_) => "NOT_YET_CONSISTENT",
+            ApiError::Internal { .. } => "INTERNAL",
+        }
+    }
+
+    /// Logs `cause` with a fresh reference id and returns the opaque error shown to clients.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        let id = uuid::Uuid::now_v7();
+        tracing::error!(reference = %id, cause = %cause, "internal error");
+        ApiError::Internal { id }
+    }
+}
+
+impl From<CommandError> for ApiError {
+    fn from(error: CommandError) -> Self {
+        let message = error.to_string();
+        match error.kind() {
+            RejectionKind::NotFound => ApiError::NotFound(message),
+            RejectionKind::Forbidden => ApiError::Forbidden(message),
+            RejectionKind::Conflict => ApiError::Conflict(message),
+            RejectionKind::Validation => ApiError::Validation(message),
+            RejectionKind::Unavailable => ApiError::internal(message),
+        }
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(error: sqlx::Error) -> Self {
+        ApiError::internal(error)
+    }
+}
+
+impl From<wayfarer_projections::ProjectionError> for ApiError {
+    fn from(error: wayfarer_projections::ProjectionError) -> Self {
+        ApiError::internal(error)
+    }
+}
+
+impl ErrorExtensions for ApiError {
+    fn extend(&self) -> async_graphql::Error {
+        let code = self.code();
+        async_graphql::Error::new(self.to_string()).extend_with(|_, e| e.set("code", code))
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// Turns an API result into a GraphQL result that carries `extensions.code`.
+pub trait IntoGraphql<T> {
+    fn gql(self) -> async_graphql::Result<T>;
+}
+
+impl<T> IntoGraphql<T> for ApiResult<T> {
+    fn gql(self) -> async_graphql::Result<T> {
+        self.map_err(|error| error.extend())
+    }
+}

@@ -1,0 +1,30 @@
+//! Per-request data: who is calling and which flow the request belongs to.
+
+use async_graphql::Context;
+use uuid::Uuid;
+
+pub use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::state::ApiState;
+
+/// Correlation id of the request (from `x-correlation-id`, or fresh).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CorrelationId(pub Uuid);
+
+pub fn state<'a>(ctx: &Context<'a>) -> &'a ApiState {
+    ctx.data_unchecked::<ApiState>()
+}
+
+pub fn caller(ctx: &Context<'_>) -> Option<Uuid> {
+    ctx.data_opt::<Caller>().map(|caller| caller.user_id)
+}
+
+pub fn require_caller(ctx: &Context<'_>) -> ApiResult<Uuid> {
+    caller(ctx).ok_or(ApiError::Unauthenticated)
+}
+
+pub fn correlation_id(ctx: &Context<'_>) -> Uuid {
+    ctx.data_opt::<CorrelationId>()
+        .map(|c| c.0)
+        .unwrap_or_else(Uuid::now_v7)
+}

@@ -1,0 +1,226 @@
+//! Queries: they read projections only, never the event store's aggregates.
+
+use async_graphql::connection::{Connection, Edge, EmptyFields};
+use async_graphql::{Context, Object};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+use wayfarer_projections::itinerary::{cache, pg, search};
+
+use super::context::{caller, require_caller, state};
+use super::inputs::NearInput;
+use super::types::{Itinerary, Position, User};
+use crate::auth::accounts;
+use crate::consistency;
+use crate::error::{ApiError, ApiResult, IntoGraphql};
+
+const MAX_PAGE: usize = 100;
+const DEFAULT_PAGE: usize = 20;
+
+pub struct QueryRoot;
+
+/// Reads one itinerary as the caller may see it: hidden and missing look the same (`null`).
+pub async fn read_itinerary(
+    ctx: &Context<'_>,
+    id: Uuid,
+    after: Option<Position>,
+) -> ApiResult<Option<Itinerary>> {
+    let api = state(ctx);
+    let viewer = caller(ctx);
+    if let Some(position) = after {
+        consistency::wait_for_itinerary_view(
+            &api.pool,
+            position.0,
+            api.settings.read_your_writes_timeout,
+        )
+        .await?;
+    }
+    // The hot cache first; it may trail PostgreSQL, so it is used only when it is at least as
+    // new as what the caller asked to see.
+    let cached = match cache::get_view(&api.redis, &api.names, id).await {
+        Ok(view) => view,
+        Err(error) => {
+            tracing::warn!(%error, "itinerary cache unavailable, reading postgres");
+            None
+        }
+    };
+    let view = match cached {
+        Some(view) if after.is_none_or(|p| view.last_position >= p.0) => Some(view),
+        _ => pg::find(&api.pool, id).await?,
+    };
+    Ok(view.filter(|v| v.visible_to(viewer)).map(Itinerary))
+}
+
+fn page_size(first: Option<i32>) -> ApiResult<usize> {
+    match first {
+        None => Ok(DEFAULT_PAGE),
+        Some(n) if n >= 1 && n as usize <= MAX_PAGE => Ok(n as usize),
+        Some(_) => Err(ApiError::Validation(format!(
+            "first must be between 1 and {MAX_PAGE}"
+        ))),
+    }
+}
+
+fn encode_cursor(created_at: DateTime<Utc>, id: Uuid) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{}|{id}", created_at.to_rfc3339()))
+}
+
+fn decode_cursor(cursor: &str) -> ApiResult<(DateTime<Utc>, Uuid)> {
+    let invalid = || ApiError::Validation("invalid cursor".into());
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid())?;
+    let text = String::from_utf8(bytes).map_err(|_| invalid())?;
+    let (time, id) = text.split_once('|').ok_or_else(invalid)?;
+    let time = DateTime::parse_from_rfc3339(time)
+        .map_err(|_| invalid())?
+        .with_timezone(&Utc);
+    let id = Uuid::parse_str(id).map_err(|_| invalid())?;
+    Ok((time, id))
+}
+
+fn decode_offset(cursor: Option<String>) -> ApiResult<u64> {
+    let Some(cursor) = cursor else { return Ok(0) };
+    let invalid = || ApiError::Validation("invalid cursor".into());
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid())?;
+    let text = String::from_utf8(bytes).map_err(|_| invalid())?;
+    text.strip_prefix("offset:")
+        .and_then(|n| n.parse::<u64>().ok())
+        .map(|n| n + 1)
+        .ok_or_else(invalid)
+}
+
+#[Object]
+impl QueryRoot {
+    /// The signed-in user.
+    async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
+        let result: ApiResult<User> = async move {
+            let user_id = require_caller(ctx)?;
+            let account = accounts::find(&state(ctx).pool, user_id)
+                .await?
+                .ok_or(ApiError::Unauthenticated)?;
+            Ok(account.into())
+        }
+        .await;
+        result.gql()
+    }
+
+    /// One itinerary, if it exists and the caller may see it. With `after`, waits until the
+    /// read model includes that position.
+    async fn itinerary(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        after: Option<Position>,
+    ) -> async_graphql::Result<Option<Itinerary>> {
+        let result: ApiResult<Option<Itinerary>> =
+            async move { read_itinerary(ctx, id, after).await }.await;
+        result.gql()
+    }
+
+    /// The caller's itineraries, newest first.
+    async fn my_itineraries(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        after_position: Option<Position>,
+    ) -> async_graphql::Result<Connection<String, Itinerary, EmptyFields, EmptyFields>> {
+        let result: ApiResult<Connection<String, Itinerary, EmptyFields, EmptyFields>> =
+            async move {
+                let owner = require_caller(ctx)?;
+                let api = state(ctx);
+                let size = page_size(first)?;
+                let cursor = after.as_deref().map(decode_cursor).transpose()?;
+                if let Some(position) = after_position {
+                    consistency::wait_for_itinerary_view(
+                        &api.pool,
+                        position.0,
+                        api.settings.read_your_writes_timeout,
+                    )
+                    .await?;
+                }
+                let mut views =
+                    pg::page_by_owner(&api.pool, owner, cursor, size as i64 + 1).await?;
+                let has_next = views.len() > size;
+                views.truncate(size);
+                let mut connection = Connection::new(cursor.is_some(), has_next);
+                connection.edges.extend(views.into_iter().map(|view| {
+                    Edge::new(encode_cursor(view.created_at, view.id), Itinerary(view))
+                }));
+                Ok(connection)
+            }
+            .await;
+        result.gql()
+    }
+
+    /// Public itineraries (and the caller's own) matching `query` by title, item names or
+    /// places, optionally within `near.radiusKm` of a point.
+    async fn search_itineraries(
+        &self,
+        ctx: &Context<'_>,
+        query: Option<String>,
+        near: Option<NearInput>,
+        first: Option<i32>,
+        after: Option<String>,
+        after_position: Option<Position>,
+    ) -> async_graphql::Result<Connection<String, Itinerary, EmptyFields, EmptyFields>> {
+        let result: ApiResult<Connection<String, Itinerary, EmptyFields, EmptyFields>> = async move {
+        let api = state(ctx);
+        let viewer = caller(ctx);
+        let size = page_size(first)?;
+        let from = decode_offset(after)?;
+        if let Some(near) = near {
+            let valid = (-90.0..=90.0).contains(&near.lat)
+                && (-180.0..=180.0).contains(&near.lon)
+                && near.radius_km > 0.0
+                && near.radius_km <= 20_000.0;
+            if !valid {
+                return Err(ApiError::Validation(
+                    "near needs lat in [-90, 90], lon in [-180, 180] and 0 < radiusKm <= 20000".into(),
+                ));
+            }
+        }
+        let alias = api.names.itineraries_alias();
+        if let Some(position) = after_position {
+            consistency::wait_for_search_index(
+                &api.pool,
+                &api.opensearch,
+                &alias,
+                position.0,
+                api.settings.read_your_writes_timeout,
+            )
+            .await?;
+        }
+        let near = near.map(|n| search::Near {
+            lat: n.lat,
+            lon: n.lon,
+            radius_km: n.radius_km,
+        });
+        let page = search::search(
+            &api.opensearch,
+            &alias,
+            query.as_deref(),
+            near,
+            viewer,
+            from,
+            size as u64,
+        )
+        .await?;
+        let views = pg::find_many(&api.pool, &page.ids).await?;
+        let has_next = from + (page.ids.len() as u64) < page.total;
+        let mut connection = Connection::new(from > 0, has_next);
+        connection.edges.extend(
+            views
+                .into_iter()
+                .enumerate()
+                .filter(|(_, view)| view.visible_to(viewer))
+                .map(|(index, view)| {
+                    let cursor = URL_SAFE_NO_PAD.encode(format!("offset:{}", from + index as u64));
+                    Edge::new(cursor, Itinerary(view))
+                }),
+        );
+        Ok(connection)
+        }.await;
+        result.gql()
+    }
+}

@@ -1,0 +1,124 @@
+//! HTTP and WebSocket routes for `/graphql`.
+
+use async_graphql::http::{GraphiQLSource, ALL_WEBSOCKET_PROTOCOLS};
+use async_graphql::Data;
+use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
+use axum::extract::{FromRequestParts, State, WebSocketUpgrade};
+use axum::http::{header, HeaderMap, Request};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use uuid::Uuid;
+
+use super::context::{Caller, CorrelationId};
+use super::WayfarerSchema;
+use crate::auth::tokens::{bearer, TokenKeys};
+use crate::state::ApiState;
+
+#[derive(Clone)]
+struct RouteState {
+    schema: WayfarerSchema,
+    keys: TokenKeys,
+}
+
+/// `/graphql`: POST for queries and mutations, GET for GraphiQL in a browser or a
+/// graphql-transport-ws WebSocket upgrade (also served at `/graphql/ws`).
+pub fn router(schema: WayfarerSchema, state: &ApiState) -> Router {
+    let route_state = RouteState {
+        schema,
+        keys: state.keys.clone(),
+    };
+    Router::new()
+        .route("/graphql", get(get_graphql).post(post_graphql))
+        .route("/graphql/ws", get(get_graphql))
+        .with_state(route_state)
+}
+
+fn caller_from(headers: &HeaderMap, keys: &TokenKeys) -> Option<Caller> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    keys.verify_access_token(bearer(value)?)
+        .map(|user_id| Caller { user_id })
+}
+
+fn correlation_from(headers: &HeaderMap) -> CorrelationId {
+    CorrelationId(
+        headers
+            .get("x-correlation-id")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| Uuid::parse_str(v).ok())
+            .unwrap_or_else(Uuid::now_v7),
+    )
+}
+
+async fn post_graphql(
+    State(state): State<RouteState>,
+    headers: HeaderMap,
+    request: GraphQLRequest,
+) -> GraphQLResponse {
+    let mut request = request.into_inner();
+    let correlation = correlation_from(&headers);
+    if let Some(caller) = caller_from(&headers, &state.keys) {
+        request = request.data(caller);
+    }
+    let span = tracing::info_span!("graphql", correlation_id = %correlation.0);
+    let _entered = span.enter();
+    request = request.data(correlation);
+    drop(_entered);
+    state.schema.execute(request).await.into()
+}
+
+async fn get_graphql(
+    State(state): State<RouteState>,
+    request: Request<axum::body::Body>,
+) -> Response {
+    let (mut parts, _body) = request.into_parts();
+    let is_upgrade = parts
+        .headers
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    if !is_upgrade {
+        return Html(
+            GraphiQLSource::build()
+                .endpoint("/graphql")
+                .subscription_endpoint("/graphql/ws")
+                .finish(),
+        )
+        .into_response();
+    }
+    let protocol = match GraphQLProtocol::from_request_parts(&mut parts, &()).await {
+        Ok(protocol) => protocol,
+        Err(rejection) => return rejection.into_response(),
+    };
+    let upgrade = match WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
+        Ok(upgrade) => upgrade,
+        Err(rejection) => return rejection.into_response(),
+    };
+    let header_caller = caller_from(&parts.headers, &state.keys);
+    let keys = state.keys.clone();
+    let schema = state.schema.clone();
+    upgrade
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| async move {
+            GraphQLWebSocket::new(socket, schema, protocol)
+                .on_connection_init(move |payload| async move {
+                    let mut data = Data::default();
+                    // Browsers can't set headers on WebSockets: accept the token in the
+                    // connection_init payload as `{"authorization": "Bearer …"}`.
+                    let from_payload = payload
+                        .get("authorization")
+                        .or_else(|| payload.get("Authorization"))
+                        .and_then(|v| v.as_str())
+                        .and_then(bearer)
+                        .and_then(|token| keys.verify_access_token(token))
+                        .map(|user_id| Caller { user_id });
+                    if let Some(caller) = from_payload.or(header_caller) {
+                        data.insert(caller);
+                    }
+                    data.insert(CorrelationId(Uuid::now_v7()));
+                    Ok(data)
+                })
+                .serve()
+                .await
+        })
+}

@@ -1,0 +1,204 @@
+//! Output types.
+
+use async_graphql::{Enum, Object, Scalar, ScalarType, SimpleObject, Value};
+use chrono::{DateTime, NaiveDate, Utc};
+use uuid::Uuid;
+use wayfarer_projections::itinerary::{ItemView, ItineraryView};
+
+/// A position in the event store, as returned by mutations and accepted by queries'
+/// `after`/`afterPosition` to read your own writes. Serialised as a string (it is 64-bit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Position(pub i64);
+
+#[Scalar]
+impl ScalarType for Position {
+    fn parse(value: Value) -> async_graphql::InputValueResult<Self> {
+        match &value {
+            Value::String(text) => text
+                .parse::<i64>()
+                .map(Position)
+                .map_err(|_| async_graphql::InputValueError::custom("position must be digits")),
+            Value::Number(number) => number.as_i64().map(Position).ok_or_else(|| {
+                async_graphql::InputValueError::custom("position must be an integer")
+            }),
+            _ => Err(async_graphql::InputValueError::expected_type(value)),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.to_string())
+    }
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "wayfarer_schemas::Visibility")]
+pub enum Visibility {
+    Public,
+    Private,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "wayfarer_schemas::Category")]
+pub enum Category {
+    Sightseeing,
+    Dining,
+    Shopping,
+    Accommodation,
+    Transport,
+    Activity,
+    Other,
+}
+
+#[derive(SimpleObject, Clone, Debug)]
+pub struct GeoLocation {
+    pub name: String,
+    pub lat: f64,
+    pub lon: f64,
+}
+
+/// Money as integer minor units (cents) of an ISO 4217 currency.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct Money {
+    pub amount_minor: i64,
+    pub currency: String,
+}
+
+pub struct Itinerary(pub ItineraryView);
+
+#[Object]
+impl Itinerary {
+    async fn id(&self) -> Uuid {
+        self.0.id
+    }
+    async fn owner_id(&self) -> Uuid {
+        self.0.owner_id
+    }
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    async fn start_date(&self) -> NaiveDate {
+        self.0.start_date
+    }
+    async fn end_date(&self) -> NaiveDate {
+        self.0.end_date
+    }
+    async fn visibility(&self) -> Visibility {
+        self.0.visibility.into()
+    }
+    async fn base_currency(&self) -> &str {
+        &self.0.base_currency
+    }
+    /// Number of changes applied; pass it as `expectedVersion` to guard against lost updates.
+    async fn version(&self) -> u64 {
+        self.0.version
+    }
+    /// Store position of the last change this view includes.
+    async fn position(&self) -> Position {
+        Position(self.0.last_position)
+    }
+    async fn deleted(&self) -> bool {
+        self.0.deleted
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// Items in the owner's order.
+    async fn items(&self) -> Vec<ItineraryItem> {
+        self.0.items.iter().cloned().map(ItineraryItem).collect()
+    }
+    /// Sum of the items' estimated costs in the base currency (other currencies left out).
+    async fn estimated_total(&self) -> Money {
+        let amount_minor = self
+            .0
+            .items
+            .iter()
+            .filter_map(|item| item.estimated_cost.as_ref())
+            .filter(|cost| cost.currency == self.0.base_currency)
+            .map(|cost| cost.amount_minor)
+            .sum();
+        Money {
+            amount_minor,
+            currency: self.0.base_currency.clone(),
+        }
+    }
+}
+
+pub struct ItineraryItem(pub ItemView);
+
+#[Object]
+impl ItineraryItem {
+    async fn id(&self) -> Uuid {
+        self.0.id
+    }
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+    async fn start_time(&self) -> DateTime<Utc> {
+        self.0.start_time
+    }
+    async fn end_time(&self) -> DateTime<Utc> {
+        self.0.end_time
+    }
+    async fn location(&self) -> Option<GeoLocation> {
+        self.0.location.as_ref().map(|l| GeoLocation {
+            name: l.name.clone(),
+            lat: l.lat,
+            lon: l.lon,
+        })
+    }
+    async fn category(&self) -> Category {
+        self.0.category.into()
+    }
+    async fn estimated_cost(&self) -> Option<Money> {
+        self.0.estimated_cost.as_ref().map(|c| Money {
+            amount_minor: c.amount_minor,
+            currency: c.currency.clone(),
+        })
+    }
+}
+
+/// The signed-in user.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct User {
+    pub id: Uuid,
+    pub user_name: String,
+    pub email: String,
+    pub role: String,
+}
+
+#[derive(SimpleObject, Clone, Debug)]
+pub struct AuthPayload {
+    pub access_token: String,
+    pub refresh_token: String,
+    /// Lifetime of the access token.
+    pub expires_in_seconds: u64,
+    pub user: User,
+}
+
+impl From<crate::auth::accounts::IssuedTokens> for AuthPayload {
+    fn from(issued: crate::auth::accounts::IssuedTokens) -> Self {
+        Self {
+            access_token: issued.access_token,
+            refresh_token: issued.refresh_token,
+            expires_in_seconds: issued.expires_in_seconds,
+            user: issued.account.into(),
+        }
+    }
+}
+
+impl From<crate::auth::accounts::Account> for User {
+    fn from(account: crate::auth::accounts::Account) -> Self {
+        Self {
+            id: account.user_id,
+            user_name: account.user_name,
+            email: account.email,
+            role: account.role,
+        }
+    }
+}

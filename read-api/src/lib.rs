@@ -1,0 +1,12 @@
+//! The GraphQL API (async-graphql on axum): queries read the projections, mutations become
+//! commands, subscriptions fan out Redis pub/sub notifications.
+
+pub mod auth;
+pub mod consistency;
+pub mod error;
+pub mod graphql;
+pub mod state;
+
+pub use error::ApiError;
+pub use graphql::{build_schema, router, sdl, WayfarerSchema};
+pub use state::{ApiSettings, ApiState};

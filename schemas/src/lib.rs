@@ -1,0 +1,19 @@
+//! The event contract shared by every Wayfarer process and published to analysts.
+//!
+//! Everything here is plain data: the envelope that travels on Kafka and the event payloads of
+//! each aggregate. JSON Schemas are generated from these types (`wayfarer schemas export`), so
+//! the published contract cannot drift from the code.
+
+pub mod envelope;
+pub mod export;
+pub mod itinerary;
+
+pub use envelope::{EventEnvelope, EventMetadata};
+pub use itinerary::{
+    Category, ItemDetails, ItineraryDetails, ItineraryEvent, Location, MoneyAmount, Visibility,
+};
+
+/// Kafka topic that carries the events of one aggregate type: `wayfarer.<aggregate>`.
+pub fn topic_for(aggregate_type: &str) -> String {
+    format!("wayfarer.{aggregate_type}")
+}
