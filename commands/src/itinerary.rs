@@ -14,7 +14,7 @@ use wayfarer_schemas::{EventMetadata, ItineraryEvent};
 use crate::{CommandError, CommandOutcome};
 
 /// How often a command without a pinned version is retried after losing an append race.
-const CONFLICT_RETRIES: usize = 5;
+const CONFLICT_RETRIES: u32 = 10;
 
 /// cqrs-es needs its traits on local types; these newtypes add nothing else.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -105,6 +105,9 @@ impl ItineraryCommandHandler {
                 Err(AggregateError::AggregateConflict) if attempt < retries => {
                     attempt += 1;
                     tracing::debug!(attempt, "append race lost, retrying");
+                    // A little jitter so racing commands don't collide again in lockstep.
+                    let jitter = (Uuid::new_v4().as_u128() % (attempt as u128 * 2000)) as u64;
+                    tokio::time::sleep(std::time::Duration::from_micros(jitter)).await;
                 }
                 Err(error) => return Err(map_error(error)),
             }

@@ -14,8 +14,13 @@
 #   env     print `export WAYFARER_...=...` lines for these services
 #
 # State (logs, pid files, tansu's data) lives in ${WAYFARER_SERVICES_DIR:-$HOME/.wayfarer/services}.
-# Safe to run repeatedly, without a terminal and with CI=true. See ../shared/SERVICES.md for
-# why tansu is run the way it is (SQLite storage, the header index, never deleting topics).
+# WAYFARER_TANSU_PORT and WAYFARER_OSMEM_PORT move tansu and osmem-server off 9092 and 9200
+# (with their own WAYFARER_SERVICES_DIR, a second set beside the first).
+# Safe to run repeatedly, without a terminal and with CI=true.
+# tansu: the default build stores nothing, hence `--features libsql` and sqlite:// storage;
+# fetches scan the whole header table without the index on header (topition, offset_id),
+# which is added with the broker stopped; never delete a topic in tansu 0.6 (that deletes
+# every topic's data): use `reset`, and separate tests by topic prefix.
 set -euo pipefail
 
 STATE_DIR=${WAYFARER_SERVICES_DIR:-$HOME/.wayfarer/services}
@@ -30,9 +35,9 @@ PG_DB=wayfarer
 REDIS_HOST=127.0.0.1
 REDIS_PORT=6379
 KAFKA_HOST=127.0.0.1
-KAFKA_PORT=9092
+KAFKA_PORT=${WAYFARER_TANSU_PORT:-9092}
 OSMEM_HOST=127.0.0.1
-OSMEM_PORT=9200
+OSMEM_PORT=${WAYFARER_OSMEM_PORT:-9200}
 
 TANSU_VERSION=0.6.0
 OSMEM_PIP_SPEC=osmem-server
@@ -79,16 +84,25 @@ pid_alive() {
   [[ ${exe##*/} == "$name" ]]
 }
 
+# running PID: the process exists and is not a zombie (our servers outlive this script and
+# are reaped by whatever init the machine has, sometimes seconds later).
+running() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) }
+  [[ ${stat%% *} != Z ]]
+}
+
 # stop_pid PIDFILE NAME: SIGTERM, wait up to 10 s, then SIGKILL; removes the pid file.
 stop_pid() {
   local pidfile=$1 name=$2 pid
   if pid_alive "$pidfile" "$name"; then
     pid=$(<"$pidfile")
     kill -TERM "$pid" 2>/dev/null || true
-    if ! wait_for 10 eval "! kill -0 $pid 2>/dev/null"; then
+    if ! wait_for 10 eval "! running $pid"; then
       say "$name (pid $pid) ignored SIGTERM for 10 s; sending SIGKILL"
       kill -KILL "$pid" 2>/dev/null || true
-      wait_for 5 eval "! kill -0 $pid 2>/dev/null" || die "could not stop $name (pid $pid)"
+      wait_for 5 eval "! running $pid" || die "could not stop $name (pid $pid)"
     fi
     say "stopped $name (pid $pid)"
   fi
@@ -212,11 +226,11 @@ start_tansu() {
   (
     cd "$TANSU_DIR" &&
       exec env -u SCHEMA_REGISTRY -u OTEL_EXPORTER_OTLP_ENDPOINT -u CLUSTER_ID \
-        nohup "$bin" broker \
+        setsid nohup "$bin" broker \
         --listener-url "tcp://$KAFKA_HOST:$KAFKA_PORT" \
         --advertised-listener-url "tcp://$KAFKA_HOST:$KAFKA_PORT" \
         --storage-engine sqlite://tansu.db \
-        >>"$TANSU_LOG" 2>&1 </dev/null
+        >>"$TANSU_LOG" 2>&1 </dev/null 9>&-
   ) &
   echo $! >"$TANSU_PID"
   if ! wait_for 30 kafka_up; then
@@ -297,7 +311,7 @@ ensure_osmem() {
   fi
   t0=$(now_ms)
   # -no-stdin-watch: otherwise it exits as soon as its stdin closes.
-  nohup "$bin" -addr "$OSMEM_HOST:$OSMEM_PORT" -no-stdin-watch >>"$OSMEM_LOG" 2>&1 </dev/null &
+  setsid nohup "$bin" -addr "$OSMEM_HOST:$OSMEM_PORT" -no-stdin-watch >>"$OSMEM_LOG" 2>&1 </dev/null 9>&- &
   echo $! >"$OSMEM_PID"
   if ! wait_for 30 osmem_up; then
     show_log_tail "$OSMEM_LOG"
@@ -356,6 +370,8 @@ cmd_status() {
   return $all
 }
 
+# Serialises up/down/reset. The servers started here must not inherit fd 9 (9>&- below),
+# or they would hold the lock for as long as they run.
 lock() {
   mkdir -p "$LOG_DIR" "$RUN_DIR" "$TANSU_DIR"
   exec 9>"$STATE_DIR/.lock"
@@ -411,6 +427,6 @@ case $1 in
   status) cmd_status ;;
   reset) cmd_reset ;;
   env) cmd_env ;;
-  -h | --help | help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' ;;
+  -h | --help | help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" ;;
   *) usage ;;
 esac

@@ -34,7 +34,12 @@ pub fn consumer(settings: &KafkaSettings, group: &str) -> Result<StreamConsumer,
         .set("enable.auto.commit", "false")
         .set("enable.auto.offset.store", "false")
         .set("auto.offset.reset", "earliest")
-        .set("session.timeout.ms", "10000")
+        // A member killed without leaving holds its partitions until the group gives up on
+        // it; brokers wait up to the rebalance timeout (max.poll.interval.ms) for it, so keep
+        // both short. Batches are small, so polls are never far apart.
+        .set("session.timeout.ms", "6000")
+        .set("heartbeat.interval.ms", "1000")
+        .set("max.poll.interval.ms", "10000")
         .set("fetch.wait.max.ms", "10")
         .set("socket.timeout.ms", "10000")
         .create()

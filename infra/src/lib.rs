@@ -1,6 +1,7 @@
 //! The composition root: configuration, adapters for PostgreSQL, Kafka, Redis and OpenSearch,
 //! the relay, the projection runner, rebuilds, the HTTP server, and the `wayfarer` binary.
 
+pub mod cli;
 pub mod config;
 pub mod db;
 pub mod demo;

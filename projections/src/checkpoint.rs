@@ -98,7 +98,7 @@ pub async fn load_offsets(
 }
 
 /// One projection's progress, for `wayfarer projections status`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct ProjectionStatus {
     pub projection: String,
     pub last_position: i64,
@@ -111,20 +111,13 @@ pub async fn status(
     pool: &PgPool,
     projection: &str,
 ) -> Result<Option<ProjectionStatus>, sqlx::Error> {
-    let row: Option<(String, i64, i64, Option<DateTime<Utc>>, DateTime<Utc>)> = sqlx::query_as(
+    sqlx::query_as(
         "SELECT projection, last_position, events_applied, rebuilt_at, updated_at \
          FROM projection_state WHERE projection = $1",
     )
     .bind(projection)
     .fetch_optional(pool)
-    .await?;
-    Ok(row.map(|r| ProjectionStatus {
-        projection: r.0,
-        last_position: r.1,
-        events_applied: r.2,
-        rebuilt_at: r.3,
-        updated_at: r.4,
-    }))
+    .await
 }
 
 /// Marks a completed rebuild and moves the position forward to what it covered.

@@ -1,1 +1,11 @@
+//! Test and benchmark harness: starts the real system against the real services (PostgreSQL,
+//! Kafka via tansu or Apache Kafka, Redis, OpenSearch), isolated per test by a fresh schema,
+//! topic prefix, index prefix and key prefix.
 
+pub mod graphql;
+pub mod kafka_reader;
+pub mod schema_check;
+pub mod system;
+
+pub use graphql::GraphqlClient;
+pub use system::{Roles, TestSystem};

@@ -147,6 +147,15 @@ pub async fn login(
 
 /// Exchanges a refresh token for a new pair. The old token is spent; presenting a spent token
 /// again revokes its whole family, since only a thief or a replay would do that.
+#[derive(sqlx::FromRow)]
+struct StoredRefreshToken {
+    user_id: Uuid,
+    family_id: Uuid,
+    expires_at: chrono::DateTime<Utc>,
+    rotated_at: Option<chrono::DateTime<Utc>>,
+    revoked_at: Option<chrono::DateTime<Utc>>,
+}
+
 pub async fn refresh(
     pool: &PgPool,
     keys: &TokenKeys,
@@ -155,20 +164,21 @@ pub async fn refresh(
 ) -> ApiResult<IssuedTokens> {
     let hash = tokens::hash_refresh_token(refresh_token);
     let mut tx = pool.begin().await?;
-    let row: Option<(
-        Uuid,
-        Uuid,
-        chrono::DateTime<Utc>,
-        Option<chrono::DateTime<Utc>>,
-        Option<chrono::DateTime<Utc>>,
-    )> = sqlx::query_as(
+    let row: Option<StoredRefreshToken> = sqlx::query_as(
         "SELECT user_id, family_id, expires_at, rotated_at, revoked_at FROM refresh_tokens \
              WHERE token_hash = $1 FOR UPDATE",
     )
     .bind(&hash)
     .fetch_optional(&mut *tx)
     .await?;
-    let Some((user_id, family_id, expires_at, rotated_at, revoked_at)) = row else {
+    let Some(StoredRefreshToken {
+        user_id,
+        family_id,
+        expires_at,
+        rotated_at,
+        revoked_at,
+    }) = row
+    else {
         return Err(ApiError::InvalidCredentials);
     };
     if rotated_at.is_some() || revoked_at.is_some() {

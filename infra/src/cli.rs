@@ -1,0 +1,313 @@
+//! The `wayfarer` command line: every role of the system in one binary. Kept in the library
+//! so test harnesses can run the very same entry point as a child process they can kill.
+
+use std::path::PathBuf;
+
+use crate::projections::ProjectionKind;
+use crate::{db, demo, http, rebuild, relay, roles, telemetry, Settings};
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand};
+use tokio_util::sync::CancellationToken;
+use wayfarer_projections::{checkpoint, store};
+
+#[derive(Parser)]
+#[command(
+    name = "wayfarer",
+    version,
+    about = "Wayfarer: event-sourced social travel planning"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create the database/schema if needed and apply migrations.
+    Migrate,
+    /// Run every role in one process (API, relay, all projectors) with demo data.
+    Dev {
+        /// Number of demo itineraries to seed on first start.
+        #[arg(long, default_value_t = 40)]
+        demo_itineraries: usize,
+    },
+    /// Serve GraphQL, health and metrics.
+    Api,
+    /// Publish the event store to Kafka.
+    Relay,
+    /// Run projectors (all, or one).
+    Project {
+        #[arg(long)]
+        only: Option<String>,
+    },
+    /// Inspect and rebuild projections.
+    Projections {
+        #[command(subcommand)]
+        command: ProjectionsCommand,
+    },
+    /// Read the event store.
+    Events {
+        #[command(subcommand)]
+        command: EventsCommand,
+    },
+    /// JSON Schemas of the published events (`schemas/json`).
+    Schemas {
+        #[command(subcommand)]
+        command: ArtifactCommand,
+    },
+    /// The GraphQL SDL (`read-api/schema.graphql`).
+    GraphqlSchema {
+        #[command(subcommand)]
+        command: ArtifactCommand,
+    },
+    /// Seed the demo account and itineraries (idempotent).
+    Seed {
+        #[arg(long, default_value_t = 40)]
+        itineraries: usize,
+    },
+}
+
+#[derive(Subcommand)]
+enum ProjectionsCommand {
+    /// List the projection names.
+    List,
+    /// Position and lag of the relay and each projection.
+    Status,
+    /// Rebuild one projection from the store into a shadow copy and swap it in.
+    Rebuild { name: String },
+}
+
+#[derive(Subcommand)]
+enum EventsCommand {
+    /// Print every event of one aggregate as JSON lines.
+    Show { aggregate_id: String },
+}
+
+#[derive(Subcommand)]
+enum ArtifactCommand {
+    /// Write the generated files.
+    Export {
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+    /// Fail if the committed files differ from what the code generates.
+    Check {
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+}
+
+/// Parses the process arguments and runs the chosen subcommand to completion.
+pub async fn run() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    telemetry::init();
+    let settings = Settings::from_env()?;
+    match cli.command {
+        Command::Migrate => {
+            db::migrate(&settings.postgres).await?;
+            tracing::info!(schema = %settings.postgres.schema, "migrations applied");
+        }
+        Command::Dev { demo_itineraries } => dev(settings, demo_itineraries).await?,
+        Command::Api => {
+            let shutdown = CancellationToken::new();
+            let api = roles::spawn_api(&settings, shutdown.clone()).await?;
+            roles::shutdown_signal().await;
+            shutdown.cancel();
+            api.handle.await??;
+        }
+        Command::Relay => {
+            let shutdown = CancellationToken::new();
+            let task = roles::spawn_relay(&settings, shutdown.clone());
+            roles::shutdown_signal().await;
+            shutdown.cancel();
+            task.await??;
+        }
+        Command::Project { only } => {
+            let kinds = match only {
+                Some(name) => vec![parse_projection(&name)?],
+                None => ProjectionKind::ALL.to_vec(),
+            };
+            let shutdown = CancellationToken::new();
+            let tasks: Vec<_> = kinds
+                .into_iter()
+                .map(|kind| roles::spawn_projector(&settings, kind, shutdown.clone()))
+                .collect();
+            roles::shutdown_signal().await;
+            shutdown.cancel();
+            for task in tasks {
+                task.await??;
+            }
+        }
+        Command::Projections { command } => projections(settings, command).await?,
+        Command::Events {
+            command: EventsCommand::Show { aggregate_id },
+        } => {
+            let pool = db::connect(&settings.postgres).await?;
+            for event in store::read_stream(&pool, &aggregate_id).await? {
+                println_json(&serde_json::to_value(event.envelope())?);
+            }
+        }
+        Command::Schemas { command } => artifacts(
+            command,
+            PathBuf::from("schemas/json"),
+            wayfarer_schemas::export::all_schemas(),
+        )?,
+        Command::GraphqlSchema { command } => artifacts(
+            command,
+            PathBuf::from("read-api"),
+            vec![(
+                "schema.graphql".to_owned(),
+                format!("{}\n", wayfarer_read_api::sdl().trim_end()),
+            )],
+        )?,
+        Command::Seed { itineraries } => {
+            db::migrate(&settings.postgres).await?;
+            let state = http::api_state(&settings).await?;
+            let created = demo::seed(&state, itineraries).await?;
+            tracing::info!(created, "demo data seeded");
+        }
+    }
+    Ok(())
+}
+
+fn parse_projection(name: &str) -> anyhow::Result<ProjectionKind> {
+    ProjectionKind::from_name(name).with_context(|| {
+        format!(
+            "unknown projection {name:?}; known: {}",
+            ProjectionKind::names().join(", ")
+        )
+    })
+}
+
+#[allow(clippy::print_stdout)]
+fn println_json(value: &serde_json::Value) {
+    println!("{value}");
+}
+
+#[allow(clippy::print_stdout)]
+async fn projections(settings: Settings, command: ProjectionsCommand) -> anyhow::Result<()> {
+    match command {
+        ProjectionsCommand::List => {
+            for name in ProjectionKind::names() {
+                println!("{name}");
+            }
+        }
+        ProjectionsCommand::Status => {
+            let pool = db::connect(&settings.postgres).await?;
+            let head = store::head_position(&pool).await?;
+            let (relayed, published) = relay::checkpoint(&pool).await?;
+            println!(
+                "{:<18} {:>12} {:>12} {:>14}",
+                "name", "position", "lag", "events"
+            );
+            println!("{:<18} {:>12} {:>12} {:>14}", "store head", head, 0, "");
+            println!(
+                "{:<18} {:>12} {:>12} {:>14}",
+                "relay",
+                relayed,
+                head - relayed,
+                published
+            );
+            for kind in ProjectionKind::ALL {
+                let status = checkpoint::status(&pool, kind.name()).await?;
+                let (position, applied) = status
+                    .map(|s| (s.last_position, s.events_applied))
+                    .unwrap_or((0, 0));
+                println!(
+                    "{:<18} {:>12} {:>12} {:>14}",
+                    kind.name(),
+                    position,
+                    head - position,
+                    applied
+                );
+            }
+        }
+        ProjectionsCommand::Rebuild { name } => {
+            let kind = parse_projection(&name)?;
+            let started = std::time::Instant::now();
+            let report = rebuild::rebuild(&settings, kind, true).await?;
+            let seconds = started.elapsed().as_secs_f64();
+            println!(
+                "rebuilt {} from {} events ({} itineraries) up to position {} in {:.2}s ({:.0} events/s)",
+                report.projection,
+                report.events,
+                report.itineraries,
+                report.position,
+                seconds,
+                report.events as f64 / seconds.max(1e-9)
+            );
+        }
+    }
+    Ok(())
+}
+
+#[allow(clippy::print_stdout)]
+fn artifacts(
+    command: ArtifactCommand,
+    default_dir: PathBuf,
+    files: Vec<(String, String)>,
+) -> anyhow::Result<()> {
+    match command {
+        ArtifactCommand::Export { dir } => {
+            let dir = dir.unwrap_or(default_dir);
+            std::fs::create_dir_all(&dir)?;
+            for (name, text) in files {
+                std::fs::write(dir.join(&name), text)?;
+                println!("wrote {}", dir.join(name).display());
+            }
+        }
+        ArtifactCommand::Check { dir } => {
+            let dir = dir.unwrap_or(default_dir);
+            let mut stale = Vec::new();
+            for (name, text) in files {
+                let path = dir.join(&name);
+                if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
+                    stale.push(path.display().to_string());
+                }
+            }
+            if !stale.is_empty() {
+                bail!(
+                    "generated files are stale (run the export subcommand): {}",
+                    stale.join(", ")
+                );
+            }
+            println!("up to date");
+        }
+    }
+    Ok(())
+}
+
+/// Everything in one process: migrate, seed, API, relay and all projectors.
+async fn dev(settings: Settings, demo_itineraries: usize) -> anyhow::Result<()> {
+    db::migrate(&settings.postgres).await?;
+    let shutdown = CancellationToken::new();
+    let relay = roles::spawn_relay(&settings, shutdown.clone());
+    let projectors: Vec<_> = ProjectionKind::ALL
+        .into_iter()
+        .map(|kind| roles::spawn_projector(&settings, kind, shutdown.clone()))
+        .collect();
+    let api = roles::spawn_api(&settings, shutdown.clone()).await?;
+    let state = http::api_state(&settings).await?;
+    let created = demo::seed(&state, demo_itineraries).await?;
+    tracing::info!(
+        created,
+        graphql = %format!("http://{}/graphql", api.addr),
+        demo_login = demo::DEMO_EMAIL,
+        demo_password = demo::DEMO_PASSWORD,
+        "wayfarer dev is up"
+    );
+    eprintln!(
+        "\nWayfarer is running: GraphiQL at http://{}/graphql\nDemo login: {} / {}\nCtrl-C to stop.\n",
+        api.addr,
+        demo::DEMO_EMAIL,
+        demo::DEMO_PASSWORD
+    );
+    roles::shutdown_signal().await;
+    shutdown.cancel();
+    api.handle.await??;
+    relay.await??;
+    for projector in projectors {
+        projector.await??;
+    }
+    Ok(())
+}

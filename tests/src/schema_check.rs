@@ -1,0 +1,46 @@
+//! Validates events against the JSON Schema the project publishes under `schemas/json`.
+
+use serde_json::Value;
+use sqlx::PgPool;
+
+/// The published schema of `wayfarer.itinerary` envelopes, as committed in the repository.
+pub fn itinerary_schema() -> Value {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../schemas/json/wayfarer.itinerary.schema.json"
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).expect("schema file exists"))
+        .expect("schema is json")
+}
+
+/// Panics with the first violation if any envelope does not match the published schema.
+pub fn assert_envelopes_valid<'a>(envelopes: impl IntoIterator<Item = &'a Value>) -> usize {
+    let schema = itinerary_schema();
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let mut checked = 0;
+    for envelope in envelopes {
+        if let Err(error) = validator.validate(envelope) {
+            panic!("event does not match the published schema: {error}\n{envelope}");
+        }
+        checked += 1;
+    }
+    checked
+}
+
+/// Validates every event in the test's store, as the relay would publish it.
+pub async fn assert_store_valid(pool: &PgPool) -> usize {
+    let rows: Vec<(String,)> = sqlx::query_as("SELECT DISTINCT aggregate_id FROM events")
+        .fetch_all(pool)
+        .await
+        .expect("aggregate ids");
+    let mut envelopes = Vec::new();
+    for (id,) in rows {
+        for event in wayfarer_projections::store::read_stream(pool, &id)
+            .await
+            .expect("stream")
+        {
+            envelopes.push(serde_json::to_value(event.envelope()).expect("json"));
+        }
+    }
+    assert_envelopes_valid(&envelopes)
+}

@@ -1,0 +1,174 @@
+//! A whole Wayfarer system (or the roles a test asks for) in this process.
+
+use std::time::Duration;
+
+use sqlx::PgPool;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use wayfarer_infra::projections::ProjectionKind;
+use wayfarer_infra::{db, roles, Settings};
+
+/// Which roles to run in-process.
+#[derive(Debug, Clone)]
+pub struct Roles {
+    pub api: bool,
+    pub relay: bool,
+    pub projectors: Vec<ProjectionKind>,
+}
+
+impl Roles {
+    pub fn all() -> Self {
+        Self {
+            api: true,
+            relay: true,
+            projectors: ProjectionKind::ALL.to_vec(),
+        }
+    }
+
+    pub fn none() -> Self {
+        Self {
+            api: false,
+            relay: false,
+            projectors: Vec::new(),
+        }
+    }
+}
+
+pub struct TestSystem {
+    pub settings: Settings,
+    pub pool: PgPool,
+    pub api_url: Option<String>,
+    shutdown: CancellationToken,
+    tasks: Vec<JoinHandle<anyhow::Result<()>>>,
+}
+
+/// A short unique name usable as schema, topic, index and key prefix.
+pub fn unique_prefix(label: &str) -> String {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    format!("t_{label}_{}", &id[..10])
+}
+
+/// Settings for the local services, isolated under a fresh prefix.
+pub fn isolated_settings(label: &str) -> Settings {
+    let mut settings = Settings::from_env()
+        .expect("valid WAYFARER_* environment")
+        .isolated(&unique_prefix(label));
+    settings.http_addr = "127.0.0.1:0".into();
+    settings.postgres.max_connections = 20;
+    settings.kafka.partitions = 3;
+    settings
+}
+
+impl TestSystem {
+    /// Migrates a fresh schema and starts `roles`.
+    pub async fn start(label: &str, roles: Roles) -> anyhow::Result<Self> {
+        Self::start_with(isolated_settings(label), roles).await
+    }
+
+    pub async fn start_with(settings: Settings, roles: Roles) -> anyhow::Result<Self> {
+        db::migrate(&settings.postgres).await?;
+        let pool = db::connect(&settings.postgres).await?;
+        let shutdown = CancellationToken::new();
+        let mut tasks = Vec::new();
+        let mut api_url = None;
+        if roles.api {
+            let api = roles::spawn_api(&settings, shutdown.clone()).await?;
+            api_url = Some(format!("http://{}", api.addr));
+            tasks.push(api.handle);
+        }
+        if roles.relay {
+            tasks.push(roles::spawn_relay(&settings, shutdown.clone()));
+        }
+        for kind in roles.projectors {
+            tasks.push(roles::spawn_projector(&settings, kind, shutdown.clone()));
+        }
+        Ok(Self {
+            settings,
+            pool,
+            api_url,
+            shutdown,
+            tasks,
+        })
+    }
+
+    pub fn graphql(&self) -> crate::GraphqlClient {
+        crate::GraphqlClient::new(self.api_url.as_deref().expect("api role running"))
+    }
+
+    /// Environment for a child `wayfarer-node` process sharing this system's isolation.
+    pub fn child_env(&self) -> Vec<(String, String)> {
+        let s = &self.settings;
+        vec![
+            ("WAYFARER_POSTGRES_URL".into(), s.postgres.url.clone()),
+            ("WAYFARER_POSTGRES_SCHEMA".into(), s.postgres.schema.clone()),
+            ("WAYFARER_KAFKA_BROKERS".into(), s.kafka.brokers.clone()),
+            ("WAYFARER_KAFKA_PREFIX".into(), s.kafka.prefix.clone()),
+            (
+                "WAYFARER_KAFKA_PARTITIONS".into(),
+                s.kafka.partitions.to_string(),
+            ),
+            ("WAYFARER_REDIS_URL".into(), s.redis.url.clone()),
+            ("WAYFARER_REDIS_PREFIX".into(), s.redis.prefix.clone()),
+            ("WAYFARER_OPENSEARCH_URL".into(), s.opensearch.url.clone()),
+            (
+                "WAYFARER_OPENSEARCH_PREFIX".into(),
+                s.opensearch.prefix.clone(),
+            ),
+            ("RUST_LOG".into(), "warn".into()),
+        ]
+    }
+
+    /// Stops every role and waits for them to finish their in-flight work.
+    pub async fn stop(mut self) {
+        self.shutdown.cancel();
+        for task in self.tasks.drain(..) {
+            let _ = tokio::time::timeout(Duration::from_secs(15), task).await;
+        }
+    }
+
+    /// Waits until `condition` holds, polling; panics with `what` after `timeout`.
+    pub async fn eventually<F, Fut>(timeout: Duration, what: &str, mut condition: F)
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            if condition().await {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "timed out waiting for {what}"
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    /// Waits until `projection` has recorded the store head as its position.
+    pub async fn wait_caught_up(&self, projection: &str, timeout: Duration) {
+        let pool = self.pool.clone();
+        let name = projection.to_owned();
+        Self::eventually(timeout, &format!("{projection} to catch up"), || {
+            let pool = pool.clone();
+            let name = name.clone();
+            async move {
+                let head = wayfarer_projections::store::head_position(&pool)
+                    .await
+                    .unwrap_or(-1);
+                let status = wayfarer_projections::checkpoint::status(&pool, &name)
+                    .await
+                    .ok()
+                    .flatten();
+                status.is_some_and(|s| s.last_position >= head)
+            }
+        })
+        .await;
+    }
+}
+
+impl Drop for TestSystem {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}

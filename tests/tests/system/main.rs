@@ -1,0 +1,9 @@
+//! End-to-end tests against the real services (PostgreSQL, Kafka protocol, Redis,
+//! OpenSearch). Each test runs in its own schema / topic / index / key prefix.
+
+mod access_and_conflicts;
+mod crash_recovery;
+mod gap_safety;
+mod graphql_flow;
+mod redelivery;
+mod support;
