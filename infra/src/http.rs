@@ -41,6 +41,33 @@ pub fn app(state: ApiState) -> Router {
         .route("/health/live", get(|| async { "ok" }))
         .route("/health/ready", get(ready).with_state(state))
         .route("/metrics", get(|| async { metrics::render() }))
+        .layer(axum::middleware::from_fn(count_requests))
+}
+
+/// Counts every request by route path (the fixed set above) and status.
+async fn count_requests(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    let known = [
+        "/graphql",
+        "/graphql/ws",
+        "/health/live",
+        "/health/ready",
+        "/metrics",
+    ];
+    let path = if known.contains(&path.as_str()) {
+        path.as_str()
+    } else {
+        "other"
+    };
+    metrics::metrics()
+        .http_requests
+        .with_label_values(&[path, response.status().as_str()])
+        .inc();
+    response
 }
 
 /// Ready when PostgreSQL and Redis answer.

@@ -6,6 +6,7 @@ use prometheus::{Encoder, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncode
 
 pub struct Metrics {
     pub registry: Registry,
+    pub http_requests: IntCounterVec,
     pub relay_published: IntCounterVec,
     pub projection_events: IntCounterVec,
     pub projection_position: IntGaugeVec,
@@ -16,6 +17,28 @@ pub fn metrics() -> &'static Metrics {
     static METRICS: OnceLock<Metrics> = OnceLock::new();
     METRICS.get_or_init(|| {
         let registry = Registry::new();
+        let build_info = IntGaugeVec::new(
+            Opts::new("wayfarer_build_info", "the running version"),
+            &["version"],
+        )
+        .expect("valid metric");
+        build_info
+            .with_label_values(&[env!("CARGO_PKG_VERSION")])
+            .set(1);
+        registry
+            .register(Box::new(build_info))
+            .expect("registered once");
+        let http_requests = IntCounterVec::new(
+            Opts::new(
+                "wayfarer_http_requests_total",
+                "HTTP requests by path and status",
+            ),
+            &["path", "status"],
+        )
+        .expect("valid metric");
+        registry
+            .register(Box::new(http_requests.clone()))
+            .expect("registered once");
         let relay_published = IntCounterVec::new(
             Opts::new(
                 "wayfarer_relay_published_events_total",
@@ -51,6 +74,7 @@ pub fn metrics() -> &'static Metrics {
             .expect("registered once");
         Metrics {
             registry,
+            http_requests,
             relay_published,
             projection_events,
             projection_position,

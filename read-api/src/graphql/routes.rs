@@ -8,6 +8,7 @@ use axum::http::{header, HeaderMap, Request};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use tracing::Instrument;
 use uuid::Uuid;
 
 use super::context::{Caller, CorrelationId};
@@ -61,10 +62,8 @@ async fn post_graphql(
         request = request.data(caller);
     }
     let span = tracing::info_span!("graphql", correlation_id = %correlation.0);
-    let _entered = span.enter();
     request = request.data(correlation);
-    drop(_entered);
-    state.schema.execute(request).await.into()
+    state.schema.execute(request).instrument(span).await.into()
 }
 
 async fn get_graphql(

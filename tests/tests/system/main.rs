@@ -5,5 +5,6 @@ mod access_and_conflicts;
 mod crash_recovery;
 mod gap_safety;
 mod graphql_flow;
+mod operations;
 mod redelivery;
 mod support;

@@ -1,0 +1,213 @@
+//! What operators and admins rely on: health, metrics, limits, the CLI, rebuilds under load.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::json;
+use wayfarer_infra::projections::ProjectionKind;
+use wayfarer_infra::rebuild;
+use wayfarer_tests::{schema_check, Roles, TestSystem};
+
+use crate::support::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn health_metrics_and_query_limits_work() {
+    let system = TestSystem::start(
+        "ops",
+        Roles {
+            api: true,
+            ..Roles::none()
+        },
+    )
+    .await
+    .unwrap();
+    let base = system.api_url.clone().unwrap();
+    let live = reqwest::get(format!("{base}/health/live")).await.unwrap();
+    assert_eq!(live.status(), 200);
+    let ready = reqwest::get(format!("{base}/health/ready")).await.unwrap();
+    assert_eq!(ready.status(), 200);
+    assert_eq!(
+        ready.json::<serde_json::Value>().await.unwrap(),
+        json!({ "postgres": true, "redis": true })
+    );
+    let metrics = reqwest::get(format!("{base}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("# TYPE"),
+        "prometheus text format: {metrics}"
+    );
+    let graphiql = reqwest::get(format!("{base}/graphql"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(graphiql.to_lowercase().contains("graphiql"));
+
+    let too_deep = "{ __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } } } }";
+    let response = system.graphql().execute(too_deep, json!({})).await;
+    let message = response["errors"][0]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_lowercase();
+    assert!(
+        message.contains("too deep") || message.contains("depth"),
+        "{response}"
+    );
+    system.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_cli_shows_status_and_an_aggregates_events() {
+    let system = TestSystem::start("cli", Roles::all()).await.unwrap();
+    let (owner, _) = system.graphql().register_user("cli").await;
+    let (id, _) = create(&owner, "Oslo fjords", "PUBLIC").await;
+    add(
+        &owner,
+        &id,
+        item("Opera house", 2, Some(("Opera", 59.907, 10.753))),
+    )
+    .await;
+    for projection in ProjectionKind::names() {
+        system
+            .wait_caught_up(projection, Duration::from_secs(60))
+            .await;
+    }
+    let run = |args: &'static [&'static str]| {
+        let env = system.child_env();
+        async move {
+            let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_wayfarer-node"))
+                .args(args)
+                .envs(env)
+                .output()
+                .await
+                .unwrap();
+            assert!(
+                output.status.success(),
+                "{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            String::from_utf8(output.stdout).unwrap()
+        }
+    };
+    let status = run(&["projections", "status"]).await;
+    for name in ProjectionKind::names() {
+        let line = status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_else(|| panic!("{status}"));
+        let columns: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(columns[1], "2", "position of {name}: {status}");
+        assert_eq!(columns[2], "0", "lag of {name}: {status}");
+    }
+    let env = system.child_env();
+    let shown = tokio::process::Command::new(env!("CARGO_BIN_EXE_wayfarer-node"))
+        .args(["events", "show", &id])
+        .envs(env)
+        .output()
+        .await
+        .unwrap();
+    let lines: Vec<serde_json::Value> = String::from_utf8(shown.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[1]["payload"]["type"], "ItineraryItemAdded");
+    schema_check::assert_envelopes_valid(&lines);
+    let unknown = tokio::process::Command::new(env!("CARGO_BIN_EXE_wayfarer-node"))
+        .args(["projections", "rebuild", "no_such_projection"])
+        .envs(system.child_env())
+        .output()
+        .await
+        .unwrap();
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("unknown projection"));
+    system.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn rebuilding_under_live_writes_never_shows_readers_an_empty_model() {
+    let system = TestSystem::start("rebuild", Roles::all()).await.unwrap();
+    let (owner, _) = system.graphql().register_user("rebuilder").await;
+    let (id, position) = create(&owner, "Rebuild road trip", "PUBLIC").await;
+    owner
+        .data(READ, json!({ "id": id, "after": position }))
+        .await;
+
+    let writing = Arc::new(AtomicBool::new(true));
+    let writer = {
+        let owner = owner.clone();
+        let id = id.clone();
+        let writing = writing.clone();
+        tokio::spawn(async move {
+            let mut added = 0;
+            while writing.load(Ordering::SeqCst) && added < 60 {
+                add(&owner, &id, item(&format!("Stop {added}"), 2, None)).await;
+                added += 1;
+            }
+            added
+        })
+    };
+    let reader = {
+        let reader = system.graphql();
+        let id = id.clone();
+        let writing = writing.clone();
+        tokio::spawn(async move {
+            let mut last_count = 0;
+            let mut reads = 0;
+            while writing.load(Ordering::SeqCst) {
+                let data = reader.data(READ, json!({ "id": id })).await;
+                let items = data["itinerary"]["items"]
+                    .as_array()
+                    .expect("never missing during a rebuild")
+                    .len();
+                assert!(items >= last_count, "never goes backwards");
+                last_count = items;
+                reads += 1;
+            }
+            reads
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    rebuild::rebuild(&system.settings, ProjectionKind::ItineraryPg, false)
+        .await
+        .unwrap();
+    rebuild::rebuild(&system.settings, ProjectionKind::ItinerarySearch, false)
+        .await
+        .unwrap();
+    rebuild::rebuild(&system.settings, ProjectionKind::ItineraryCache, false)
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    writing.store(false, Ordering::SeqCst);
+    let added = writer.await.unwrap();
+    assert!(reader.await.unwrap() > 0);
+    for projection in ProjectionKind::names() {
+        system
+            .wait_caught_up(projection, Duration::from_secs(60))
+            .await;
+    }
+    let (version, count): (i64, i64) = sqlx::query_as(
+        "SELECT v.version, (SELECT count(*) FROM itinerary_item_view i WHERE i.itinerary_id = v.itinerary_id) FROM itinerary_view v",
+    )
+    .fetch_one(&system.pool)
+    .await
+    .unwrap();
+    assert_eq!(count, added as i64);
+    assert_eq!(version, added as i64 + 1);
+    let found = system
+        .graphql()
+        .data("{ searchItineraries(query: \"Rebuild road trip\") { edges { node { id items { id } } } } }", json!({}))
+        .await;
+    assert_eq!(
+        found["searchItineraries"]["edges"][0]["node"]["id"],
+        id.as_str()
+    );
+    system.stop().await;
+}
