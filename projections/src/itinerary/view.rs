@@ -190,3 +190,7 @@ impl ItineraryView {
         self.visibility == Visibility::Public || viewer == Some(self.owner_id)
     }
 }
+
+#[cfg(test)]
+#[path = "view_tests.rs"]
+mod tests;

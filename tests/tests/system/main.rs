@@ -7,4 +7,5 @@ mod gap_safety;
 mod graphql_flow;
 mod operations;
 mod redelivery;
+mod relay_lease;
 mod support;

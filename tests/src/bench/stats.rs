@@ -1,0 +1,97 @@
+//! Latency samples and their summaries.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+/// Percentiles of a set of latencies, in milliseconds.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Summary {
+    pub count: usize,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+    pub mean_ms: f64,
+}
+
+impl Summary {
+    /// Summarises latencies given in microseconds (nearest-rank percentiles).
+    pub fn of_micros(mut samples: Vec<u64>) -> Self {
+        if samples.is_empty() {
+            return Self::default();
+        }
+        samples.sort_unstable();
+        let count = samples.len();
+        let rank = |p: f64| {
+            let index = ((p * count as f64).ceil() as usize).clamp(1, count) - 1;
+            samples[index] as f64 / 1000.0
+        };
+        let total: u64 = samples.iter().sum();
+        Self {
+            count,
+            p50_ms: rank(0.50),
+            p99_ms: rank(0.99),
+            max_ms: samples[count - 1] as f64 / 1000.0,
+            mean_ms: total as f64 / count as f64 / 1000.0,
+        }
+    }
+
+    pub fn to_json(self) -> Value {
+        json!({
+            "count": self.count,
+            "p50_ms": round3(self.p50_ms),
+            "p99_ms": round3(self.p99_ms),
+            "max_ms": round3(self.max_ms),
+            "mean_ms": round3(self.mean_ms),
+        })
+    }
+}
+
+pub fn micros(duration: Duration) -> u64 {
+    duration.as_micros().min(u128::from(u64::MAX)) as u64
+}
+
+pub fn round3(value: f64) -> f64 {
+    (value * 1000.0).round() / 1000.0
+}
+
+pub fn round1(value: f64) -> f64 {
+    (value * 10.0).round() / 10.0
+}
+
+/// Keeps the first few distinct error messages, shortened.
+#[derive(Debug, Default, Clone)]
+pub struct ErrorSamples(pub Vec<String>);
+
+impl ErrorSamples {
+    const KEEP: usize = 3;
+
+    pub fn add(&mut self, message: &str) {
+        let short: String = message.chars().take(300).collect();
+        if self.0.len() < Self::KEEP && !self.0.contains(&short) {
+            self.0.push(short);
+        }
+    }
+
+    pub fn merge(&mut self, other: &ErrorSamples) {
+        for message in &other.0 {
+            self.add(message);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        let summary = Summary::of_micros((1..=100).map(|ms| ms * 1000).collect());
+        assert_eq!(summary.count, 100);
+        assert_eq!(summary.p50_ms, 50.0);
+        assert_eq!(summary.p99_ms, 99.0);
+        assert_eq!(summary.max_ms, 100.0);
+        assert_eq!(Summary::of_micros(vec![7000]).p99_ms, 7.0);
+        assert_eq!(Summary::of_micros(Vec::new()).count, 0);
+    }
+}
