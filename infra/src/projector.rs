@@ -35,13 +35,38 @@ pub enum ProjectorError {
     Projection(#[from] ProjectionError),
 }
 
-/// Runs one projection until `shutdown`.
+/// Runs one projection until `shutdown`. Failures (a broker, store or index away) restart
+/// the consumer after a backoff; progress is never recorded for a batch that failed.
 pub async fn run(
     settings: Settings,
     kind: ProjectionKind,
     shutdown: CancellationToken,
 ) -> Result<(), ProjectorError> {
-    let projection = Projection::connect(&settings, kind).await?;
+    let mut backoff = Duration::from_millis(100);
+    while !shutdown.is_cancelled() {
+        match consume(&settings, kind, &shutdown).await {
+            Ok(()) => break,
+            Err(_) if shutdown.is_cancelled() => break,
+            Err(error) => {
+                tracing::warn!(projection = kind.name(), %error, "projector interrupted; restarting");
+                tokio::select! {
+                    _ = shutdown.cancelled() => {}
+                    _ = tokio::time::sleep(backoff) => {}
+                }
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+            }
+        }
+    }
+    tracing::info!(projection = kind.name(), "projector stopped");
+    Ok(())
+}
+
+async fn consume(
+    settings: &Settings,
+    kind: ProjectionKind,
+    shutdown: &CancellationToken,
+) -> Result<(), ProjectorError> {
+    let projection = Projection::connect(settings, kind).await?;
     let names = settings.names();
     let topic = names.topic(wayfarer_schemas::itinerary::AGGREGATE_TYPE);
     kafka::ensure_topics(&settings.kafka, std::slice::from_ref(&topic)).await?;
@@ -68,7 +93,7 @@ pub async fn run(
             continue;
         }
         let progress = batch.progress();
-        apply_with_retry(&projection, &batch.events, &progress, &shutdown).await?;
+        apply_with_retry(&projection, &batch.events, &progress, shutdown).await?;
         for (topic, partition, next) in &progress.offsets {
             applied.insert((topic.clone(), *partition), *next);
         }
@@ -81,7 +106,6 @@ pub async fn run(
             .set(progress.max_position);
         commit_offsets(&consumer, &progress);
     }
-    tracing::info!(projection = kind.name(), "projector stopped");
     Ok(())
 }
 

@@ -118,12 +118,31 @@ impl TestSystem {
         ]
     }
 
-    /// Stops every role and waits for them to finish their in-flight work.
+    /// Stops every role, waits for them to finish their in-flight work, and removes what the
+    /// test stored that can be removed (its schema, index and keys; tansu topics cannot be
+    /// deleted safely). A failing test panics before this, leaving its data for inspection.
     pub async fn stop(mut self) {
         self.shutdown.cancel();
         for task in self.tasks.drain(..) {
             let _ = tokio::time::timeout(Duration::from_secs(15), task).await;
         }
+        self.pool.close().await;
+        let mut admin = db::connect_single(&wayfarer_infra::config::PostgresSettings {
+            schema: "public".into(),
+            ..self.settings.postgres.clone()
+        })
+        .await
+        .expect("admin connection");
+        let drop_schema = format!(
+            "DROP SCHEMA IF EXISTS \"{}\" CASCADE",
+            self.settings.postgres.schema
+        );
+        let _ = sqlx::query(&drop_schema).execute(&mut admin).await;
+        let index_pattern = format!(
+            "{}/{}*",
+            self.settings.opensearch.url, self.settings.opensearch.prefix
+        );
+        let _ = reqwest::Client::new().delete(index_pattern).send().await;
     }
 
     /// Waits until `condition` holds, polling; panics with `what` after `timeout`.

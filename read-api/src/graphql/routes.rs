@@ -58,8 +58,21 @@ async fn post_graphql(
 ) -> GraphQLResponse {
     let mut request = request.into_inner();
     let correlation = correlation_from(&headers);
-    if let Some(caller) = caller_from(&headers, &state.keys) {
-        request = request.data(caller);
+    match caller_from(&headers, &state.keys) {
+        Some(caller) => request = request.data(caller),
+        // A token that was sent but does not verify (expired, tampered) is an error, not an
+        // anonymous request: the client must refresh rather than silently see less.
+        None if headers.contains_key(header::AUTHORIZATION) => {
+            let mut error =
+                async_graphql::ServerError::new("invalid or expired access token", None);
+            error.extensions = Some({
+                let mut extensions = async_graphql::ErrorExtensionValues::default();
+                extensions.set("code", "UNAUTHENTICATED");
+                extensions
+            });
+            return async_graphql::Response::from_errors(vec![error]).into();
+        }
+        None => {}
     }
     let span = tracing::info_span!("graphql", correlation_id = %correlation.0);
     request = request.data(correlation);

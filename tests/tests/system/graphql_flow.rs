@@ -183,6 +183,18 @@ async fn refresh_tokens_rotate_and_a_reused_one_revokes_the_family() {
         client.error_code("mutation { register(email: \"not-an-email\", password: \"long enough\", userName: \"rota3\") { accessToken } }", json!({})).await,
         "VALIDATION"
     );
+    // A token that does not verify is refused outright, even for public queries.
+    let forged = client.with_token("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.forged");
+    assert_eq!(
+        forged.error_code("{ me { id } }", json!({})).await,
+        "UNAUTHENTICATED"
+    );
+    assert_eq!(
+        forged
+            .error_code("{ searchItineraries { edges { cursor } } }", json!({}))
+            .await,
+        "UNAUTHENTICATED"
+    );
     // Credentials never reach the event log.
     let (leaks,): (i64,) = sqlx::query_as(
         "SELECT count(*) FROM events WHERE payload::text ILIKE '%rota@example.com%'",
