@@ -144,7 +144,7 @@ pub async fn run() -> anyhow::Result<()> {
         } => {
             let pool = db::connect(&settings.postgres).await?;
             for event in store::read_stream(&pool, &aggregate_id).await? {
-                println_json(&serde_json::to_value(event.envelope())?);
+                println_json(&serde_json::to_value(event.envelope()?)?);
             }
         }
         Command::Schemas { command } => artifacts(

@@ -38,10 +38,18 @@ pub async fn rebuild(
 ) -> Result<RebuildReport, ProjectionError> {
     let pool = db::connect(&settings.postgres).await?;
     let bar = progress_bar(&pool, show_progress).await?;
-    let mut reader = db::connect_single(&settings.postgres).await?;
-    let (mut views, mut position, events) =
-        fold_all(&mut reader, &bar, CommitPosition::default()).await?;
+    let reader = db::connect_single(&settings.postgres).await?;
+    let started = std::time::Instant::now();
+    let (mut views, mut position, events, mut reader) =
+        fold_all(reader, &bar, CommitPosition::default()).await?;
     bar.finish_and_clear();
+    tracing::info!(
+        projection = kind.name(),
+        events,
+        itineraries = views.len(),
+        seconds = started.elapsed().as_secs_f64(),
+        "store read and folded"
+    );
     let report = match kind {
         ProjectionKind::ItineraryPg => {
             rebuild_pg(&pool, &mut views, &mut position).await?;
@@ -117,29 +125,49 @@ async fn progress_bar(pool: &PgPool, visible: bool) -> Result<ProgressBar, Proje
     Ok(bar)
 }
 
-/// Folds every committed itinerary event after `from` into views, in commit order.
+/// Folds every committed itinerary event after `from` into views, in commit order. Reading the
+/// next chunk overlaps with decoding and folding the current one (the database and this
+/// process work at the same time).
 async fn fold_all(
-    reader: &mut PgConnection,
+    reader: PgConnection,
     bar: &ProgressBar,
     from: CommitPosition,
-) -> Result<(HashMap<Uuid, ItineraryView>, CommitPosition, u64), ProjectionError> {
+) -> Result<(HashMap<Uuid, ItineraryView>, CommitPosition, u64, PgConnection), ProjectionError> {
+    let (chunks_tx, mut chunks) = tokio::sync::mpsc::channel(2);
+    let read_ahead = tokio::spawn(async move {
+        let mut reader = reader;
+        let mut position = from;
+        loop {
+            let chunk =
+                store::read_committed_after(&mut reader, position, Some(AGGREGATE_TYPE), READ_CHUNK)
+                    .await;
+            let chunk = match chunk {
+                Ok(chunk) => chunk,
+                Err(error) => return Err(ProjectionError::from(error)),
+            };
+            let Some(last) = chunk.last().map(|e| e.commit_position()) else {
+                break;
+            };
+            position = last;
+            if chunks_tx.send(chunk).await.is_err() {
+                break;
+            }
+        }
+        Ok((reader, position))
+    });
     let mut views: HashMap<Uuid, ItineraryView> = HashMap::new();
-    let mut position = from;
     let mut events = 0u64;
-    loop {
-        let chunk =
-            store::read_committed_after(reader, position, Some(AGGREGATE_TYPE), READ_CHUNK).await?;
-        let Some(last) = chunk.last().map(|e| e.commit_position()) else {
-            break;
-        };
+    while let Some(chunk) = chunks.recv().await {
         for raw in &chunk {
             apply(&mut views, &raw.itinerary_envelope()?);
         }
         events += chunk.len() as u64;
         bar.inc(chunk.len() as u64);
-        position = last;
     }
-    Ok((views, position, events))
+    let (reader, position) = read_ahead
+        .await
+        .map_err(|error| ProjectionError::OpenSearch(format!("reader task failed: {error}")))??;
+    Ok((views, position, events, reader))
 }
 
 fn apply(

@@ -30,6 +30,8 @@ pub enum RelayError {
     Kafka(#[from] rdkafka::error::KafkaError),
     #[error("kafka delivery was cancelled")]
     DeliveryCancelled,
+    #[error("stored event is not valid JSON: {0}")]
+    Undecodable(String),
 }
 
 /// Runs the relay until `shutdown`, reconnecting after failures.
@@ -116,7 +118,9 @@ async fn publish(
     let mut deliveries = Vec::with_capacity(batch.len());
     for event in batch {
         let topic = names.topic(&event.aggregate_type);
-        let envelope = event.envelope();
+        // A payload the store holds must be JSON; if not, this is a poison row that no consumer
+        // could read either: stop rather than publish garbage or skip it silently.
+        let envelope = event.envelope().map_err(|error| RelayError::Undecodable(error.to_string()))?;
         let payload = serde_json::to_vec(&envelope).expect("envelopes always serialise");
         let headers = cloud_event_headers(event);
         let mut record = FutureRecord::to(&topic)

@@ -8,8 +8,10 @@
 //! transaction not yet visible then has an id at or above that bound, so it sorts after
 //! everything already read and cannot be skipped.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
-use serde_json::Value;
+use serde_json::value::RawValue;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 use wayfarer_schemas::{EventEnvelope, EventMetadata};
@@ -24,7 +26,8 @@ pub struct CommitPosition {
     pub global_position: i64,
 }
 
-/// An event row exactly as stored, payload left as JSON.
+/// An event row exactly as stored; payload and metadata kept as JSON text, decoded only by
+/// whoever needs them (the relay forwards the payload untouched).
 #[derive(Debug, Clone)]
 pub struct RawEvent {
     pub event_id: Uuid,
@@ -35,8 +38,8 @@ pub struct RawEvent {
     pub tx_id: u64,
     pub event_type: String,
     pub event_version: String,
-    pub payload: Value,
-    pub metadata: Value,
+    pub payload: String,
+    pub metadata: String,
     pub recorded_at: DateTime<Utc>,
 }
 
@@ -48,9 +51,12 @@ impl RawEvent {
         }
     }
 
-    /// The envelope as published on Kafka, payload kept as raw JSON.
-    pub fn envelope(&self) -> EventEnvelope<Value> {
-        let metadata = serde_json::from_value(self.metadata.clone()).unwrap_or_default();
+    fn metadata(&self) -> EventMetadata {
+        let map: HashMap<String, String> = serde_json::from_str(&self.metadata).unwrap_or_default();
+        EventMetadata::from_map(&map)
+    }
+
+    fn with_payload<P>(&self, payload: P) -> EventEnvelope<P> {
         EventEnvelope {
             event_id: self.event_id,
             aggregate_type: self.aggregate_type.clone(),
@@ -60,38 +66,39 @@ impl RawEvent {
             event_type: self.event_type.clone(),
             event_version: self.event_version.clone(),
             occurred_at: self.recorded_at,
-            metadata: EventMetadata::from_map(&metadata),
-            payload: self.payload.clone(),
+            metadata: self.metadata(),
+            payload,
         }
     }
 
-    /// Decodes the payload as an itinerary event.
-    pub fn itinerary_envelope(&self) -> Result<ItineraryEnvelope, ProjectionError> {
-        let envelope = self.envelope();
-        let payload = serde_json::from_value(envelope.payload).map_err(|error| {
+    /// The envelope as published on Kafka, the payload passed through as stored.
+    pub fn envelope(&self) -> Result<EventEnvelope<Box<RawValue>>, ProjectionError> {
+        let payload = RawValue::from_string(self.payload.clone()).map_err(|error| {
             ProjectionError::Undecodable {
                 position: self.global_position,
                 reason: error.to_string(),
             }
         })?;
-        Ok(EventEnvelope {
-            payload,
-            event_id: envelope.event_id,
-            aggregate_type: envelope.aggregate_type,
-            aggregate_id: envelope.aggregate_id,
-            sequence: envelope.sequence,
-            global_position: envelope.global_position,
-            event_type: envelope.event_type,
-            event_version: envelope.event_version,
-            occurred_at: envelope.occurred_at,
-            metadata: envelope.metadata,
-        })
+        Ok(self.with_payload(payload))
+    }
+
+    /// Decodes the payload as an itinerary event.
+    pub fn itinerary_envelope(&self) -> Result<ItineraryEnvelope, ProjectionError> {
+        let payload = serde_json::from_str(&self.payload).map_err(|error| {
+            ProjectionError::Undecodable {
+                position: self.global_position,
+                reason: error.to_string(),
+            }
+        })?;
+        Ok(self.with_payload(payload))
     }
 }
 
+/// The select list. `tx_id` is returned as a number, under its own name: queries must order by
+/// `events.tx_id` (the column) so PostgreSQL can walk the `(tx_id, global_position)` index.
 const COLUMNS: &str = "event_id, aggregate_type, aggregate_id, sequence, global_position, \
-     tx_id::text::bigint AS tx_id, event_type, event_version, payload::jsonb AS payload, \
-     metadata::jsonb AS metadata, recorded_at";
+     tx_id::text::bigint AS tx_id, event_type, event_version, payload::text AS payload, \
+     metadata::text AS metadata, recorded_at";
 
 type Row = (
     Uuid,
@@ -102,8 +109,8 @@ type Row = (
     i64,
     String,
     String,
-    Value,
-    Value,
+    String,
+    String,
     DateTime<Utc>,
 );
 
@@ -136,7 +143,7 @@ pub async fn read_committed_after(
          WHERE (tx_id, global_position) > ($1::text::xid8, $2) \
            AND tx_id < pg_snapshot_xmin(pg_current_snapshot()) \
            AND ($3::text IS NULL OR aggregate_type = $3) \
-         ORDER BY tx_id, global_position LIMIT $4"
+         ORDER BY events.tx_id, events.global_position LIMIT $4"
     );
     let rows: Vec<Row> = sqlx::query_as(&sql)
         .bind(after.tx_id.to_string())

@@ -118,10 +118,13 @@ impl TestSystem {
         ]
     }
 
-    /// Stops every role, waits for them to finish their in-flight work, and removes what the
+    /// Validates every stored event against the published JSON Schema, stops every role, waits
+    /// for them to finish their in-flight work, and removes what the
     /// test stored that can be removed (its schema, index and keys; tansu topics cannot be
     /// deleted safely). A failing test panics before this, leaving its data for inspection.
     pub async fn stop(mut self) {
+        // Every event any test stored must match the schema published to analysts.
+        crate::schema_check::assert_store_valid(&self.pool).await;
         self.shutdown.cancel();
         for task in self.tasks.drain(..) {
             let _ = tokio::time::timeout(Duration::from_secs(15), task).await;

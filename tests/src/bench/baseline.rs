@@ -8,7 +8,9 @@ use chrono::Utc;
 use sqlx::{Connection, PgConnection};
 use uuid::Uuid;
 use wayfarer_infra::{db, Settings};
-use wayfarer_schemas::{Category, EventMetadata, ItemDetails, ItineraryEvent, Location, MoneyAmount};
+use wayfarer_schemas::{
+    Category, EventMetadata, ItemDetails, ItineraryEvent, Location, MoneyAmount,
+};
 
 use crate::stats::{micros, ErrorSamples, Summary};
 use crate::support::drop_schema;
@@ -34,13 +36,11 @@ impl BaselineRun {
     }
 }
 
-/// Runs the baseline at each client count in one fresh schema, which is dropped afterwards
-/// unless `keep`.
+/// Runs the baseline at each client count in one fresh schema, dropped afterwards.
 pub async fn run_all(
     client_counts: &[usize],
     warmup: Duration,
     measure: Duration,
-    keep: bool,
 ) -> anyhow::Result<Vec<BaselineRun>> {
     let settings = wayfarer_tests::system::isolated_settings("benchraw");
     db::migrate(&settings.postgres).await?; // creates the schema (and our tables, unused here)
@@ -66,6 +66,7 @@ pub async fn run_all(
     let mut runs = Vec::new();
     let mut result = Ok(());
     for &clients in client_counts {
+        eprintln!("baseline: raw INSERTs with {clients} client(s)…");
         match run_once(&settings, clients, warmup, measure, &payload, &metadata).await {
             Ok(run) => runs.push(run),
             Err(error) => {
@@ -74,9 +75,7 @@ pub async fn run_all(
             }
         }
     }
-    if !keep {
-        drop_schema(&settings, &settings.postgres.schema).await?;
-    }
+    drop_schema(&settings, &settings.postgres.schema).await?;
     result.map(|()| runs)
 }
 

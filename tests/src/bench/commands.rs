@@ -62,7 +62,7 @@ pub async fn register_users(system: &TestSystem, count: usize) -> Vec<User> {
 
 /// A few commands and a wait until every projector has them: topics exist, consumer groups
 /// have joined, pools are warm.
-pub async fn prime(system: &TestSystem, user: &User) -> anyhow::Result<()> {
+pub async fn prime(system: &TestSystem, user: &User, with_projectors: bool) -> anyhow::Result<()> {
     let http = http_client(1)?;
     let url = graphql_url(system);
     let data = mutate(&http, &url, &user.token, CREATE, create_vars(0, 0))
@@ -72,17 +72,21 @@ pub async fn prime(system: &TestSystem, user: &User) -> anyhow::Result<()> {
     mutate(&http, &url, &user.token, ADD_ITEM, add_vars(&id, 0))
         .await
         .map_err(anyhow::Error::msg)?;
-    wait_projections(&system.pool, &ProjectionKind::ALL, Duration::from_secs(120)).await?;
+    if with_projectors {
+        wait_projections(&system.pool, &ProjectionKind::ALL, Duration::from_secs(120)).await?;
+    }
     Ok(())
 }
 
-/// Runs `clients` concurrent users for `warmup` (not counted) plus `measure`.
+/// Runs `clients` concurrent users for `warmup` (not counted) plus `measure`, then (when the
+/// projectors run) waits for them to catch up.
 pub async fn run(
     system: &TestSystem,
     users: &[User],
     clients: usize,
     warmup: Duration,
     measure: Duration,
+    with_projectors: bool,
 ) -> anyhow::Result<CommandRun> {
     anyhow::ensure!(users.len() >= clients, "not enough registered users");
     let http = http_client(clients)?;
@@ -115,7 +119,11 @@ pub async fn run(
     }
     // Commands that started inside the window count; the window ends when the last finished.
     let elapsed = last_done.saturating_duration_since(warm_end).max(measure);
-    let drain = wait_projections(&system.pool, &ProjectionKind::ALL, Duration::from_secs(300)).await?;
+    let drain = if with_projectors {
+        wait_projections(&system.pool, &ProjectionKind::ALL, Duration::from_secs(300)).await?
+    } else {
+        Duration::ZERO
+    };
     Ok(CommandRun {
         clients,
         ok,

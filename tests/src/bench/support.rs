@@ -20,7 +20,7 @@ pub async fn wait_projections(
         let mut caught_up = true;
         for kind in kinds {
             let status = checkpoint::status(pool, kind.name()).await?;
-            if head > 0 && !status.is_some_and(|s| s.last_position >= head) {
+            if head > 0 && status.is_none_or(|s| s.last_position < head) {
                 caught_up = false;
                 break;
             }
@@ -57,9 +57,11 @@ pub async fn drop_schema(settings: &Settings, schema: &str) -> anyhow::Result<()
 
 /// Number of PostgreSQL connections currently open (all databases).
 pub async fn open_connections(pool: &PgPool) -> i64 {
-    sqlx::query_as::<_, (i64,)>("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'")
-        .fetch_one(pool)
-        .await
-        .map(|r| r.0)
-        .unwrap_or(-1)
+    sqlx::query_as::<_, (i64,)>(
+        "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'",
+    )
+    .fetch_one(pool)
+    .await
+    .map(|r| r.0)
+    .unwrap_or(-1)
 }

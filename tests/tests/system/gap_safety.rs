@@ -53,7 +53,7 @@ async fn writer(pool: sqlx::PgPool, index: usize) -> (Vec<(Uuid, i64)>, Vec<Comm
     let aggregates: Vec<Uuid> = (0..AGGREGATES_PER_WRITER).map(|_| Uuid::now_v7()).collect();
     let mut next: HashMap<Uuid, i64> = aggregates.iter().map(|id| (*id, 1)).collect();
     let mut written = Vec::new();
-    let slow = index % 4 == 0;
+    let slow = index.is_multiple_of(4);
     let mut round = 0usize;
     let mut commits = Vec::new();
     while written.len() < EVENTS_PER_WRITER {

@@ -1,0 +1,318 @@
+//! The results table and JSON.
+
+use serde_json::{json, Value};
+
+use crate::baseline::BaselineRun;
+use crate::commands::CommandRun;
+use crate::lag::LagRun;
+use crate::rebuild::RebuildRun;
+use crate::stats::{round1, round3};
+
+/// Commands/s through GraphQL ÷ raw inserts/s at the same concurrency.
+pub const RATIO_TARGET: f64 = 0.5;
+/// Projection lag p99 at the target rate, in milliseconds.
+pub const LAG_P99_TARGET_MS: f64 = 100.0;
+/// Rebuild speed, events per second.
+pub const REBUILD_TARGET: f64 = 50_000.0;
+
+#[derive(Debug, Default)]
+pub struct Results {
+    pub baseline: Vec<BaselineRun>,
+    pub commands: Vec<CommandRun>,
+    pub lag: Option<LagRun>,
+    pub rebuild: Option<RebuildRun>,
+    pub pg_connections_open: Option<i64>,
+}
+
+struct Row {
+    metric: String,
+    value: String,
+    target: String,
+    status: &'static str,
+}
+
+fn row(metric: impl Into<String>, value: impl Into<String>) -> Row {
+    Row {
+        metric: metric.into(),
+        value: value.into(),
+        target: String::new(),
+        status: "",
+    }
+}
+
+fn checked(metric: impl Into<String>, value: impl Into<String>, target: &str, met: bool) -> Row {
+    Row {
+        metric: metric.into(),
+        value: value.into(),
+        target: target.to_owned(),
+        status: if met { "ok" } else { "MISSED" },
+    }
+}
+
+impl Results {
+    fn baseline_for(&self, clients: usize) -> Option<&BaselineRun> {
+        self.baseline.iter().find(|b| b.clients == clients)
+    }
+
+    fn ratio(&self, run: &CommandRun) -> Option<f64> {
+        self.baseline_for(run.clients)
+            .map(|b| run.per_second() / b.per_second().max(1e-9))
+    }
+
+    fn clients(&self) -> Vec<usize> {
+        let mut clients: Vec<usize> = self
+            .commands
+            .iter()
+            .map(|c| c.clients)
+            .chain(self.baseline.iter().map(|b| b.clients))
+            .collect();
+        clients.sort_unstable();
+        clients.dedup();
+        clients
+    }
+
+    fn rows(&self) -> Vec<Row> {
+        let mut rows = Vec::new();
+        for clients in self.clients() {
+            let at = if clients == 1 {
+                "@1 client".to_owned()
+            } else {
+                format!("@{clients} clients")
+            };
+            let command = self.commands.iter().find(|c| c.clients == clients);
+            if let Some(run) = command {
+                rows.push(row(
+                    format!("commands/s {at}"),
+                    format!("{:.0}", run.per_second()),
+                ));
+                rows.push(row(
+                    format!("  command p50 ms {at}"),
+                    format!("{:.2}", run.latency.p50_ms),
+                ));
+                rows.push(row(
+                    format!("  command p99 ms {at}"),
+                    format!("{:.2}", run.latency.p99_ms),
+                ));
+                rows.push(checked(
+                    format!("  command errors {at}"),
+                    run.errors.to_string(),
+                    "0",
+                    run.errors == 0,
+                ));
+                rows.push(row(
+                    format!("  projections drained s {at}"),
+                    format!("{:.2}", run.drain.as_secs_f64()),
+                ));
+            }
+            if let Some(base) = self.baseline_for(clients) {
+                rows.push(row(
+                    format!("baseline inserts/s {at}"),
+                    format!("{:.0}", base.per_second()),
+                ));
+                rows.push(row(
+                    format!("  baseline p50 ms {at}"),
+                    format!("{:.2}", base.latency.p50_ms),
+                ));
+                rows.push(row(
+                    format!("  baseline p99 ms {at}"),
+                    format!("{:.2}", base.latency.p99_ms),
+                ));
+                if base.errors > 0 {
+                    rows.push(checked(
+                        format!("  baseline errors {at}"),
+                        base.errors.to_string(),
+                        "0",
+                        false,
+                    ));
+                }
+            }
+            if let Some(ratio) = command.and_then(|run| self.ratio(run)) {
+                rows.push(checked(
+                    format!("ratio commands/baseline {at}"),
+                    format!("{ratio:.2}"),
+                    ">= 0.50",
+                    ratio >= RATIO_TARGET,
+                ));
+            }
+        }
+        if let Some(lag) = &self.lag {
+            rows.push(checked(
+                "lag: achieved commands/s",
+                format!("{:.0}", lag.achieved_rate()),
+                &format!(">= {:.0}", f64::from(lag.target_rate) * 0.98),
+                lag.achieved_rate() >= f64::from(lag.target_rate) * 0.98,
+            ));
+            rows.push(row(
+                "lag: commands measured",
+                format!("{}/{}", lag.lag.count, lag.ok),
+            ));
+            rows.push(row("lag: p50 ms", format!("{:.1}", lag.lag.p50_ms)));
+            rows.push(checked(
+                "lag: p99 ms",
+                format!("{:.1}", lag.lag.p99_ms),
+                "<= 100",
+                lag.lag.count > 0 && lag.lag.p99_ms <= LAG_P99_TARGET_MS,
+            ));
+            rows.push(row("lag: max ms", format!("{:.1}", lag.lag.max_ms)));
+            rows.push(checked(
+                "lag: timeouts (> 10 s)",
+                lag.timeouts.to_string(),
+                "0",
+                lag.timeouts == 0,
+            ));
+            rows.push(row(
+                "  relay (approx.) p50/p99 ms",
+                format!("{:.1}/{:.1}", lag.relay_lag.p50_ms, lag.relay_lag.p99_ms),
+            ));
+            rows.push(row(
+                "  execute p50/p99 ms",
+                format!(
+                    "{:.1}/{:.1}",
+                    lag.command_latency.p50_ms, lag.command_latency.p99_ms
+                ),
+            ));
+            rows.push(checked(
+                "  command errors",
+                lag.errors.to_string(),
+                "0",
+                lag.errors == 0,
+            ));
+        }
+        if let Some(rebuild) = &self.rebuild {
+            rows.push(checked(
+                "rebuild events/s",
+                format!("{:.0}", rebuild.events_per_second()),
+                ">= 50000",
+                rebuild.events_per_second() >= REBUILD_TARGET,
+            ));
+            rows.push(row(
+                "  rebuild seconds",
+                format!(
+                    "{:.2} ({} events)",
+                    rebuild.rebuild_elapsed.as_secs_f64(),
+                    rebuild.events
+                ),
+            ));
+            rows.push(checked(
+                "  rebuilt itineraries",
+                rebuild.rows.to_string(),
+                &rebuild.aggregates.to_string(),
+                rebuild.rows == rebuild.aggregates as i64,
+            ));
+        }
+        rows
+    }
+
+    pub fn table(&self) -> String {
+        let rows = self.rows();
+        let width = rows
+            .iter()
+            .map(|r| r.metric.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(6);
+        let mut out = format!(
+            "{:<width$}  {:>12}  {:<9}  {}\n",
+            "metric", "value", "target", "status"
+        );
+        for r in rows {
+            out.push_str(
+                format!(
+                    "{:<width$}  {:>12}  {:<9}  {}",
+                    r.metric, r.value, r.target, r.status
+                )
+                .trim_end(),
+            );
+            out.push('\n');
+        }
+        out
+    }
+
+    pub fn to_json(&self, config: Value) -> Value {
+        let commands: Vec<Value> = self
+            .commands
+            .iter()
+            .map(|run| {
+                json!({
+                    "clients": run.clients,
+                    "commands_per_sec": round1(run.per_second()),
+                    "ok": run.ok,
+                    "errors": run.errors,
+                    "error_samples": run.error_samples.0,
+                    "elapsed_s": round3(run.elapsed.as_secs_f64()),
+                    "latency": run.latency.to_json(),
+                    "projections_drained_s": round3(run.drain.as_secs_f64()),
+                    "ratio_to_baseline": self.ratio(run).map(round3),
+                })
+            })
+            .collect();
+        let baseline: Vec<Value> = self
+            .baseline
+            .iter()
+            .map(|run| {
+                json!({
+                    "clients": run.clients,
+                    "inserts_per_sec": round1(run.per_second()),
+                    "ok": run.ok,
+                    "errors": run.errors,
+                    "error_samples": run.error_samples.0,
+                    "elapsed_s": round3(run.elapsed.as_secs_f64()),
+                    "latency": run.latency.to_json(),
+                })
+            })
+            .collect();
+        let lag = self.lag.as_ref().map(|lag| {
+            json!({
+                "target_rate": lag.target_rate,
+                "tasks": lag.tasks,
+                "achieved_rate": round1(lag.achieved_rate()),
+                "issued": lag.issued,
+                "ok": lag.ok,
+                "errors": lag.errors,
+                "error_samples": lag.error_samples.0,
+                "skipped": lag.skipped,
+                "elapsed_s": round3(lag.elapsed.as_secs_f64()),
+                "lag": lag.lag.to_json(),
+                "relay_lag_approx": lag.relay_lag.to_json(),
+                "execute_latency": lag.command_latency.to_json(),
+                "timeouts": lag.timeouts,
+                "polls": lag.polls,
+            })
+        });
+        let rebuild = self.rebuild.as_ref().map(|r| {
+            json!({
+                "events": r.events,
+                "aggregates": r.aggregates,
+                "events_per_sec": round1(r.events_per_second()),
+                "rebuild_s": round3(r.rebuild_elapsed.as_secs_f64()),
+                "insert_s": round3(r.insert_elapsed.as_secs_f64()),
+                "insert_events_per_sec": round1(r.insert_per_second()),
+                "itinerary_rows": r.rows,
+                "item_rows": r.item_rows,
+            })
+        });
+        let ratios_met = self
+            .commands
+            .iter()
+            .filter_map(|run| self.ratio(run))
+            .all(|ratio| ratio >= RATIO_TARGET);
+        json!({
+            "date": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            "nproc": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+            "config": config,
+            "commands": commands,
+            "baseline": baseline,
+            "lag": lag,
+            "rebuild": rebuild,
+            "pg_connections_open_after_commands": self.pg_connections_open,
+            "targets": {
+                "ratio_min": RATIO_TARGET,
+                "ratio_met": ratios_met,
+                "lag_p99_ms_max": LAG_P99_TARGET_MS,
+                "lag_met": self.lag.as_ref().map(|l| l.lag.count > 0 && l.lag.p99_ms <= LAG_P99_TARGET_MS && l.timeouts == 0),
+                "rebuild_events_per_sec_min": REBUILD_TARGET,
+                "rebuild_met": self.rebuild.as_ref().map(|r| r.events_per_second() >= REBUILD_TARGET),
+            },
+        })
+    }
+}
