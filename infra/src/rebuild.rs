@@ -132,15 +132,27 @@ async fn fold_all(
     reader: PgConnection,
     bar: &ProgressBar,
     from: CommitPosition,
-) -> Result<(HashMap<Uuid, ItineraryView>, CommitPosition, u64, PgConnection), ProjectionError> {
+) -> Result<
+    (
+        HashMap<Uuid, ItineraryView>,
+        CommitPosition,
+        u64,
+        PgConnection,
+    ),
+    ProjectionError,
+> {
     let (chunks_tx, mut chunks) = tokio::sync::mpsc::channel(2);
     let read_ahead = tokio::spawn(async move {
         let mut reader = reader;
         let mut position = from;
         loop {
-            let chunk =
-                store::read_committed_after(&mut reader, position, Some(AGGREGATE_TYPE), READ_CHUNK)
-                    .await;
+            let chunk = store::read_committed_after(
+                &mut reader,
+                position,
+                Some(AGGREGATE_TYPE),
+                READ_CHUNK,
+            )
+            .await;
             let chunk = match chunk {
                 Ok(chunk) => chunk,
                 Err(error) => return Err(ProjectionError::from(error)),

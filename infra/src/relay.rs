@@ -120,7 +120,9 @@ async fn publish(
         let topic = names.topic(&event.aggregate_type);
         // A payload the store holds must be JSON; if not, this is a poison row that no consumer
         // could read either: stop rather than publish garbage or skip it silently.
-        let envelope = event.envelope().map_err(|error| RelayError::Undecodable(error.to_string()))?;
+        let envelope = event
+            .envelope()
+            .map_err(|error| RelayError::Undecodable(error.to_string()))?;
         let payload = serde_json::to_vec(&envelope).expect("envelopes always serialise");
         let headers = cloud_event_headers(event);
         let mut record = FutureRecord::to(&topic)

@@ -84,12 +84,11 @@ impl RawEvent {
 
     /// Decodes the payload as an itinerary event.
     pub fn itinerary_envelope(&self) -> Result<ItineraryEnvelope, ProjectionError> {
-        let payload = serde_json::from_str(&self.payload).map_err(|error| {
-            ProjectionError::Undecodable {
+        let payload =
+            serde_json::from_str(&self.payload).map_err(|error| ProjectionError::Undecodable {
                 position: self.global_position,
                 reason: error.to_string(),
-            }
-        })?;
+            })?;
         Ok(self.with_payload(payload))
     }
 }

@@ -39,7 +39,8 @@ pub async fn assert_store_valid(pool: &PgPool) -> usize {
             .await
             .expect("stream")
         {
-            envelopes.push(serde_json::to_value(event.envelope().expect("stored JSON")).expect("json"));
+            envelopes
+                .push(serde_json::to_value(event.envelope().expect("stored JSON")).expect("json"));
         }
     }
     assert_envelopes_valid(&envelopes)
