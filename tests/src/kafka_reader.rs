@@ -18,7 +18,12 @@ pub struct Record {
     pub headers: Vec<(String, String)>,
 }
 
-/// Consumes `topic` from the start until `expected` records were read or `timeout` passed.
+/// How long the topic must stay quiet, once `expected` records arrived, before reading stops:
+/// anything published twice shows up instead of being cut off.
+const QUIET: Duration = Duration::from_secs(2);
+
+/// Consumes `topic` from the start until at least `expected` records were read and nothing
+/// more arrived for a moment, or `timeout` passed.
 pub fn read_topic(brokers: &str, topic: &str, expected: usize, timeout: Duration) -> Vec<Record> {
     let consumer: BaseConsumer = ClientConfig::new()
         .set("bootstrap.servers", brokers)
@@ -43,10 +48,15 @@ pub fn read_topic(brokers: &str, topic: &str, expected: usize, timeout: Duration
     consumer.assign(&list).expect("assigned");
     let deadline = std::time::Instant::now() + timeout;
     let mut records = Vec::new();
-    while records.len() < expected && std::time::Instant::now() < deadline {
+    let mut last_arrival = std::time::Instant::now();
+    while std::time::Instant::now() < deadline {
+        if records.len() >= expected && last_arrival.elapsed() >= QUIET {
+            break;
+        }
         let Some(result) = consumer.poll(Duration::from_millis(200)) else {
             continue;
         };
+        last_arrival = std::time::Instant::now();
         let message = result.expect("message");
         let headers = message
             .headers()

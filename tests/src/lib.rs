@@ -4,6 +4,7 @@
 
 pub mod graphql;
 pub mod kafka_reader;
+pub mod progress;
 pub mod schema_check;
 pub mod system;
 

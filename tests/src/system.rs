@@ -167,23 +167,24 @@ impl TestSystem {
         }
     }
 
-    /// Waits until `projection` has recorded the store head as its position.
+    /// Waits until the relay has published every committed event and `projection` has consumed
+    /// every record on its topic (its PostgreSQL offsets reach the partitions' high watermarks).
     pub async fn wait_caught_up(&self, projection: &str, timeout: Duration) {
         let pool = self.pool.clone();
+        Self::eventually(timeout, "the relay to publish everything", || {
+            let pool = pool.clone();
+            async move { crate::progress::unpublished(&pool).await == Some(0) }
+        })
+        .await;
+        let topic = self.settings.names().topic("itinerary");
+        let brokers = self.settings.kafka.brokers.clone();
         let name = projection.to_owned();
         Self::eventually(timeout, &format!("{projection} to catch up"), || {
             let pool = pool.clone();
+            let topic = topic.clone();
+            let brokers = brokers.clone();
             let name = name.clone();
-            async move {
-                let head = wayfarer_projections::store::head_position(&pool)
-                    .await
-                    .unwrap_or(-1);
-                let status = wayfarer_projections::checkpoint::status(&pool, &name)
-                    .await
-                    .ok()
-                    .flatten();
-                status.is_some_and(|s| s.last_position >= head)
-            }
+            async move { crate::progress::consumed_everything(&pool, &brokers, &topic, &name).await }
         })
         .await;
     }
