@@ -8,7 +8,6 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
 use wayfarer_commands::ItineraryCommandHandler;
-use wayfarer_projections::itinerary::search;
 use wayfarer_read_api::auth::tokens::TokenKeys;
 use wayfarer_read_api::{build_schema, router, ApiState};
 
@@ -21,7 +20,6 @@ pub async fn api_state(settings: &Settings) -> anyhow::Result<ApiState> {
     let pool = db::connect(&settings.postgres).await?;
     let opensearch = opensearch_client(&settings.opensearch.url)?;
     let names = settings.names();
-    search::ensure_alias(&opensearch, &names.itineraries_alias()).await?;
     Ok(ApiState {
         commands: Arc::new(ItineraryCommandHandler::new(pool.clone())),
         pool,

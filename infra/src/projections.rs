@@ -92,7 +92,14 @@ impl Projection {
             ProjectionKind::ItineraryPg => {}
             ProjectionKind::ItinerarySearch => {
                 let client = opensearch_client(&settings.opensearch.url)?;
-                search::ensure_alias(&client, &projection.names.itineraries_alias()).await?;
+                if !search::alias_exists(&client, &projection.names.itineraries_alias()).await? {
+                    // A new or lost index: build it from the store, then follow Kafka.
+                    tracing::info!(
+                        projection = kind.name(),
+                        "search index missing; rebuilding it"
+                    );
+                    crate::rebuild::rebuild(settings, kind, false).await?;
+                }
                 projection.opensearch = Some(client);
             }
             ProjectionKind::ItineraryCache => {

@@ -36,6 +36,17 @@ pub async fn rebuild(
     kind: ProjectionKind,
     show_progress: bool,
 ) -> Result<RebuildReport, ProjectionError> {
+    // One rebuild of a projection at a time (two admins, or two search projectors finding the
+    // index missing): the lock lives as long as this connection.
+    let mut lock = db::connect_single(&settings.postgres).await?;
+    sqlx::query("SELECT pg_advisory_lock(hashtext($1))")
+        .bind(format!(
+            "wayfarer.rebuild.{}.{}",
+            settings.postgres.schema,
+            kind.name()
+        ))
+        .execute(&mut lock)
+        .await?;
     let pool = db::connect(&settings.postgres).await?;
     let bar = progress_bar(&pool, show_progress).await?;
     let reader = db::connect_single(&settings.postgres).await?;
@@ -102,6 +113,7 @@ pub async fn rebuild(
             }
         }
     };
+    drop(lock);
     Ok(report)
 }
 

@@ -60,6 +60,14 @@ pub fn isolated_settings(label: &str) -> Settings {
 }
 
 impl TestSystem {
+    /// Stops the roles but leaves the data (for a second system sharing the same isolation).
+    pub async fn stop_roles_only(&mut self) {
+        self.shutdown.cancel();
+        for task in self.tasks.drain(..) {
+            let _ = tokio::time::timeout(Duration::from_secs(15), task).await;
+        }
+    }
+
     /// Migrates a fresh schema and starts `roles`.
     pub async fn start(label: &str, roles: Roles) -> anyhow::Result<Self> {
         Self::start_with(isolated_settings(label), roles).await
@@ -125,10 +133,7 @@ impl TestSystem {
     pub async fn stop(mut self) {
         // Every event any test stored must match the schema published to analysts.
         crate::schema_check::assert_store_valid(&self.pool).await;
-        self.shutdown.cancel();
-        for task in self.tasks.drain(..) {
-            let _ = tokio::time::timeout(Duration::from_secs(15), task).await;
-        }
+        self.stop_roles_only().await;
         self.pool.close().await;
         let mut admin = db::connect_single(&wayfarer_infra::config::PostgresSettings {
             schema: "public".into(),

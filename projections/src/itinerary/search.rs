@@ -59,14 +59,10 @@ pub fn document(view: &ItineraryView) -> Value {
     })
 }
 
-/// Creates `index` with the current definition and points `alias` at it, if the alias is new.
-pub async fn ensure_alias(client: &OpenSearch, alias: &str) -> Result<(), ProjectionError> {
-    if current_index(client, alias).await?.is_some() {
-        return Ok(());
-    }
-    let index = format!("{alias}_v1");
-    create_index(client, &index).await?;
-    swap_alias(client, alias, None, &index).await
+/// Whether `alias` points at an index. OpenSearch indexes are disposable (the local emulator
+/// keeps them in memory): a missing one is rebuilt from the store, not treated as empty.
+pub async fn alias_exists(client: &OpenSearch, alias: &str) -> Result<bool, ProjectionError> {
+    Ok(current_index(client, alias).await?.is_some())
 }
 
 pub async fn create_index(client: &OpenSearch, index: &str) -> Result<(), ProjectionError> {
@@ -246,6 +242,13 @@ pub async fn search(
         .send()
         .await?;
     let status = response.status_code();
+    if status.as_u16() == 404 {
+        // Not built yet (or lost with the search server): nothing to find until it is rebuilt.
+        return Ok(SearchPage {
+            ids: Vec::new(),
+            total: 0,
+        });
+    }
     let reply: Value = response.json().await?;
     if !status.is_success() {
         return Err(ProjectionError::OpenSearch(format!(

@@ -211,3 +211,65 @@ async fn rebuilding_under_live_writes_never_shows_readers_an_empty_model() {
     );
     system.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_lost_search_index_is_rebuilt_from_the_store_when_its_projector_starts() {
+    let system = TestSystem::start("lostindex", Roles::all()).await.unwrap();
+    let (owner, _) = system.graphql().register_user("indexer").await;
+    let (id, position) = create(&owner, "Fjord cruise", "PUBLIC").await;
+    let search = "query($p: Position) { searchItineraries(query: \"Fjord\", afterPosition: $p) { edges { node { id } } } }";
+    let found = system
+        .graphql()
+        .data(search, json!({ "p": position }))
+        .await;
+    assert_eq!(
+        found["searchItineraries"]["edges"][0]["node"]["id"],
+        id.as_str()
+    );
+    let settings = system.settings.clone();
+    let api = system.graphql();
+    // Keep the store, lose every index (as when the in-memory search server restarts).
+    let pattern = format!(
+        "{}/{}*",
+        settings.opensearch.url, settings.opensearch.prefix
+    );
+    reqwest::Client::new()
+        .delete(&pattern)
+        .send()
+        .await
+        .unwrap();
+    let empty = api.data(search, json!({})).await;
+    assert_eq!(
+        empty["searchItineraries"]["edges"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0,
+        "a missing index reads as empty, not as an error"
+    );
+
+    let mut projector = TestSystem::start_with(
+        settings,
+        Roles {
+            projectors: vec![ProjectionKind::ItinerarySearch],
+            ..Roles::none()
+        },
+    )
+    .await
+    .unwrap();
+    TestSystem::eventually(
+        Duration::from_secs(30),
+        "the rebuilt index to find the itinerary",
+        || {
+            let api = api.clone();
+            let id = id.clone();
+            async move {
+                let found = api.data(search, json!({})).await;
+                found["searchItineraries"]["edges"][0]["node"]["id"] == id.as_str()
+            }
+        },
+    )
+    .await;
+    projector.stop_roles_only().await;
+    system.stop().await;
+}
