@@ -2,6 +2,7 @@
 //! Kafka via tansu or Apache Kafka, Redis, OpenSearch), isolated per test by a fresh schema,
 //! topic prefix, index prefix and key prefix.
 
+pub mod fixtures;
 pub mod graphql;
 pub mod kafka_reader;
 pub mod progress;

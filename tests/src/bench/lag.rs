@@ -6,18 +6,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::{NaiveDate, TimeZone, Utc};
 use tokio::sync::{mpsc, Semaphore};
 use uuid::Uuid;
 use wayfarer_commands::ItineraryCommandHandler;
-use wayfarer_domain::itinerary::{
-    CommandContext, ItineraryCommand, NewItemDetails, NewItineraryDetails,
-};
-use wayfarer_domain::{Category, LocationInput, MoneyInput, Visibility};
 use wayfarer_infra::db;
 use wayfarer_infra::projections::ProjectionKind;
 use wayfarer_schemas::EventMetadata;
-use wayfarer_tests::TestSystem;
+use wayfarer_tests::{fixtures, TestSystem};
 
 use crate::stats::{micros, ErrorSamples, Summary};
 use crate::support::wait_projections;
@@ -173,7 +168,6 @@ async fn worker(
     index: usize,
 ) -> WorkerResult {
     let owner = Uuid::now_v7();
-    let start = NaiveDate::from_ymd_opt(2027, 3, 1).expect("valid date");
     let mut result = WorkerResult {
         latencies: Vec::new(),
         ok: 0,
@@ -185,53 +179,17 @@ async fn worker(
     let mut trip = 0usize;
     while let Ok(permit) = permits.acquire().await {
         permit.forget();
-        let context = CommandContext::new(owner, Utc::now());
         let (id, command) = match current {
             Some((id, items)) if items < ITEMS_PER_ITINERARY => {
-                let begins = Utc.from_utc_datetime(
-                    &(start + chrono::Duration::days((items % 5) as i64))
-                        .and_hms_opt(9, 0, 0)
-                        .expect("valid time"),
-                );
-                let details = NewItemDetails {
-                    title: format!("Stop {items}"),
-                    description: None,
-                    start_time: begins,
-                    end_time: begins + chrono::Duration::hours(2),
-                    location: Some(LocationInput {
-                        name: format!("Place {items}"),
-                        lat: 40.0 + items as f64 / 10.0,
-                        lon: 2.0,
-                    }),
-                    category: Category::Activity,
-                    estimated_cost: Some(MoneyInput {
-                        amount_minor: 1500,
-                        currency: "EUR".into(),
-                    }),
-                };
-                let command = ItineraryCommand::AddItem {
-                    context,
-                    item_id: Uuid::now_v7(),
-                    details,
-                };
+                let command = fixtures::add_stop(owner, items, (items % 5) as i64, Some(1500));
                 (id, command)
             }
             _ => {
                 trip += 1;
                 let id = Uuid::now_v7();
-                let details = NewItineraryDetails {
-                    title: format!("Lag trip {index}-{trip}"),
-                    start_date: start,
-                    end_date: start + chrono::Duration::days(6),
-                    visibility: Visibility::Public,
-                    base_currency: "EUR".into(),
-                };
                 current = Some((id, 0));
-                let command = ItineraryCommand::Create {
-                    context,
-                    itinerary_id: id,
-                    details,
-                };
+                let command =
+                    fixtures::create_trip(owner, id, format!("Lag trip {index}-{trip}"), 6);
                 (id, command)
             }
         };

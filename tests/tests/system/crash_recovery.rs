@@ -5,19 +5,13 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{NaiveDate, TimeZone, Utc};
 use tokio::process::{Child, Command};
 use uuid::Uuid;
 use wayfarer_commands::ItineraryCommandHandler;
-use wayfarer_domain::itinerary::{
-    CommandContext, ItineraryCommand, NewItemDetails, NewItineraryDetails,
-};
-use wayfarer_domain::{Category, LocationInput, Visibility};
 use wayfarer_infra::projections::ProjectionKind;
 use wayfarer_infra::rebuild;
-use wayfarer_schemas::EventMetadata;
 use wayfarer_tests::kafka_reader::read_topic;
-use wayfarer_tests::{Roles, TestSystem};
+use wayfarer_tests::{fixtures, Roles, TestSystem};
 
 const ITINERARIES: usize = 24;
 const ITEMS_EACH: usize = 12;
@@ -39,61 +33,15 @@ async fn kill(child: &mut Child) {
 
 async fn write_trip(commands: Arc<ItineraryCommandHandler>, owner: Uuid, n: usize) {
     let id = Uuid::now_v7();
-    let context = || CommandContext {
-        actor: owner,
-        now: Utc::now(),
-        expected_version: None,
-    };
-    let meta = || EventMetadata::for_new_command(Some(owner), Uuid::now_v7());
-    let start = NaiveDate::from_ymd_opt(2027, 3, 1).unwrap();
-    let details = NewItineraryDetails {
-        title: format!("Trip {n}"),
-        start_date: start,
-        end_date: start + chrono::Duration::days(20),
-        visibility: Visibility::Public,
-        base_currency: "EUR".into(),
-    };
+    let create = fixtures::create_trip(owner, id, format!("Trip {n}"), 20);
     commands
-        .execute(
-            id,
-            ItineraryCommand::Create {
-                context: context(),
-                itinerary_id: id,
-                details,
-            },
-            &meta(),
-        )
+        .execute(id, create, &fixtures::metadata(owner))
         .await
         .unwrap();
     for day in 0..ITEMS_EACH {
-        let begins = Utc.from_utc_datetime(
-            &(start + chrono::Duration::days(day as i64))
-                .and_hms_opt(9, 0, 0)
-                .unwrap(),
-        );
-        let item = NewItemDetails {
-            title: format!("Stop {day}"),
-            description: None,
-            start_time: begins,
-            end_time: begins + chrono::Duration::hours(2),
-            location: Some(LocationInput {
-                name: format!("Place {day}"),
-                lat: 40.0 + day as f64 / 10.0,
-                lon: 2.0,
-            }),
-            category: Category::Activity,
-            estimated_cost: None,
-        };
+        let stop = fixtures::add_stop(owner, day, day as i64, None);
         commands
-            .execute(
-                id,
-                ItineraryCommand::AddItem {
-                    context: context(),
-                    item_id: Uuid::now_v7(),
-                    details: item,
-                },
-                &meta(),
-            )
+            .execute(id, stop, &fixtures::metadata(owner))
             .await
             .unwrap();
         tokio::time::sleep(Duration::from_millis(3)).await;
