@@ -56,8 +56,8 @@ pub async fn wait_for_version(
     }
 }
 
-/// Waits until the OpenSearch document of the event's itinerary carries at least its sequence
-/// as version (external versioning makes `_version` the aggregate sequence).
+/// Waits until searches see the event's itinerary at least at its sequence (external
+/// versioning makes `_version` the aggregate sequence).
 pub async fn wait_for_search_index(
     pool: &PgPool,
     client: &opensearch::OpenSearch,
@@ -76,14 +76,22 @@ pub async fn wait_for_search_index(
     }
     let deadline = Instant::now() + timeout;
     loop {
+        // Ask the search side, not a realtime GET: a document is readable by id before a
+        // refresh makes it searchable.
         let response = client
-            .get(opensearch::GetParts::IndexId(alias, &aggregate_id))
+            .search(opensearch::SearchParts::Index(&[alias]))
+            .body(serde_json::json!({
+                "query": { "bool": { "filter": [{ "term": { "id": aggregate_id } }] } },
+                "version": true,
+                "_source": false
+            }))
             .send()
             .await
             .map_err(ApiError::internal)?;
         if response.status_code().is_success() {
             let body: serde_json::Value = response.json().await.map_err(ApiError::internal)?;
-            if body["_version"].as_i64().unwrap_or(0) >= sequence {
+            let version = body["hits"]["hits"][0]["_version"].as_i64().unwrap_or(0);
+            if version >= sequence {
                 return Ok(());
             }
         }

@@ -182,6 +182,13 @@ impl QueryRoot {
         }
         let alias = api.names.itineraries_alias();
         if let Some(position) = after_position {
+            // Hits are shown from the PostgreSQL view, so both must have the write.
+            consistency::wait_for_itinerary_view(
+                &api.pool,
+                position.0,
+                api.settings.read_your_writes_timeout,
+            )
+            .await?;
             consistency::wait_for_search_index(
                 &api.pool,
                 &api.opensearch,
