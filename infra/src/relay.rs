@@ -10,7 +10,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use rdkafka::message::{Header, OwnedHeaders};
-use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord};
+use rdkafka::producer::{FutureProducer, FutureRecord};
 use sqlx::PgConnection;
 use tokio_util::sync::CancellationToken;
 use wayfarer_projections::store::{self, CommitPosition, RawEvent};
@@ -78,78 +78,43 @@ async fn lead(
         }
     }
     tracing::info!("relay lease acquired");
-    let start = load_checkpoint(&mut lease).await?;
-    let mut reader = db::connect_single(&settings.postgres).await?;
-    // Batches are sent as soon as they are read; acknowledgements are awaited in order on the
-    // side, and the checkpoint follows the acknowledged prefix. The idempotent producer keeps
-    // per-partition order with several batches in flight.
-    let (in_flight, mut acknowledged) = tokio::sync::mpsc::channel::<InFlight>(MAX_IN_FLIGHT);
-    let send = async move {
-        let mut position = start;
-        let mut ensured: HashSet<String> = HashSet::new();
-        while !shutdown.is_cancelled() {
-            let batch =
-                store::read_committed_after(&mut reader, position, None, settings.relay_batch)
-                    .await?;
-            let Some(last) = batch.last().map(RawEvent::commit_position) else {
-                tokio::select! {
-                    _ = shutdown.cancelled() => {}
-                    _ = tokio::time::sleep(settings.relay_idle) => {}
-                }
-                continue;
-            };
-            let topics: Vec<String> = batch
-                .iter()
-                .map(|e| names.topic(&e.aggregate_type))
-                .filter(|t| !ensured.contains(t))
-                .collect::<HashSet<_>>()
-                .into_iter()
-                .collect();
-            if !topics.is_empty() {
-                kafka::ensure_topics(&settings.kafka, &topics).await?;
-                ensured.extend(topics);
+    let mut position = load_checkpoint(&mut lease).await?;
+    let mut ensured: HashSet<String> = HashSet::new();
+    while !shutdown.is_cancelled() {
+        let batch =
+            store::read_committed_after(&mut lease, position, None, settings.relay_batch).await?;
+        let Some(last) = batch.last().map(RawEvent::commit_position) else {
+            tokio::select! {
+                _ = shutdown.cancelled() => {}
+                _ = tokio::time::sleep(settings.relay_idle) => {}
             }
-            let deliveries = enqueue(producer, names, &batch).await?;
-            let sent = InFlight {
-                last,
-                count: batch.len() as i64,
-                deliveries,
-            };
-            if in_flight.send(sent).await.is_err() {
-                break;
-            }
-            position = last;
+            continue;
+        };
+        let topics: Vec<String> = batch
+            .iter()
+            .map(|e| names.topic(&e.aggregate_type))
+            .filter(|t| !ensured.contains(t))
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        if !topics.is_empty() {
+            kafka::ensure_topics(&settings.kafka, &topics).await?;
+            ensured.extend(topics);
         }
-        // Dropping the sender lets the acknowledger drain what is in flight, then stop.
-        Ok::<(), RelayError>(())
-    };
-    let acknowledge = async {
-        while let Some(batch) = acknowledged.recv().await {
-            await_acks(batch.deliveries).await?;
-            save_checkpoint(&mut lease, batch.last, batch.count).await?;
-        }
-        Ok::<(), RelayError>(())
-    };
-    tokio::try_join!(send, acknowledge)?;
+        publish(producer, names, &batch).await?;
+        save_checkpoint(&mut lease, last, batch.len() as i64).await?;
+        position = last;
+    }
     Ok(())
 }
 
-/// Batches sent but not yet acknowledged, at most.
-const MAX_IN_FLIGHT: usize = 8;
-
-/// A sent batch waiting for its acknowledgements.
-struct InFlight {
-    last: CommitPosition,
-    count: i64,
-    deliveries: Vec<(String, DeliveryFuture)>,
-}
-
-/// Queues a batch for sending, in order; returns the acknowledgements to wait for.
-async fn enqueue(
+/// Sends a batch and waits for every acknowledgement. Sends are queued in order, and the
+/// idempotent producer keeps that order per partition across retries.
+async fn publish(
     producer: &FutureProducer,
     names: &Names,
     batch: &[RawEvent],
-) -> Result<Vec<(String, DeliveryFuture)>, RelayError> {
+) -> Result<(), RelayError> {
     let mut deliveries = Vec::with_capacity(batch.len());
     for event in batch {
         let topic = names.topic(&event.aggregate_type);
@@ -183,12 +148,6 @@ async fn enqueue(
             }
         }
     }
-    Ok(deliveries)
-}
-
-/// Waits for every acknowledgement of a batch; any failure fails the batch (and the relay
-/// restarts from its checkpoint).
-async fn await_acks(deliveries: Vec<(String, DeliveryFuture)>) -> Result<(), RelayError> {
     for (topic, delivery) in deliveries {
         match delivery.await {
             Ok(Ok(_)) => metrics::metrics()
