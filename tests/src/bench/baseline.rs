@@ -12,7 +12,7 @@ use wayfarer_schemas::{
     Category, EventMetadata, ItemDetails, ItineraryEvent, Location, MoneyAmount,
 };
 
-use crate::stats::{micros, ErrorSamples, Summary};
+use crate::stats::{micros, ErrorSamples, Summary, Tally};
 use crate::support::drop_schema;
 
 /// Rows appended to one aggregate before moving on to a new one (like the commands phase).
@@ -106,19 +106,17 @@ async fn run_once(
             })
         })
         .collect();
-    let mut latencies = Vec::new();
-    let mut ok = 0;
-    let mut errors = 0;
-    let mut error_samples = ErrorSamples::default();
-    let mut last_done = warm_end;
+    let mut total = Tally::new(warm_end);
     for task in tasks {
-        let result = task.await?;
-        latencies.extend(result.latencies);
-        ok += result.ok;
-        errors += result.errors;
-        error_samples.merge(&result.error_samples);
-        last_done = last_done.max(result.last_done);
+        total.merge(task.await?);
     }
+    let Tally {
+        latencies,
+        ok,
+        errors,
+        error_samples,
+        last_done,
+    } = total;
     Ok(BaselineRun {
         clients,
         ok,
@@ -129,14 +127,6 @@ async fn run_once(
     })
 }
 
-struct LoopResult {
-    latencies: Vec<u64>,
-    ok: u64,
-    errors: u64,
-    error_samples: ErrorSamples,
-    last_done: Instant,
-}
-
 async fn insert_loop(
     mut connection: PgConnection,
     index: usize,
@@ -144,14 +134,8 @@ async fn insert_loop(
     metadata: &str,
     warm_end: Instant,
     end: Instant,
-) -> LoopResult {
-    let mut result = LoopResult {
-        latencies: Vec::new(),
-        ok: 0,
-        errors: 0,
-        error_samples: ErrorSamples::default(),
-        last_done: warm_end,
-    };
+) -> Tally {
+    let mut result = Tally::new(warm_end);
     let mut aggregate = String::new();
     let mut sequence = ROWS_PER_AGGREGATE;
     while Instant::now() < end {

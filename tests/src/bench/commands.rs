@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use wayfarer_infra::projections::ProjectionKind;
 use wayfarer_tests::TestSystem;
 
-use crate::stats::{micros, ErrorSamples, Summary};
+use crate::stats::{micros, ErrorSamples, Summary, Tally};
 use crate::support::wait_projections;
 
 const CREATE: &str = "mutation($input: CreateItineraryInput!) { createItinerary(input: $input) { itineraryId position version } }";
@@ -104,19 +104,17 @@ pub async fn run(
             tokio::spawn(async move { client_loop(http, url, token, index, warm_end, end).await })
         })
         .collect();
-    let mut latencies = Vec::new();
-    let mut ok = 0;
-    let mut errors = 0;
-    let mut error_samples = ErrorSamples::default();
-    let mut last_done = warm_end;
+    let mut total = Tally::new(warm_end);
     for task in tasks {
-        let result = task.await?;
-        latencies.extend(result.latencies);
-        ok += result.ok;
-        errors += result.errors;
-        error_samples.merge(&result.error_samples);
-        last_done = last_done.max(result.last_done);
+        total.merge(task.await?);
     }
+    let Tally {
+        latencies,
+        ok,
+        errors,
+        error_samples,
+        last_done,
+    } = total;
     // Commands that started inside the window count; the window ends when the last finished.
     let elapsed = last_done.saturating_duration_since(warm_end).max(measure);
     let drain = if with_projectors {
@@ -135,15 +133,7 @@ pub async fn run(
     })
 }
 
-struct ClientResult {
-    latencies: Vec<u64>,
-    ok: u64,
-    errors: u64,
-    error_samples: ErrorSamples,
-    last_done: Instant,
-}
-
-impl ClientResult {
+impl Tally {
     /// Counts one finished command if it started inside the measured window.
     fn record(&mut self, warm_end: Instant, started: Instant, outcome: &Result<Value, String>) {
         let done = Instant::now();
@@ -171,14 +161,8 @@ async fn client_loop(
     index: usize,
     warm_end: Instant,
     end: Instant,
-) -> ClientResult {
-    let mut result = ClientResult {
-        latencies: Vec::new(),
-        ok: 0,
-        errors: 0,
-        error_samples: ErrorSamples::default(),
-        last_done: warm_end,
-    };
+) -> Tally {
+    let mut result = Tally::new(warm_end);
     let mut trip = 0usize;
     'trips: while Instant::now() < end {
         trip += 1;

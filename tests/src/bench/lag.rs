@@ -14,7 +14,7 @@ use wayfarer_infra::projections::ProjectionKind;
 use wayfarer_schemas::EventMetadata;
 use wayfarer_tests::{fixtures, TestSystem};
 
-use crate::stats::{micros, ErrorSamples, Summary};
+use crate::stats::{micros, ErrorSamples, Summary, Tally};
 use crate::support::wait_projections;
 
 const ITEMS_PER_ITINERARY: usize = 9;
@@ -119,19 +119,17 @@ pub async fn run(
     skipped += permits.available_permits() as u64;
     permits.close();
 
-    let mut latencies = Vec::new();
-    let mut ok = 0;
-    let mut errors = 0;
-    let mut error_samples = ErrorSamples::default();
-    let mut last_done = start;
+    let mut total = Tally::new(start);
     for worker in workers {
-        let result = worker.await?;
-        latencies.extend(result.latencies);
-        ok += result.ok;
-        errors += result.errors;
-        error_samples.merge(&result.error_samples);
-        last_done = last_done.max(result.last_done);
+        total.merge(worker.await?);
     }
+    let Tally {
+        latencies,
+        ok,
+        errors,
+        error_samples,
+        last_done,
+    } = total;
     let seen = watcher.await??;
     command_pool.close().await;
     Ok(LagRun {
@@ -151,14 +149,6 @@ pub async fn run(
     })
 }
 
-struct WorkerResult {
-    latencies: Vec<u64>,
-    ok: u64,
-    errors: u64,
-    error_samples: ErrorSamples,
-    last_done: Instant,
-}
-
 /// Takes one permit per command; each itinerary gets a create and nine items, then a new one
 /// starts.
 async fn worker(
@@ -166,15 +156,9 @@ async fn worker(
     permits: Arc<Semaphore>,
     sender: mpsc::UnboundedSender<Pending>,
     index: usize,
-) -> WorkerResult {
+) -> Tally {
     let owner = Uuid::now_v7();
-    let mut result = WorkerResult {
-        latencies: Vec::new(),
-        ok: 0,
-        errors: 0,
-        error_samples: ErrorSamples::default(),
-        last_done: Instant::now(),
-    };
+    let mut result = Tally::new(Instant::now());
     let mut current: Option<(Uuid, usize)> = None;
     let mut trip = 0usize;
     while let Ok(permit) = permits.acquire().await {

@@ -1,6 +1,6 @@
 //! Latency samples and their summaries.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
@@ -57,6 +57,37 @@ pub fn round3(value: f64) -> f64 {
 
 pub fn round1(value: f64) -> f64 {
     (value * 10.0).round() / 10.0
+}
+
+/// What one load-generating task counted.
+#[derive(Debug)]
+pub struct Tally {
+    pub latencies: Vec<u64>,
+    pub ok: u64,
+    pub errors: u64,
+    pub error_samples: ErrorSamples,
+    pub last_done: Instant,
+}
+
+impl Tally {
+    pub fn new(start: Instant) -> Self {
+        Self {
+            latencies: Vec::new(),
+            ok: 0,
+            errors: 0,
+            error_samples: ErrorSamples::default(),
+            last_done: start,
+        }
+    }
+
+    /// Adds another task's counts to these.
+    pub fn merge(&mut self, other: Tally) {
+        self.latencies.extend(other.latencies);
+        self.ok += other.ok;
+        self.errors += other.errors;
+        self.error_samples.merge(&other.error_samples);
+        self.last_done = self.last_done.max(other.last_done);
+    }
 }
 
 /// Keeps the first few distinct error messages, shortened.
