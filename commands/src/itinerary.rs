@@ -114,22 +114,6 @@ impl ItineraryCommandHandler {
         }
     }
 
-    /// Loads the current state of one itinerary straight from the store.
-    pub async fn load(&self, aggregate_id: Uuid) -> Result<Itinerary, CommandError> {
-        use cqrs_es::EventStore;
-        let store =
-            ItineraryStore::new_event_store(PostgresEventRepository::new(self.pool.clone()));
-        let events = store
-            .load_events(&aggregate_id.to_string())
-            .await
-            .map_err(map_error)?;
-        let mut itinerary = Itinerary::default();
-        for envelope in events {
-            itinerary.apply(&envelope.payload.0);
-        }
-        Ok(itinerary)
-    }
-
     async fn outcome_of(&self, id: &str, command_id: Uuid) -> Result<CommandOutcome, CommandError> {
         let row: Option<(i64, i64)> = sqlx::query_as(
             "SELECT global_position, sequence FROM events \

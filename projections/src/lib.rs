@@ -13,5 +13,4 @@ pub mod names;
 pub mod store;
 
 pub use error::ProjectionError;
-pub use event::StoredEvent;
 pub use names::Names;

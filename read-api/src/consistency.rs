@@ -12,13 +12,19 @@ use crate::error::{ApiError, ApiResult};
 
 const POLL_INTERVAL: Duration = Duration::from_millis(5);
 
-/// Waits until the PostgreSQL itinerary view has applied the event at `position`. Positions
-/// of other aggregate types, or unknown ones, need no wait.
-pub async fn wait_for_itinerary_view(
+/// The itinerary write a read-your-writes position refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ItineraryWrite {
+    pub position: i64,
+    pub itinerary_id: Uuid,
+    pub sequence: u64,
+}
+
+/// Looks the position up once; `None` for events of other aggregate types (nothing to wait for).
+pub async fn locate_itinerary_write(
     pool: &PgPool,
     position: i64,
-    timeout: Duration,
-) -> ApiResult<()> {
+) -> ApiResult<Option<ItineraryWrite>> {
     let Some((aggregate_type, aggregate_id, sequence)) = store::locate(pool, position).await?
     else {
         return Err(ApiError::Validation(format!(
@@ -26,14 +32,40 @@ pub async fn wait_for_itinerary_view(
         )));
     };
     if aggregate_type != wayfarer_schemas::itinerary::AGGREGATE_TYPE {
-        return Ok(());
+        return Ok(None);
     }
-    let Ok(id) = Uuid::parse_str(&aggregate_id) else {
-        return Ok(());
-    };
-    wait_for_version(pool, id, sequence as u64, timeout)
+    Ok(Uuid::parse_str(&aggregate_id)
+        .ok()
+        .map(|itinerary_id| ItineraryWrite {
+            position,
+            itinerary_id,
+            sequence: sequence as u64,
+        }))
+}
+
+/// Waits until the PostgreSQL itinerary view has applied the event at `position`, returning
+/// the write for further waits (`None`: not an itinerary event, nothing to wait for).
+pub async fn wait_for_position_in_view(
+    pool: &PgPool,
+    position: i64,
+    timeout: Duration,
+) -> ApiResult<Option<ItineraryWrite>> {
+    let write = locate_itinerary_write(pool, position).await?;
+    if let Some(write) = &write {
+        wait_for_itinerary_view(pool, write, timeout).await?;
+    }
+    Ok(write)
+}
+
+/// Waits until the PostgreSQL itinerary view has applied `write`.
+pub async fn wait_for_itinerary_view(
+    pool: &PgPool,
+    write: &ItineraryWrite,
+    timeout: Duration,
+) -> ApiResult<()> {
+    wait_for_version(pool, write.itinerary_id, write.sequence, timeout)
         .await
-        .map_err(|_| ApiError::NotYetConsistent(position))
+        .map_err(|_| ApiError::NotYetConsistent(write.position))
 }
 
 /// Waits until the view of `id` has at least `version`. `Err(())` on timeout.
@@ -59,21 +91,14 @@ pub async fn wait_for_version(
 /// Waits until searches see the event's itinerary at least at its sequence (external
 /// versioning makes `_version` the aggregate sequence).
 pub async fn wait_for_search_index(
-    pool: &PgPool,
     client: &opensearch::OpenSearch,
     alias: &str,
-    position: i64,
+    write: &ItineraryWrite,
     timeout: Duration,
 ) -> ApiResult<()> {
-    let Some((aggregate_type, aggregate_id, sequence)) = store::locate(pool, position).await?
-    else {
-        return Err(ApiError::Validation(format!(
-            "no event at position {position}"
-        )));
-    };
-    if aggregate_type != wayfarer_schemas::itinerary::AGGREGATE_TYPE {
-        return Ok(());
-    }
+    let aggregate_id = write.itinerary_id.to_string();
+    let sequence = write.sequence as i64;
+    let position = write.position;
     let deadline = Instant::now() + timeout;
     loop {
         // Ask the search side, not a realtime GET: a document is readable by id before a

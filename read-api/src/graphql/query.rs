@@ -29,7 +29,7 @@ pub async fn read_itinerary(
     let api = state(ctx);
     let viewer = caller(ctx);
     if let Some(position) = after {
-        consistency::wait_for_itinerary_view(
+        consistency::wait_for_position_in_view(
             &api.pool,
             position.0,
             api.settings.read_your_writes_timeout,
@@ -132,7 +132,7 @@ impl QueryRoot {
                 let size = page_size(first)?;
                 let cursor = after.as_deref().map(decode_cursor).transpose()?;
                 if let Some(position) = after_position {
-                    consistency::wait_for_itinerary_view(
+                    consistency::wait_for_position_in_view(
                         &api.pool,
                         position.0,
                         api.settings.read_your_writes_timeout,
@@ -183,20 +183,21 @@ impl QueryRoot {
         let alias = api.names.itineraries_alias();
         if let Some(position) = after_position {
             // Hits are shown from the PostgreSQL view, so both must have the write.
-            consistency::wait_for_itinerary_view(
+            let write = consistency::wait_for_position_in_view(
                 &api.pool,
                 position.0,
                 api.settings.read_your_writes_timeout,
             )
             .await?;
-            consistency::wait_for_search_index(
-                &api.pool,
-                &api.opensearch,
-                &alias,
-                position.0,
-                api.settings.read_your_writes_timeout,
-            )
-            .await?;
+            if let Some(write) = write {
+                consistency::wait_for_search_index(
+                    &api.opensearch,
+                    &alias,
+                    &write,
+                    api.settings.read_your_writes_timeout,
+                )
+                .await?;
+            }
         }
         let near = near.map(|n| search::Near {
             lat: n.lat,

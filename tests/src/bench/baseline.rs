@@ -106,17 +106,13 @@ async fn run_once(
             })
         })
         .collect();
-    let mut total = Tally::new(warm_end);
-    for task in tasks {
-        total.merge(task.await?);
-    }
     let Tally {
         latencies,
         ok,
         errors,
         error_samples,
         last_done,
-    } = total;
+    } = Tally::join(warm_end, tasks).await?;
     Ok(BaselineRun {
         clients,
         ok,

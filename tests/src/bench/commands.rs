@@ -104,17 +104,13 @@ pub async fn run(
             tokio::spawn(async move { client_loop(http, url, token, index, warm_end, end).await })
         })
         .collect();
-    let mut total = Tally::new(warm_end);
-    for task in tasks {
-        total.merge(task.await?);
-    }
     let Tally {
         latencies,
         ok,
         errors,
         error_samples,
         last_done,
-    } = total;
+    } = Tally::join(warm_end, tasks).await?;
     // Commands that started inside the window count; the window ends when the last finished.
     let elapsed = last_done.saturating_duration_since(warm_end).max(measure);
     let drain = if with_projectors {

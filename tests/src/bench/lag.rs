@@ -119,17 +119,13 @@ pub async fn run(
     skipped += permits.available_permits() as u64;
     permits.close();
 
-    let mut total = Tally::new(start);
-    for worker in workers {
-        total.merge(worker.await?);
-    }
     let Tally {
         latencies,
         ok,
         errors,
         error_samples,
         last_done,
-    } = total;
+    } = Tally::join(start, workers).await?;
     let seen = watcher.await??;
     command_pool.close().await;
     Ok(LagRun {

@@ -80,6 +80,18 @@ impl Tally {
         }
     }
 
+    /// Waits for every task and adds up what they counted.
+    pub async fn join(
+        start: Instant,
+        tasks: Vec<tokio::task::JoinHandle<Tally>>,
+    ) -> Result<Tally, tokio::task::JoinError> {
+        let mut total = Tally::new(start);
+        for task in tasks {
+            total.merge(task.await?);
+        }
+        Ok(total)
+    }
+
     /// Adds another task's counts to these.
     pub fn merge(&mut self, other: Tally) {
         self.latencies.extend(other.latencies);
