@@ -61,60 +61,55 @@ pub async fn rebuild(
         seconds = started.elapsed().as_secs_f64(),
         "store read and folded"
     );
-    let report = match kind {
-        ProjectionKind::ItineraryPg => {
-            rebuild_pg(&pool, &mut views, &mut position).await?;
-            RebuildReport {
-                projection: kind.name(),
-                events,
-                itineraries: views.len() as u64,
-                position: position.global_position,
-            }
-        }
+    match kind {
+        ProjectionKind::ItineraryPg => rebuild_pg(&pool, &mut views, &mut position).await?,
         ProjectionKind::ItinerarySearch => {
-            let client = opensearch_client(&settings.opensearch.url)?;
-            let alias = settings.names().itineraries_alias();
-            let index = format!("{alias}_v{}", chrono::Utc::now().timestamp_millis());
-            search::create_index(&client, &index).await?;
-            let all: Vec<ItineraryView> = views.values().cloned().collect();
-            for chunk in all.chunks(WRITE_CHUNK) {
-                search::index_views(&client, &index, chunk).await?;
-            }
-            let old = search::current_index(&client, &alias).await?;
-            search::swap_alias(&client, &alias, old.as_deref(), &index).await?;
-            if let Some(old) = old.filter(|old| *old != index) {
-                search::delete_index(&client, &old).await?;
-            }
-            // Whatever committed while we built goes into the new index too (version-guarded).
-            let touched = catch_up_ids(&mut reader, &mut position).await?;
-            let fresh = source::fold_views(&pool, &touched).await?;
-            search::index_views(&client, &alias, &fresh).await?;
+            rebuild_search(settings, &pool, &mut reader, &views, &mut position).await?;
             finish(&pool, kind, position).await?;
-            RebuildReport {
-                projection: kind.name(),
-                events,
-                itineraries: views.len() as u64,
-                position: position.global_position,
-            }
         }
         ProjectionKind::ItineraryCache => {
             let redis = redis_pool(&settings.redis.url)?;
-            let names = settings.names();
             let all: Vec<ItineraryView> = views.values().cloned().collect();
             for chunk in all.chunks(WRITE_CHUNK) {
-                cache::put_views(&redis, &names, chunk).await?;
+                cache::put_views(&redis, &settings.names(), chunk).await?;
             }
             finish(&pool, kind, position).await?;
-            RebuildReport {
-                projection: kind.name(),
-                events,
-                itineraries: views.len() as u64,
-                position: position.global_position,
-            }
         }
-    };
+    }
     drop(lock);
-    Ok(report)
+    Ok(RebuildReport {
+        projection: kind.name(),
+        events,
+        itineraries: views.len() as u64,
+        position: position.global_position,
+    })
+}
+
+/// A new index filled in bulk, the alias swapped onto it atomically, the old index dropped,
+/// then whatever committed meanwhile indexed too (version-guarded).
+async fn rebuild_search(
+    settings: &Settings,
+    pool: &PgPool,
+    reader: &mut PgConnection,
+    views: &HashMap<Uuid, ItineraryView>,
+    position: &mut CommitPosition,
+) -> Result<(), ProjectionError> {
+    let client = opensearch_client(&settings.opensearch.url)?;
+    let alias = settings.names().itineraries_alias();
+    let index = format!("{alias}_v{}", chrono::Utc::now().timestamp_millis());
+    search::create_index(&client, &index).await?;
+    let all: Vec<ItineraryView> = views.values().cloned().collect();
+    for chunk in all.chunks(WRITE_CHUNK) {
+        search::index_views(&client, &index, chunk).await?;
+    }
+    let old = search::current_index(&client, &alias).await?;
+    search::swap_alias(&client, &alias, old.as_deref(), &index).await?;
+    if let Some(old) = old.filter(|old| *old != index) {
+        search::delete_index(&client, &old).await?;
+    }
+    let touched = catch_up_ids(reader, position).await?;
+    let fresh = source::fold_views(pool, &touched).await?;
+    search::index_views(&client, &alias, &fresh).await
 }
 
 async fn progress_bar(pool: &PgPool, visible: bool) -> Result<ProgressBar, ProjectionError> {

@@ -66,27 +66,35 @@ fn encode_cursor(created_at: DateTime<Utc>, id: Uuid) -> String {
     URL_SAFE_NO_PAD.encode(format!("{}|{id}", created_at.to_rfc3339()))
 }
 
+fn invalid_cursor() -> ApiError {
+    ApiError::Validation("invalid cursor".into())
+}
+
+/// The text inside an opaque cursor.
+fn cursor_text(cursor: &str) -> ApiResult<String> {
+    let bytes = URL_SAFE_NO_PAD
+        .decode(cursor)
+        .map_err(|_| invalid_cursor())?;
+    String::from_utf8(bytes).map_err(|_| invalid_cursor())
+}
+
 fn decode_cursor(cursor: &str) -> ApiResult<(DateTime<Utc>, Uuid)> {
-    let invalid = || ApiError::Validation("invalid cursor".into());
-    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid())?;
-    let text = String::from_utf8(bytes).map_err(|_| invalid())?;
-    let (time, id) = text.split_once('|').ok_or_else(invalid)?;
+    let text = cursor_text(cursor)?;
+    let (time, id) = text.split_once('|').ok_or_else(invalid_cursor)?;
     let time = DateTime::parse_from_rfc3339(time)
-        .map_err(|_| invalid())?
+        .map_err(|_| invalid_cursor())?
         .with_timezone(&Utc);
-    let id = Uuid::parse_str(id).map_err(|_| invalid())?;
+    let id = Uuid::parse_str(id).map_err(|_| invalid_cursor())?;
     Ok((time, id))
 }
 
 fn decode_offset(cursor: Option<String>) -> ApiResult<u64> {
     let Some(cursor) = cursor else { return Ok(0) };
-    let invalid = || ApiError::Validation("invalid cursor".into());
-    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid())?;
-    let text = String::from_utf8(bytes).map_err(|_| invalid())?;
-    text.strip_prefix("offset:")
+    cursor_text(&cursor)?
+        .strip_prefix("offset:")
         .and_then(|n| n.parse::<u64>().ok())
         .map(|n| n + 1)
-        .ok_or_else(invalid)
+        .ok_or_else(invalid_cursor)
 }
 
 #[Object]
