@@ -1,9 +1,9 @@
 //! The Itinerary aggregate wired into cqrs-es, and its command handler.
 
+use std::collections::HashMap;
+
 use cqrs_es::event_sink::EventSink;
-use cqrs_es::persist::PersistedEventStore;
-use cqrs_es::{Aggregate, AggregateError, CqrsFramework, DomainEvent};
-use postgres_es::PostgresEventRepository;
+use cqrs_es::{Aggregate, AggregateError, DomainEvent};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -11,6 +11,7 @@ use wayfarer_domain::itinerary::{Itinerary, ItineraryCommand, ItineraryError};
 use wayfarer_schemas::itinerary::{AGGREGATE_TYPE, EVENT_VERSION};
 use wayfarer_schemas::{EventMetadata, ItineraryEvent};
 
+use crate::store::{Appended, CachedEventStore};
 use crate::{CommandError, CommandOutcome};
 
 /// How often a command without a pinned version is retried after losing an append race.
@@ -59,23 +60,15 @@ impl Aggregate for ItineraryAggregate {
     }
 }
 
-type ItineraryStore = PersistedEventStore<PostgresEventRepository, ItineraryAggregate>;
-
 /// Executes itinerary commands against the PostgreSQL event store.
 pub struct ItineraryCommandHandler {
-    cqrs: CqrsFramework<ItineraryAggregate, ItineraryStore>,
-    pool: PgPool,
+    store: CachedEventStore<ItineraryAggregate>,
 }
 
 impl ItineraryCommandHandler {
     pub fn new(pool: PgPool) -> Self {
-        // Plain event-store mode: cqrs-es's snapshot and aggregate-store modes apply events
-        // twice. No queries are registered: read models are fed through Kafka by the relay.
-        let store =
-            PersistedEventStore::new_event_store(PostgresEventRepository::new(pool.clone()));
         Self {
-            cqrs: CqrsFramework::new(store, vec![], ()),
-            pool,
+            store: CachedEventStore::new(pool),
         }
     }
 
@@ -94,45 +87,77 @@ impl ItineraryCommandHandler {
             CONFLICT_RETRIES
         };
         let id = aggregate_id.to_string();
+        if matches!(command, ItineraryCommand::Create { .. }) {
+            // The API mints a fresh id for every create: there is nothing to load.
+            self.store.know_new(&id);
+        }
+        let metadata = metadata.to_map();
         let mut attempt = 0;
+        let mut use_cache = true;
         loop {
-            let result = self
-                .cqrs
-                .execute_with_metadata(&id, command.clone(), metadata.to_map())
-                .await;
-            match result {
-                Ok(()) => return self.outcome_of(&id, metadata.command_id).await,
-                Err(AggregateError::AggregateConflict) if attempt < retries => {
+            match self
+                .decide_and_append(&id, command.clone(), &metadata, use_cache)
+                .await
+            {
+                Ok(appended) => {
+                    return Ok(CommandOutcome {
+                        position: appended.position,
+                        version: appended.sequence as u64,
+                    })
+                }
+                Err(Attempt::Stale) => {
+                    // Decided on a cached state that may be behind: decide again on the store.
+                    self.store.forget(&id);
+                    use_cache = false;
+                }
+                Err(Attempt::Failed(AggregateError::AggregateConflict)) if attempt < retries => {
                     attempt += 1;
                     tracing::debug!(attempt, "append race lost, retrying");
                     // A little jitter so racing commands don't collide again in lockstep.
                     let jitter = (Uuid::new_v4().as_u128() % (attempt as u128 * 2000)) as u64;
                     tokio::time::sleep(std::time::Duration::from_micros(jitter)).await;
                 }
-                Err(error) => return Err(map_error(error)),
+                Err(Attempt::Failed(error)) => return Err(map_error(error)),
             }
         }
     }
 
-    async fn outcome_of(&self, id: &str, command_id: Uuid) -> Result<CommandOutcome, CommandError> {
-        let row: Option<(i64, i64)> = sqlx::query_as(
-            "SELECT global_position, sequence FROM events \
-             WHERE aggregate_type = $1 AND aggregate_id = $2 AND metadata->>'commandId' = $3 \
-             ORDER BY sequence DESC LIMIT 1",
-        )
-        .bind(AGGREGATE_TYPE)
-        .bind(id)
-        .bind(command_id.to_string())
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(|error| CommandError::Store(error.to_string()))?;
-        let (position, sequence) =
-            row.ok_or_else(|| CommandError::Store("appended event not found".to_owned()))?;
-        Ok(CommandOutcome {
-            position,
-            version: sequence as u64,
-        })
+    /// One try: load, let the aggregate decide (cqrs-es's `EventSink` applies what it
+    /// emits), append in one statement.
+    async fn decide_and_append(
+        &self,
+        id: &str,
+        command: ItineraryCommand,
+        metadata: &HashMap<String, String>,
+        use_cache: bool,
+    ) -> Result<Appended, Attempt> {
+        let mut loaded = if use_cache {
+            self.store.load(id).await
+        } else {
+            self.store.load_stored(id).await
+        }
+        .map_err(Attempt::Failed)?;
+        let sink = EventSink::default();
+        if let Err(rejection) = loaded.aggregate.handle(command, &(), &sink).await {
+            return Err(if loaded.from_cache {
+                Attempt::Stale
+            } else {
+                Attempt::Failed(AggregateError::UserError(rejection))
+            });
+        }
+        let events = sink.collect().await;
+        self.store
+            .append(&events, loaded, metadata)
+            .await
+            .map_err(|e| Attempt::Failed(e.into()))
     }
+}
+
+/// How one try of a command ended, short of success.
+enum Attempt {
+    /// Rejected on cached state: to be confirmed on the stored state before reporting.
+    Stale,
+    Failed(AggregateError<ItineraryError>),
 }
 
 fn map_error(error: AggregateError<ItineraryError>) -> CommandError {

@@ -5,8 +5,10 @@
 //! never lost and one that did not commit is never published.
 
 mod error;
+mod group_commit;
 mod itinerary;
 mod position;
+pub mod store;
 
 pub use error::{CommandError, RejectionKind};
 pub use itinerary::{ItineraryAggregate, ItineraryCommandHandler, StoredItineraryEvent};

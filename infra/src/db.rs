@@ -18,9 +18,15 @@ fn options(settings: &PostgresSettings) -> Result<PgConnectOptions, sqlx::Error>
 }
 
 /// A pool whose every connection resolves unqualified names in the configured schema.
+///
+/// Connections are not pinged before each use (sqlx's default): that is a second round trip
+/// for every statement. A connection that died is found by the statement that uses it,
+/// whose error the caller already handles (commands answer "unavailable", workers retry), and
+/// the pool then replaces it.
 pub async fn connect(settings: &PostgresSettings) -> Result<PgPool, sqlx::Error> {
     PgPoolOptions::new()
         .max_connections(settings.max_connections)
+        .test_before_acquire(false)
         .acquire_timeout(Duration::from_secs(10))
         .connect_with(options(settings)?)
         .await

@@ -26,8 +26,16 @@ pub fn producer(settings: &KafkaSettings) -> Result<FutureProducer, KafkaError> 
         .create()
 }
 
-/// A consumer in `group` that never commits on its own.
-pub fn consumer(settings: &KafkaSettings, group: &str) -> Result<StreamConsumer, KafkaError> {
+/// A consumer in `group` that never commits on its own. `fetch_wait` is how long the broker
+/// may hold a fetch when there is nothing new: Apache Kafka answers as soon as data arrives,
+/// but tansu always holds a fetch this long and spends CPU on every one, so there it is both
+/// the consumer's latency floor and its idle cost (about 0.2 core per consumer at 20 ms on
+/// two cores, measured).
+pub fn consumer(
+    settings: &KafkaSettings,
+    group: &str,
+    fetch_wait: Duration,
+) -> Result<StreamConsumer, KafkaError> {
     ClientConfig::new()
         .set("bootstrap.servers", &settings.brokers)
         .set("group.id", group)
@@ -40,7 +48,7 @@ pub fn consumer(settings: &KafkaSettings, group: &str) -> Result<StreamConsumer,
         .set("session.timeout.ms", "6000")
         .set("heartbeat.interval.ms", "1000")
         .set("max.poll.interval.ms", "10000")
-        .set("fetch.wait.max.ms", "10")
+        .set("fetch.wait.max.ms", fetch_wait.as_millis().to_string())
         .set("socket.timeout.ms", "10000")
         .create()
 }

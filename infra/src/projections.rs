@@ -3,10 +3,10 @@
 use opensearch::http::transport::{SingleNodeConnectionPool, TransportBuilder};
 use opensearch::OpenSearch;
 use sqlx::PgPool;
-use uuid::Uuid;
 use wayfarer_projections::checkpoint::{self, BatchProgress};
 use wayfarer_projections::event::ItineraryEnvelope;
-use wayfarer_projections::itinerary::{cache, pg, search, source};
+use wayfarer_projections::itinerary::memo::ViewMemo;
+use wayfarer_projections::itinerary::{cache, pg, search};
 use wayfarer_projections::{Names, ProjectionError};
 
 use crate::config::Settings;
@@ -35,6 +35,18 @@ impl ProjectionKind {
             ProjectionKind::ItinerarySearch => search::NAME,
             ProjectionKind::ItineraryCache => cache::NAME,
         }
+    }
+
+    /// The longest a fetch may wait for new events (see [`crate::kafka::consumer`]). The
+    /// detail view serves read-your-writes, so it polls often; the search index and the hot
+    /// cache (which the API only uses when it is fresh enough) tolerate more delay, and their
+    /// larger batches write each touched document once instead of once per event.
+    pub fn fetch_wait(self) -> std::time::Duration {
+        std::time::Duration::from_millis(match self {
+            ProjectionKind::ItineraryPg => 10,
+            ProjectionKind::ItinerarySearch => 100,
+            ProjectionKind::ItineraryCache => 50,
+        })
     }
 
     pub fn from_name(name: &str) -> Option<Self> {
@@ -72,6 +84,7 @@ pub struct Projection {
     names: Names,
     opensearch: Option<OpenSearch>,
     redis: Option<deadpool_redis::Pool>,
+    views: ViewMemo,
 }
 
 impl Projection {
@@ -87,6 +100,7 @@ impl Projection {
             names,
             opensearch: None,
             redis: None,
+            views: ViewMemo::default(),
         };
         match kind {
             ProjectionKind::ItineraryPg => {}
@@ -117,6 +131,23 @@ impl Projection {
         &self.pool
     }
 
+    /// OpenSearch and Redis take whole documents: the batch's views, version-guarded.
+    async fn write_documents(
+        &self,
+        events: &[ItineraryEnvelope],
+        progress: &BatchProgress,
+    ) -> Result<(), ProjectionError> {
+        let views = self.views.views_after(&self.pool, events).await?;
+        if let Some(client) = &self.opensearch {
+            search::index_views(client, &self.names.itineraries_alias(), &views).await?;
+        }
+        if let Some(redis) = &self.redis {
+            cache::put_views(redis, &self.names, &views).await?;
+        }
+        checkpoint::record_standalone(&self.pool, self.kind.name(), progress).await?;
+        Ok(())
+    }
+
     /// Applies one batch and records its progress.
     pub async fn apply(
         &self,
@@ -126,24 +157,12 @@ impl Projection {
         match self.kind {
             ProjectionKind::ItineraryPg => pg::apply_batch(&self.pool, events, progress).await,
             ProjectionKind::ItinerarySearch | ProjectionKind::ItineraryCache => {
-                let ids = touched(events);
-                let views = source::fold_views(&self.pool, &ids).await?;
-                if let Some(client) = &self.opensearch {
-                    search::index_views(client, &self.names.itineraries_alias(), &views).await?;
+                let result = self.write_documents(events, progress).await;
+                if result.is_err() {
+                    self.views.clear();
                 }
-                if let Some(redis) = &self.redis {
-                    cache::put_views(redis, &self.names, &views).await?;
-                }
-                checkpoint::record_standalone(&self.pool, self.kind.name(), progress).await?;
-                Ok(())
+                result
             }
         }
     }
-}
-
-fn touched(events: &[ItineraryEnvelope]) -> Vec<Uuid> {
-    let mut ids: Vec<Uuid> = events.iter().map(|e| e.aggregate_id).collect();
-    ids.sort();
-    ids.dedup();
-    ids
 }

@@ -22,8 +22,11 @@ use crate::{kafka, metrics};
 
 /// Largest batch handed to a projection at once.
 const MAX_BATCH: usize = 500;
-/// How long a batch may keep collecting after its first message.
-const BATCH_WINDOW: Duration = Duration::from_millis(5);
+/// How long a batch may keep collecting after its first message. A fetch's messages arrive
+/// together, so this only needs to cover handing them over, not waiting for the next fetch.
+const BATCH_WINDOW: Duration = Duration::from_millis(1);
+/// How often the consumer group's offsets are committed to Kafka.
+const OFFSET_HINT_EVERY: Duration = Duration::from_secs(1);
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProjectorError {
@@ -70,9 +73,14 @@ async fn consume(
     let names = settings.names();
     let topic = names.topic(wayfarer_schemas::itinerary::AGGREGATE_TYPE);
     kafka::ensure_topics(&settings.kafka, std::slice::from_ref(&topic)).await?;
-    let consumer = kafka::consumer(&settings.kafka, &names.consumer_group(kind.name()))?;
+    let consumer = kafka::consumer(
+        &settings.kafka,
+        &names.consumer_group(kind.name()),
+        kind.fetch_wait(),
+    )?;
     consumer.subscribe(&[topic.as_str()])?;
     let mut applied = checkpoint::load_offsets(projection.pool(), kind.name()).await?;
+    let mut hints = OffsetHints::new();
     tracing::info!(projection = kind.name(), "projector started");
 
     while !shutdown.is_cancelled() {
@@ -104,8 +112,9 @@ async fn consume(
         m.projection_position
             .with_label_values(&[kind.name()])
             .set(progress.max_position);
-        commit_offsets(&consumer, &progress);
+        hints.record(&consumer, &progress);
     }
+    hints.send(&consumer);
     Ok(())
 }
 
@@ -133,14 +142,43 @@ async fn apply_with_retry(
     }
 }
 
-/// Kafka's committed offsets are only a starting hint; PostgreSQL holds the truth.
-fn commit_offsets(consumer: &StreamConsumer, progress: &BatchProgress) {
-    let mut list = TopicPartitionList::new();
-    for (topic, partition, next) in &progress.offsets {
-        let _ = list.add_partition_offset(topic, *partition, Offset::Offset(*next));
+/// Kafka's committed offsets are only a starting hint (PostgreSQL holds the truth), so they
+/// are sent at most every [`OFFSET_HINT_EVERY`]: each commit is a write for the broker, and a
+/// restart merely skips a little more already-applied input.
+struct OffsetHints {
+    latest: HashMap<(String, i32), i64>,
+    last_sent: tokio::time::Instant,
+}
+
+impl OffsetHints {
+    fn new() -> Self {
+        Self {
+            latest: HashMap::new(),
+            last_sent: tokio::time::Instant::now(),
+        }
     }
-    if let Err(error) = consumer.commit(&list, CommitMode::Async) {
-        tracing::debug!(%error, "offset commit failed; the PostgreSQL checkpoint still holds");
+
+    fn record(&mut self, consumer: &StreamConsumer, progress: &BatchProgress) {
+        for (topic, partition, next) in &progress.offsets {
+            self.latest.insert((topic.clone(), *partition), *next);
+        }
+        if self.last_sent.elapsed() >= OFFSET_HINT_EVERY {
+            self.send(consumer);
+        }
+    }
+
+    fn send(&mut self, consumer: &StreamConsumer) {
+        if self.latest.is_empty() {
+            return;
+        }
+        let mut list = TopicPartitionList::new();
+        for ((topic, partition), next) in self.latest.drain() {
+            let _ = list.add_partition_offset(&topic, partition, Offset::Offset(next));
+        }
+        self.last_sent = tokio::time::Instant::now();
+        if let Err(error) = consumer.commit(&list, CommitMode::Async) {
+            tracing::debug!(%error, "offset commit failed; the PostgreSQL checkpoint still holds");
+        }
     }
 }
 

@@ -161,7 +161,10 @@ async fn publish(
     Ok(())
 }
 
-/// CloudEvents Kafka protocol binding (binary mode) headers; the value is our JSON envelope.
+/// CloudEvents Kafka protocol binding (binary mode): the four required attributes as headers;
+/// the value is our JSON envelope, which also carries the subject (aggregate id, also the
+/// key), the time and the store position. Only the required headers are sent because each
+/// header is a stored row for the broker to write and read back on every fetch.
 fn cloud_event_headers(event: &RawEvent) -> OwnedHeaders {
     let id = event.event_id.to_string();
     let kind = format!(
@@ -169,9 +172,7 @@ fn cloud_event_headers(event: &RawEvent) -> OwnedHeaders {
         event.aggregate_type, event.event_type, event.event_version
     );
     let source = format!("/wayfarer/{}", event.aggregate_type);
-    let time = event.recorded_at.to_rfc3339();
-    let position = event.global_position.to_string();
-    OwnedHeaders::new()
+    OwnedHeaders::new_with_capacity(4)
         .insert(Header {
             key: "ce_specversion",
             value: Some("1.0"),
@@ -187,22 +188,6 @@ fn cloud_event_headers(event: &RawEvent) -> OwnedHeaders {
         .insert(Header {
             key: "ce_source",
             value: Some(source.as_str()),
-        })
-        .insert(Header {
-            key: "ce_subject",
-            value: Some(event.aggregate_id.as_str()),
-        })
-        .insert(Header {
-            key: "ce_time",
-            value: Some(time.as_str()),
-        })
-        .insert(Header {
-            key: "content-type",
-            value: Some("application/json"),
-        })
-        .insert(Header {
-            key: "wayfarer_position",
-            value: Some(position.as_str()),
         })
 }
 

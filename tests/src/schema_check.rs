@@ -2,6 +2,7 @@
 
 use serde_json::Value;
 use sqlx::PgPool;
+use wayfarer_projections::store::{self, CommitPosition};
 
 /// The published schema of `wayfarer.itinerary` envelopes, as committed in the repository.
 pub fn itinerary_schema() -> Value {
@@ -27,18 +28,21 @@ pub fn assert_envelopes_valid<'a>(envelopes: impl IntoIterator<Item = &'a Value>
     checked
 }
 
-/// Validates every event in the test's store, as the relay would publish it.
+/// Validates every event in the test's store, as the relay would publish it (read in commit
+/// order, a chunk at a time; the test's writers have stopped, so every event is committed).
 pub async fn assert_store_valid(pool: &PgPool) -> usize {
-    let rows: Vec<(String,)> = sqlx::query_as("SELECT DISTINCT aggregate_id FROM events")
-        .fetch_all(pool)
-        .await
-        .expect("aggregate ids");
+    let mut connection = pool.acquire().await.expect("connection");
+    let mut position = CommitPosition::default();
     let mut envelopes = Vec::new();
-    for (id,) in rows {
-        for event in wayfarer_projections::store::read_stream(pool, &id)
+    loop {
+        let chunk = store::read_committed_after(&mut connection, position, None, 5_000)
             .await
-            .expect("stream")
-        {
+            .expect("events");
+        let Some(last) = chunk.last() else {
+            break;
+        };
+        position = last.commit_position();
+        for event in &chunk {
             envelopes
                 .push(serde_json::to_value(event.envelope().expect("stored JSON")).expect("json"));
         }

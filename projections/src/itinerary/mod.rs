@@ -1,6 +1,7 @@
 //! The itinerary read models: one pure fold (`view`) feeding three stores.
 
 pub mod cache;
+pub mod memo;
 pub mod pg;
 pub mod search;
 pub mod source;

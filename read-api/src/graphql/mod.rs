@@ -3,6 +3,7 @@
 mod context;
 mod inputs;
 mod mutation;
+mod parsed_queries;
 mod query;
 mod routes;
 mod subscription;

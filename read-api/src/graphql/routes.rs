@@ -12,6 +12,7 @@ use tracing::Instrument;
 use uuid::Uuid;
 
 use super::context::{Caller, CorrelationId};
+use super::parsed_queries::ParsedQueries;
 use super::WayfarerSchema;
 use crate::auth::tokens::{bearer, TokenKeys};
 use crate::state::ApiState;
@@ -20,6 +21,7 @@ use crate::state::ApiState;
 struct RouteState {
     schema: WayfarerSchema,
     keys: TokenKeys,
+    parsed_queries: ParsedQueries,
 }
 
 /// `/graphql`: POST for queries and mutations, GET for GraphiQL in a browser or a
@@ -28,6 +30,7 @@ pub fn router(schema: WayfarerSchema, state: &ApiState) -> Router {
     let route_state = RouteState {
         schema,
         keys: state.keys.clone(),
+        parsed_queries: ParsedQueries::default(),
     };
     Router::new()
         .route("/graphql", get(get_graphql).post(post_graphql))
@@ -57,6 +60,7 @@ async fn post_graphql(
     request: GraphQLRequest,
 ) -> GraphQLResponse {
     let mut request = request.into_inner();
+    state.parsed_queries.prepare(&mut request);
     let correlation = correlation_from(&headers);
     match caller_from(&headers, &state.keys) {
         Some(caller) => request = request.data(caller),
