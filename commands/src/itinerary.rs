@@ -107,7 +107,6 @@ impl ItineraryCommandHandler {
                 }
                 Err(Attempt::Stale) => {
                     // Decided on a cached state that may be behind: decide again on the store.
-                    self.store.forget(&id);
                     use_cache = false;
                 }
                 Err(Attempt::Failed(AggregateError::AggregateConflict)) if attempt < retries => {

@@ -1,5 +1,5 @@
-//! The event store as the command side uses it: cqrs-es's [`EventStore`] over postgres-es's
-//! tables, shaped so that a command costs one PostgreSQL round trip.
+//! The event store as the command side uses it: postgres-es's tables, loaded through
+//! cqrs-es's event store, shaped so that a command costs one PostgreSQL round trip.
 //!
 //! - After a command, the aggregate stays in a bounded in-process cache, so the next command
 //!   on it skips the load. A stale entry (another process appended meanwhile) cannot commit
@@ -16,9 +16,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use cqrs_es::persist::PersistedEventStore;
-use cqrs_es::{
-    Aggregate, AggregateContext, AggregateError, DomainEvent, EventEnvelope, EventStore,
-};
+use cqrs_es::{Aggregate, AggregateError, DomainEvent, EventStore};
 use postgres_es::PostgresEventRepository;
 use quick_cache::sync::Cache;
 use sqlx::PgPool;
@@ -37,12 +35,6 @@ pub struct LoadedAggregate<A: Aggregate> {
     /// True when the state came from the in-process cache: it may be behind the store, so a
     /// rejection decided on it must be confirmed against the stored state.
     pub from_cache: bool,
-}
-
-impl<A: Aggregate> AggregateContext<A> for LoadedAggregate<A> {
-    fn aggregate(&mut self) -> &mut A {
-        &mut self.aggregate
-    }
 }
 
 /// Where an append landed.
@@ -81,7 +73,7 @@ impl<E: std::error::Error> From<AppendError> for AggregateError<E> {
     }
 }
 
-/// cqrs-es event store over postgres-es's `events` table with an aggregate cache.
+/// Loads (through cqrs-es on postgres-es) and appends aggregates' events, with a cache.
 pub struct CachedEventStore<A: Aggregate> {
     loader: PersistedEventStore<PostgresEventRepository, A>,
     pool: PgPool,
@@ -123,12 +115,16 @@ where
         self.load_stored(aggregate_id).await
     }
 
-    /// The aggregate's state as stored, bypassing the cache.
+    /// The aggregate's state as stored, bypassing the cache (and refreshing it).
     pub async fn load_stored(
         &self,
         aggregate_id: &str,
     ) -> Result<LoadedAggregate<A>, AggregateError<A::Error>> {
         let stored = self.loader.load_aggregate(aggregate_id).await?;
+        self.cache.insert(
+            aggregate_id.to_owned(),
+            Arc::new((stored.aggregate.clone(), stored.current_sequence)),
+        );
         Ok(LoadedAggregate {
             aggregate_id: aggregate_id.to_owned(),
             aggregate: stored.aggregate,
@@ -145,7 +141,7 @@ where
     }
 
     /// Drops the cached state of `aggregate_id` (the next load reads the store).
-    pub fn forget(&self, aggregate_id: &str) {
+    fn forget(&self, aggregate_id: &str) {
         self.cache.remove(aggregate_id);
     }
 
@@ -259,46 +255,4 @@ fn is_sequence_clash(error: &sqlx::Error) -> bool {
     error.as_database_error().is_some_and(|db| {
         db.is_unique_violation() && db.constraint().is_none_or(|name| name == "events_pkey")
     })
-}
-
-impl<A> EventStore<A> for CachedEventStore<A>
-where
-    A: Aggregate + Clone + Send + Sync,
-{
-    type AC = LoadedAggregate<A>;
-
-    async fn load_events(
-        &self,
-        aggregate_id: &str,
-    ) -> Result<Vec<EventEnvelope<A>>, AggregateError<A::Error>> {
-        self.loader.load_events(aggregate_id).await
-    }
-
-    async fn load_aggregate(
-        &self,
-        aggregate_id: &str,
-    ) -> Result<LoadedAggregate<A>, AggregateError<A::Error>> {
-        self.load(aggregate_id).await
-    }
-
-    async fn commit(
-        &self,
-        events: Vec<A::Event>,
-        context: LoadedAggregate<A>,
-        metadata: HashMap<String, String>,
-    ) -> Result<Vec<EventEnvelope<A>>, AggregateError<A::Error>> {
-        let aggregate_id = context.aggregate_id.clone();
-        let first = context.sequence + 1;
-        self.append(&events, context, &metadata).await?;
-        Ok(events
-            .into_iter()
-            .zip(first..)
-            .map(|(payload, sequence)| EventEnvelope {
-                aggregate_id: aggregate_id.clone(),
-                sequence,
-                payload,
-                metadata: metadata.clone(),
-            })
-            .collect())
-    }
 }

@@ -287,8 +287,7 @@ async fn dev(settings: Settings, demo_itineraries: usize) -> anyhow::Result<()> 
         .map(|kind| roles::spawn_projector(&settings, kind, shutdown.clone()))
         .collect();
     let api = roles::spawn_api(&settings, shutdown.clone()).await?;
-    let state = http::api_state(&settings).await?;
-    let created = demo::seed(&state, demo_itineraries).await?;
+    let created = demo::seed(&api.state, demo_itineraries).await?;
     tracing::info!(
         created,
         graphql = %format!("http://{}/graphql", api.addr),

@@ -145,6 +145,7 @@ impl Projection {
             cache::put_views(redis, &self.names, &views).await?;
         }
         checkpoint::record_standalone(&self.pool, self.kind.name(), progress).await?;
+        self.views.remember(views);
         Ok(())
     }
 
@@ -157,11 +158,7 @@ impl Projection {
         match self.kind {
             ProjectionKind::ItineraryPg => pg::apply_batch(&self.pool, events, progress).await,
             ProjectionKind::ItinerarySearch | ProjectionKind::ItineraryCache => {
-                let result = self.write_documents(events, progress).await;
-                if result.is_err() {
-                    self.views.clear();
-                }
-                result
+                self.write_documents(events, progress).await
             }
         }
     }

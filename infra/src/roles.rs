@@ -5,6 +5,8 @@ use std::net::SocketAddr;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+use wayfarer_read_api::ApiState;
+
 use crate::config::Settings;
 use crate::projections::ProjectionKind;
 use crate::{http, projector, relay};
@@ -12,6 +14,8 @@ use crate::{http, projector, relay};
 /// A running API server.
 pub struct RunningApi {
     pub addr: SocketAddr,
+    /// The state the server runs with, for in-process work such as seeding demo data.
+    pub state: ApiState,
     pub handle: JoinHandle<anyhow::Result<()>>,
 }
 
@@ -23,7 +27,7 @@ pub async fn spawn_api(
     let state = http::api_state(settings).await?;
     let listener = tokio::net::TcpListener::bind(&settings.http_addr).await?;
     let addr = listener.local_addr()?;
-    let app = http::app(state);
+    let app = http::app(state.clone());
     let handle = tokio::spawn(async move {
         axum::serve(listener, app)
             .with_graceful_shutdown(async move { shutdown.cancelled().await })
@@ -31,7 +35,11 @@ pub async fn spawn_api(
         Ok(())
     });
     tracing::info!(%addr, "api listening");
-    Ok(RunningApi { addr, handle })
+    Ok(RunningApi {
+        addr,
+        state,
+        handle,
+    })
 }
 
 pub fn spawn_relay(

@@ -72,8 +72,8 @@ impl RawEvent {
     }
 
     /// The envelope as published on Kafka, the payload passed through as stored.
-    pub fn envelope(&self) -> Result<EventEnvelope<Box<RawValue>>, ProjectionError> {
-        let payload = RawValue::from_string(self.payload.clone()).map_err(|error| {
+    pub fn envelope(&self) -> Result<EventEnvelope<&RawValue>, ProjectionError> {
+        let payload = serde_json::from_str::<&RawValue>(&self.payload).map_err(|error| {
             ProjectionError::Undecodable {
                 position: self.global_position,
                 reason: error.to_string(),

@@ -1,6 +1,7 @@
 //! Precise "caught up" checks for tests: the relay's checkpoint against the store, and a
 //! projection's stored offsets against the topic's high watermarks.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use rdkafka::consumer::{BaseConsumer, Consumer};
@@ -18,58 +19,71 @@ pub async fn unpublished(pool: &PgPool) -> Option<i64> {
     row.ok().map(|r| r.0)
 }
 
+/// A topic's partitions and high watermarks, read through one client kept for the whole wait.
+#[derive(Clone)]
+pub struct Watermarks {
+    consumer: Arc<BaseConsumer>,
+    topic: String,
+}
+
+impl Watermarks {
+    pub fn new(brokers: &str, topic: &str) -> Option<Self> {
+        let consumer: BaseConsumer = ClientConfig::new()
+            .set("bootstrap.servers", brokers)
+            .set("group.id", "wayfarer-test-watermarks")
+            .create()
+            .ok()?;
+        Some(Self {
+            consumer: Arc::new(consumer),
+            topic: topic.to_owned(),
+        })
+    }
+
+    /// `(partition, high watermark)` of every partition (`None` if the broker can't say).
+    async fn read(&self) -> Option<Vec<(i32, i64)>> {
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || this.read_blocking())
+            .await
+            .ok()
+            .flatten()
+    }
+
+    fn read_blocking(&self) -> Option<Vec<(i32, i64)>> {
+        let metadata = self
+            .consumer
+            .fetch_metadata(Some(&self.topic), Duration::from_secs(5))
+            .ok()?;
+        let partitions: Vec<i32> = metadata
+            .topics()
+            .first()?
+            .partitions()
+            .iter()
+            .map(|p| p.id())
+            .collect();
+        partitions
+            .into_iter()
+            .map(|p| {
+                self.consumer
+                    .fetch_watermarks(&self.topic, p, Duration::from_secs(5))
+                    .ok()
+                    .map(|(_, high)| (p, high))
+            })
+            .collect()
+    }
+}
+
 /// True when `projection` recorded offsets at or past every partition's high watermark.
-pub async fn consumed_everything(
-    pool: &PgPool,
-    brokers: &str,
-    topic: &str,
-    projection: &str,
-) -> bool {
+pub async fn consumed_everything(pool: &PgPool, watermarks: &Watermarks, projection: &str) -> bool {
     let Ok(offsets) = wayfarer_projections::checkpoint::load_offsets(pool, projection).await else {
         return false;
     };
-    let brokers = brokers.to_owned();
-    let topic = topic.to_owned();
-    let topic_for_lookup = topic.clone();
-    let watermarks =
-        tokio::task::spawn_blocking(move || high_watermarks(&brokers, &topic_for_lookup))
-            .await
-            .ok()
-            .flatten();
-    let Some(watermarks) = watermarks else {
+    let Some(highs) = watermarks.read().await else {
         return false;
     };
-    watermarks.iter().all(|(partition, high)| {
+    highs.iter().all(|(partition, high)| {
         *high == 0
             || offsets
-                .get(&(topic.clone(), *partition))
+                .get(&(watermarks.topic.clone(), *partition))
                 .is_some_and(|next| next >= high)
     })
-}
-
-fn high_watermarks(brokers: &str, topic: &str) -> Option<Vec<(i32, i64)>> {
-    let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", brokers)
-        .set("group.id", "wayfarer-test-watermarks")
-        .create()
-        .ok()?;
-    let metadata = consumer
-        .fetch_metadata(Some(topic), Duration::from_secs(5))
-        .ok()?;
-    let partitions: Vec<i32> = metadata
-        .topics()
-        .first()?
-        .partitions()
-        .iter()
-        .map(|p| p.id())
-        .collect();
-    partitions
-        .into_iter()
-        .map(|p| {
-            consumer
-                .fetch_watermarks(topic, p, Duration::from_secs(5))
-                .ok()
-                .map(|(_, high)| (p, high))
-        })
-        .collect()
 }

@@ -16,24 +16,30 @@ pub fn itinerary_schema() -> Value {
 
 /// Panics with the first violation if any envelope does not match the published schema.
 pub fn assert_envelopes_valid<'a>(envelopes: impl IntoIterator<Item = &'a Value>) -> usize {
-    let schema = itinerary_schema();
-    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
-    let mut checked = 0;
-    for envelope in envelopes {
-        if let Err(error) = validator.validate(envelope) {
-            panic!("event does not match the published schema: {error}\n{envelope}");
-        }
-        checked += 1;
+    let validator = itinerary_validator();
+    envelopes
+        .into_iter()
+        .map(|envelope| assert_valid(&validator, envelope))
+        .count()
+}
+
+fn itinerary_validator() -> jsonschema::Validator {
+    jsonschema::validator_for(&itinerary_schema()).expect("schema compiles")
+}
+
+fn assert_valid(validator: &jsonschema::Validator, envelope: &Value) {
+    if let Err(error) = validator.validate(envelope) {
+        panic!("event does not match the published schema: {error}\n{envelope}");
     }
-    checked
 }
 
 /// Validates every event in the test's store, as the relay would publish it (read in commit
 /// order, a chunk at a time; the test's writers have stopped, so every event is committed).
 pub async fn assert_store_valid(pool: &PgPool) -> usize {
+    let validator = itinerary_validator();
     let mut connection = pool.acquire().await.expect("connection");
     let mut position = CommitPosition::default();
-    let mut envelopes = Vec::new();
+    let mut checked = 0;
     loop {
         let chunk = store::read_committed_after(&mut connection, position, None, 5_000)
             .await
@@ -43,9 +49,11 @@ pub async fn assert_store_valid(pool: &PgPool) -> usize {
         };
         position = last.commit_position();
         for event in &chunk {
-            envelopes
-                .push(serde_json::to_value(event.envelope().expect("stored JSON")).expect("json"));
+            let envelope =
+                serde_json::to_value(event.envelope().expect("stored JSON")).expect("json");
+            assert_valid(&validator, &envelope);
         }
+        checked += chunk.len();
     }
-    assert_envelopes_valid(&envelopes)
+    checked
 }

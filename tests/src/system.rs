@@ -25,6 +25,14 @@ impl Roles {
         }
     }
 
+    /// The API alone: commands are stored, nothing is published or projected.
+    pub fn api_only() -> Self {
+        Self {
+            api: true,
+            ..Self::none()
+        }
+    }
+
     pub fn none() -> Self {
         Self {
             api: false,
@@ -182,14 +190,14 @@ impl TestSystem {
         })
         .await;
         let topic = self.settings.names().topic("itinerary");
-        let brokers = self.settings.kafka.brokers.clone();
+        let watermarks = crate::progress::Watermarks::new(&self.settings.kafka.brokers, &topic)
+            .expect("a Kafka client for the watermarks");
         let name = projection.to_owned();
         Self::eventually(timeout, &format!("{projection} to catch up"), || {
             let pool = pool.clone();
-            let topic = topic.clone();
-            let brokers = brokers.clone();
+            let watermarks = watermarks.clone();
             let name = name.clone();
-            async move { crate::progress::consumed_everything(&pool, &brokers, &topic, &name).await }
+            async move { crate::progress::consumed_everything(&pool, &watermarks, &name).await }
         })
         .await;
     }

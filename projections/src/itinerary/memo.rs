@@ -31,7 +31,8 @@ impl Default for ViewMemo {
 }
 
 impl ViewMemo {
-    /// The view of every itinerary `events` touch, with at least those events applied.
+    /// The view of every itinerary `events` touch, with at least those events applied. The
+    /// views are taken out of the memo; give them back with [`Self::remember`] once written.
     pub async fn views_after(
         &self,
         pool: &PgPool,
@@ -53,17 +54,22 @@ impl ViewMemo {
         if !unknown.is_empty() {
             views.extend(source::fold_views(pool, &unknown).await?);
         }
-        for view in &views {
-            self.views.insert(view.id, view.clone());
-        }
         Ok(views)
     }
 
-    /// The remembered view (or a new one, for a stream that starts here) with `stream`
-    /// applied; `None` when that needs events this projector has not seen.
+    /// Keeps `views` once they are written. Views taken by [`Self::views_after`] and never
+    /// remembered (the write failed) are simply folded from the store next time.
+    pub fn remember(&self, views: Vec<ItineraryView>) {
+        for view in views {
+            self.views.insert(view.id, view);
+        }
+    }
+
+    /// The remembered view, taken out (or a new one, for a stream that starts here), with
+    /// `stream` applied; `None` when that needs events this projector has not seen.
     fn extend(&self, id: Uuid, stream: &[&ItineraryEnvelope]) -> Option<ItineraryView> {
-        let (mut view, rest) = match self.views.get(&id) {
-            Some(view) => (view, stream),
+        let (mut view, rest) = match self.views.remove(&id) {
+            Some((_, view)) => (view, stream),
             None => {
                 let (first, rest) = stream.split_first()?;
                 (ItineraryView::start(first)?, rest)
@@ -75,10 +81,5 @@ impl ViewMemo {
             }
         }
         Some(view)
-    }
-
-    /// Forgets every view (after a batch failed, its effects may be partial).
-    pub fn clear(&self) {
-        self.views.clear();
     }
 }

@@ -60,7 +60,6 @@ async fn post_graphql(
     request: GraphQLRequest,
 ) -> GraphQLResponse {
     let mut request = request.into_inner();
-    state.parsed_queries.prepare(&mut request);
     let correlation = correlation_from(&headers);
     match caller_from(&headers, &state.keys) {
         Some(caller) => request = request.data(caller),
@@ -78,6 +77,7 @@ async fn post_graphql(
         }
         None => {}
     }
+    state.parsed_queries.prepare(&mut request);
     let span = tracing::info_span!("graphql", correlation_id = %correlation.0);
     request = request.data(correlation);
     state.schema.execute(request).instrument(span).await.into()

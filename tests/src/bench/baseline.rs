@@ -12,7 +12,7 @@ use wayfarer_schemas::{
     Category, EventMetadata, ItemDetails, ItineraryEvent, Location, MoneyAmount,
 };
 
-use crate::stats::{micros, ErrorSamples, Summary, Tally};
+use crate::stats::{ErrorSamples, Summary, Tally};
 use crate::support::drop_schema;
 
 /// Rows appended to one aggregate before moving on to a new one (like the commands phase).
@@ -151,21 +151,8 @@ async fn insert_loop(
         .bind(metadata)
         .execute(&mut connection)
         .await;
-        let done = Instant::now();
-        if started < warm_end {
-            continue;
-        }
-        result.last_done = result.last_done.max(done);
-        match outcome {
-            Ok(_) => {
-                result.ok += 1;
-                result.latencies.push(micros(done - started));
-            }
-            Err(error) => {
-                result.errors += 1;
-                result.error_samples.add(&error.to_string());
-                tokio::time::sleep(Duration::from_millis(10)).await;
-            }
+        if result.record(warm_end, started, &outcome) {
+            tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }
     let _ = connection.close().await;

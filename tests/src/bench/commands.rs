@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use wayfarer_infra::projections::ProjectionKind;
 use wayfarer_tests::TestSystem;
 
-use crate::stats::{micros, ErrorSamples, Summary, Tally};
+use crate::stats::{ErrorSamples, Summary, Tally};
 use crate::support::wait_projections;
 
 const CREATE: &str = "mutation($input: CreateItineraryInput!) { createItinerary(input: $input) { itineraryId position version } }";
@@ -129,27 +129,6 @@ pub async fn run(
     })
 }
 
-impl Tally {
-    /// Counts one finished command if it started inside the measured window.
-    fn record(&mut self, warm_end: Instant, started: Instant, outcome: &Result<Value, String>) {
-        let done = Instant::now();
-        if started < warm_end {
-            return;
-        }
-        self.last_done = self.last_done.max(done);
-        match outcome {
-            Ok(_) => {
-                self.ok += 1;
-                self.latencies.push(micros(done - started));
-            }
-            Err(message) => {
-                self.errors += 1;
-                self.error_samples.add(message);
-            }
-        }
-    }
-}
-
 async fn client_loop(
     http: reqwest::Client,
     url: String,
@@ -179,8 +158,7 @@ async fn client_loop(
             }
             let started = Instant::now();
             let added = mutate(&http, &url, &token, ADD_ITEM, add_vars(&id, item)).await;
-            result.record(warm_end, started, &added);
-            if added.is_err() {
+            if result.record(warm_end, started, &added) {
                 tokio::time::sleep(Duration::from_millis(10)).await;
             }
         }

@@ -11,7 +11,6 @@ use uuid::Uuid;
 use wayfarer_commands::ItineraryCommandHandler;
 use wayfarer_infra::db;
 use wayfarer_infra::projections::ProjectionKind;
-use wayfarer_schemas::EventMetadata;
 use wayfarer_tests::{fixtures, TestSystem};
 
 use crate::stats::{micros, ErrorSamples, Summary, Tally};
@@ -173,7 +172,7 @@ async fn worker(
                 (id, command)
             }
         };
-        let metadata = EventMetadata::for_new_command(Some(owner), Uuid::now_v7());
+        let metadata = fixtures::metadata(owner);
         let started = Instant::now();
         let outcome = handler.execute(id, command, &metadata).await;
         let committed = Instant::now();

@@ -13,8 +13,6 @@ use wayfarer_schemas::{
 };
 use wayfarer_tests::{Roles, TestSystem};
 
-use crate::support::drop_schema;
-
 /// Events per aggregate: one ItineraryCreated, then ItineraryItemAdded.
 const EVENTS_PER_AGGREGATE: u64 = 10;
 /// Rows per multi-row INSERT (a multiple of `EVENTS_PER_AGGREGATE`).
@@ -44,9 +42,7 @@ pub async fn run(events: u64) -> anyhow::Result<RebuildRun> {
     anyhow::ensure!(events > 0, "--rebuild-events must be positive");
     let system = TestSystem::start("benchrb", Roles::none()).await?;
     let result = measure(&system, events).await;
-    let settings = system.settings.clone();
     system.stop().await;
-    drop_schema(&settings, &settings.postgres.schema).await?;
     result
 }
 

@@ -6,7 +6,7 @@ use crate::baseline::BaselineRun;
 use crate::commands::CommandRun;
 use crate::lag::LagRun;
 use crate::rebuild::RebuildRun;
-use crate::stats::{round1, round3};
+use crate::stats::{round1, round3, Summary};
 
 /// Commands/s through GraphQL ÷ raw inserts/s at the same concurrency.
 pub const RATIO_TARGET: f64 = 0.5;
@@ -49,6 +49,27 @@ fn checked(metric: impl Into<String>, value: impl Into<String>, target: &str, me
     }
 }
 
+/// A rate with its latency median and p99, e.g. "commands/s @4 clients" and its latencies.
+fn rate_rows(
+    rate: &str,
+    latency_of: &str,
+    at: &str,
+    per_second: f64,
+    latency: &Summary,
+) -> [Row; 3] {
+    [
+        row(format!("{rate} {at}"), format!("{per_second:.0}")),
+        row(
+            format!("  {latency_of} p50 ms {at}"),
+            format!("{:.2}", latency.p50_ms),
+        ),
+        row(
+            format!("  {latency_of} p99 ms {at}"),
+            format!("{:.2}", latency.p99_ms),
+        ),
+    ]
+}
+
 impl Results {
     fn baseline_for(&self, clients: usize) -> Option<&BaselineRun> {
         self.baseline.iter().find(|b| b.clients == clients)
@@ -81,17 +102,12 @@ impl Results {
             };
             let command = self.commands.iter().find(|c| c.clients == clients);
             if let Some(run) = command {
-                rows.push(row(
-                    format!("commands/s {at}"),
-                    format!("{:.0}", run.per_second()),
-                ));
-                rows.push(row(
-                    format!("  command p50 ms {at}"),
-                    format!("{:.2}", run.latency.p50_ms),
-                ));
-                rows.push(row(
-                    format!("  command p99 ms {at}"),
-                    format!("{:.2}", run.latency.p99_ms),
+                rows.extend(rate_rows(
+                    "commands/s",
+                    "command",
+                    &at,
+                    run.per_second(),
+                    &run.latency,
                 ));
                 rows.push(checked(
                     format!("  command errors {at}"),
@@ -105,17 +121,12 @@ impl Results {
                 ));
             }
             if let Some(base) = self.baseline_for(clients) {
-                rows.push(row(
-                    format!("baseline inserts/s {at}"),
-                    format!("{:.0}", base.per_second()),
-                ));
-                rows.push(row(
-                    format!("  baseline p50 ms {at}"),
-                    format!("{:.2}", base.latency.p50_ms),
-                ));
-                rows.push(row(
-                    format!("  baseline p99 ms {at}"),
-                    format!("{:.2}", base.latency.p99_ms),
+                rows.extend(rate_rows(
+                    "baseline inserts/s",
+                    "baseline",
+                    &at,
+                    base.per_second(),
+                    &base.latency,
                 ));
                 if base.errors > 0 {
                     rows.push(checked(

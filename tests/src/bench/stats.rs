@@ -92,6 +92,31 @@ impl Tally {
         Ok(total)
     }
 
+    /// Counts one finished operation if it started inside the measured window (after
+    /// `warm_end`); returns whether it failed, so a caller can back off.
+    pub fn record<T, E: std::fmt::Display>(
+        &mut self,
+        warm_end: Instant,
+        started: Instant,
+        outcome: &Result<T, E>,
+    ) -> bool {
+        let done = Instant::now();
+        if started >= warm_end {
+            self.last_done = self.last_done.max(done);
+            match outcome {
+                Ok(_) => {
+                    self.ok += 1;
+                    self.latencies.push(micros(done - started));
+                }
+                Err(error) => {
+                    self.errors += 1;
+                    self.error_samples.add(&error.to_string());
+                }
+            }
+        }
+        outcome.is_err()
+    }
+
     /// Adds another task's counts to these.
     pub fn merge(&mut self, other: Tally) {
         self.latencies.extend(other.latencies);

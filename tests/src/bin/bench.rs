@@ -123,18 +123,13 @@ async fn main() -> anyhow::Result<()> {
             }
         );
         let roles = if args.api_only {
-            Roles {
-                api: true,
-                ..Roles::none()
-            }
+            Roles::api_only()
         } else {
             Roles::all()
         };
         let system = TestSystem::start("bench", roles).await?;
         let outcome = system_phases(&args, &system, warmup, measure, &mut results).await;
-        let settings = system.settings.clone();
         system.stop().await;
-        support::drop_schema(&settings, &settings.postgres.schema).await?;
         outcome?;
     }
 

@@ -76,15 +76,9 @@ async fn only_the_owner_changes_an_itinerary_and_private_ones_stay_hidden() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn invalid_input_is_a_validation_error_and_stores_nothing() {
-    let system = TestSystem::start(
-        "invalid",
-        Roles {
-            api: true,
-            ..Roles::none()
-        },
-    )
-    .await
-    .unwrap();
+    let system = TestSystem::start("invalid", Roles::api_only())
+        .await
+        .unwrap();
     let (owner, _) = system.graphql().register_user("planner").await;
     let (id, _) = create(&owner, "Kyoto in spring", "PUBLIC").await;
     let before = event_count(&system.pool, &id).await;
@@ -129,15 +123,9 @@ async fn invalid_input_is_a_validation_error_and_stores_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_stale_expected_version_is_a_conflict_and_a_retry_with_the_fresh_one_succeeds() {
-    let system = TestSystem::start(
-        "conflict",
-        Roles {
-            api: true,
-            ..Roles::none()
-        },
-    )
-    .await
-    .unwrap();
+    let system = TestSystem::start("conflict", Roles::api_only())
+        .await
+        .unwrap();
     let (owner, _) = system.graphql().register_user("racer").await;
     let (id, _) = create(&owner, "Racing to Rome", "PUBLIC").await;
     let add = |title: &'static str, version: u64| {

@@ -136,15 +136,9 @@ async fn a_traveller_plans_a_trip_end_to_end_through_graphql() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn refresh_tokens_rotate_and_a_reused_one_revokes_the_family() {
-    let system = TestSystem::start(
-        "tokens",
-        Roles {
-            api: true,
-            ..Roles::none()
-        },
-    )
-    .await
-    .unwrap();
+    let system = TestSystem::start("tokens", Roles::api_only())
+        .await
+        .unwrap();
     let client = system.graphql();
     let registered = client
         .data(

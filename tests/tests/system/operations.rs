@@ -13,15 +13,7 @@ use crate::support::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn health_metrics_and_query_limits_work() {
-    let system = TestSystem::start(
-        "ops",
-        Roles {
-            api: true,
-            ..Roles::none()
-        },
-    )
-    .await
-    .unwrap();
+    let system = TestSystem::start("ops", Roles::api_only()).await.unwrap();
     let base = system.api_url.clone().unwrap();
     let live = reqwest::get(format!("{base}/health/live")).await.unwrap();
     assert_eq!(live.status(), 200);

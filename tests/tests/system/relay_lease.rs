@@ -14,20 +14,15 @@ use wayfarer_domain::itinerary::{
 };
 use wayfarer_domain::Visibility;
 use wayfarer_infra::roles;
-use wayfarer_schemas::EventMetadata;
 use wayfarer_tests::kafka_reader::read_topic;
-use wayfarer_tests::{Roles, TestSystem};
+use wayfarer_tests::{fixtures, Roles, TestSystem};
 
 async fn write(commands: &ItineraryCommandHandler, trips: usize, updates: usize) {
     let owner = Uuid::now_v7();
     for n in 0..trips {
         let id = Uuid::now_v7();
-        let context = || CommandContext {
-            actor: owner,
-            now: Utc::now(),
-            expected_version: None,
-        };
-        let meta = || EventMetadata::for_new_command(Some(owner), Uuid::now_v7());
+        let context = || CommandContext::new(owner, Utc::now());
+        let meta = || fixtures::metadata(owner);
         let details = NewItineraryDetails {
             title: format!("Lease trip {n}"),
             start_date: NaiveDate::from_ymd_opt(2027, 8, 1).unwrap(),
