@@ -37,10 +37,14 @@ impl ProjectionKind {
         }
     }
 
-    /// The longest a fetch may wait for new events (see [`crate::kafka::consumer`]). The
-    /// detail view serves read-your-writes, so it polls often; the search index and the hot
-    /// cache (which the API only uses when it is fresh enough) tolerate more delay, and their
-    /// larger batches write each touched document once instead of once per event.
+    /// The longest a fetch may wait for new events (see [`crate::kafka::consumer`]). Apache
+    /// Kafka answers a fetch as soon as records arrive, so there this only bounds idle polling;
+    /// the local broker (tansu) holds every fetch for the whole wait (half of it from 250 ms
+    /// up), so there it is also the delay. The detail view serves read-your-writes, so it
+    /// polls often. Search is eventually consistent anyway (OpenSearch itself refreshes every
+    /// second), and the hot cache is only read when fresh enough; their longer waits cost the
+    /// broker fewer fetches, and their larger batches write each touched document once
+    /// instead of once per event.
     pub fn fetch_wait(self) -> std::time::Duration {
         std::time::Duration::from_millis(match self {
             ProjectionKind::ItineraryPg => 10,

@@ -63,7 +63,11 @@ pub fn isolated_settings(label: &str) -> Settings {
         .isolated(&unique_prefix(label));
     settings.http_addr = "127.0.0.1:0".into();
     settings.postgres.max_connections = 20;
-    settings.kafka.partitions = 3;
+    // Three partitions, unless WAYFARER_KAFKA_PARTITIONS asks for another count: enough to
+    // exercise per-partition ordering, and the local broker's fetch cost grows per partition.
+    if std::env::var_os("WAYFARER_KAFKA_PARTITIONS").is_none() {
+        settings.kafka.partitions = 3;
+    }
     settings
 }
 

@@ -13,13 +13,16 @@ use uuid::Uuid;
 
 use super::context::{Caller, CorrelationId};
 use super::parsed_queries::ParsedQueries;
-use super::WayfarerSchema;
+use super::{build_prevalidated_schema, WayfarerSchema};
 use crate::auth::tokens::{bearer, TokenKeys};
 use crate::state::ApiState;
 
 #[derive(Clone)]
 struct RouteState {
     schema: WayfarerSchema,
+    /// The same schema without the validation rules, for documents that already passed them
+    /// (see [`ParsedQueries`]).
+    prevalidated: WayfarerSchema,
     keys: TokenKeys,
     parsed_queries: ParsedQueries,
 }
@@ -29,6 +32,7 @@ struct RouteState {
 pub fn router(schema: WayfarerSchema, state: &ApiState) -> Router {
     let route_state = RouteState {
         schema,
+        prevalidated: build_prevalidated_schema(state.clone()),
         keys: state.keys.clone(),
         parsed_queries: ParsedQueries::default(),
     };
@@ -77,10 +81,36 @@ async fn post_graphql(
         }
         None => {}
     }
-    state.parsed_queries.prepare(&mut request);
+    let prepared = state.parsed_queries.prepare(&mut request);
     let span = tracing::info_span!("graphql", correlation_id = %correlation.0);
     request = request.data(correlation);
-    state.schema.execute(request).instrument(span).await.into()
+    let mut response = match prepared {
+        Some(prepared) if prepared.may_skip_validation() => {
+            state.prevalidated.execute(request).instrument(span).await
+        }
+        Some(prepared) => {
+            let response = state.schema.execute(request).instrument(span).await;
+            if response.errors.is_empty() {
+                prepared.passed_validation();
+            }
+            response
+        }
+        None => state.schema.execute(request).instrument(span).await,
+    };
+    code_request_errors(&mut response);
+    response.into()
+}
+
+/// Resolver errors carry their `extensions.code` already (see [`crate::error`]). Every other
+/// error is the GraphQL layer refusing the request itself (unparsable text, unknown fields,
+/// variables of the wrong type, limits exceeded), which is bad input: `VALIDATION`.
+fn code_request_errors(response: &mut async_graphql::Response) {
+    for error in &mut response.errors {
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        if extensions.get("code").is_none() {
+            extensions.set("code", "VALIDATION");
+        }
+    }
 }
 
 async fn get_graphql(

@@ -103,6 +103,42 @@ async fn invalid_input_is_a_validation_error_and_stores_nothing() {
             .await,
         "VALIDATION"
     );
+    assert_eq!(
+        event_count(&system.pool, &id).await,
+        before,
+        "rejected commands stored nothing"
+    );
+    // Malformed variables for a document that has already run: the GraphQL layer refuses
+    // them before anything runs, with the same code.
+    assert_eq!(
+        owner
+            .data(
+                ADD_ITEM,
+                json!({ "id": id, "input": item("Fine", 2, None) })
+            )
+            .await["addItineraryItem"]["version"],
+        2
+    );
+    let before = event_count(&system.pool, &id).await;
+    let malformed = [
+        json!({ "id": "not-a-uuid", "input": item("Bad id", 2, None) }),
+        json!({ "id": id, "input": { "startTime": "2027-05-02T10:00:00Z", "endTime": "2027-05-02T11:00:00Z" } }),
+        json!({ "id": id, "input": { "title": "Bad time", "startTime": "yesterday", "endTime": "2027-05-02T11:00:00Z" } }),
+        json!({ "id": id, "input": { "title": "Bad category", "startTime": "2027-05-02T10:00:00Z", "endTime": "2027-05-02T11:00:00Z", "category": "PICNIC" } }),
+    ];
+    for variables in malformed {
+        assert_eq!(
+            owner.error_code(ADD_ITEM, variables.clone()).await,
+            "VALIDATION",
+            "for {variables}"
+        );
+    }
+    assert_eq!(
+        owner
+            .error_code("mutation { addItineraryItem(", json!({}))
+            .await,
+        "VALIDATION"
+    );
     let bad_reorder = "mutation($id: UUID!) { reorderItineraryItems(itineraryId: $id, itemIds: [\"01a20511-d728-74d1-8d9b-749279085d12\"]) { version } }";
     assert_eq!(
         owner.error_code(bad_reorder, json!({ "id": id })).await,
@@ -117,7 +153,10 @@ async fn invalid_input_is_a_validation_error_and_stores_nothing() {
         .fetch_one(&system.pool)
         .await
         .unwrap();
-    assert_eq!(total, 1, "only the creation is stored");
+    assert_eq!(
+        total, 2,
+        "only the creation and the one valid item are stored"
+    );
     system.stop().await;
 }
 
