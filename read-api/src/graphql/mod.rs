@@ -9,7 +9,7 @@ mod routes;
 mod subscription;
 mod types;
 
-use async_graphql::{Schema, ValidationMode};
+use async_graphql::Schema;
 
 pub use context::{Caller, CorrelationId};
 pub use mutation::MutationRoot;
@@ -21,27 +21,14 @@ use crate::state::ApiState;
 
 pub type WayfarerSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
-/// Builds the schema with its limits; `state` is available to every resolver. Requests are
-/// validated with every rule of the GraphQL spec (see [`routes`] for the one exception).
+/// Builds the schema with its limits; `state` is available to every resolver.
 pub fn build_schema(state: ApiState) -> WayfarerSchema {
-    build_with_validation(state, ValidationMode::Strict)
-}
-
-/// The same schema, checking only depth and complexity before execution. Only for documents
-/// that already passed full validation and cannot be half executed (see
-/// [`parsed_queries::Prepared::may_skip_validation`]).
-fn build_prevalidated_schema(state: ApiState) -> WayfarerSchema {
-    build_with_validation(state, ValidationMode::Fast)
-}
-
-fn build_with_validation(state: ApiState, mode: ValidationMode) -> WayfarerSchema {
     let depth = state.settings.max_depth;
     let complexity = state.settings.max_complexity;
     Schema::build(QueryRoot, MutationRoot, SubscriptionRoot)
         .data(state)
         .limit_depth(depth)
         .limit_complexity(complexity)
-        .validation_mode(mode)
         .finish()
 }
 

@@ -13,16 +13,13 @@ use uuid::Uuid;
 
 use super::context::{Caller, CorrelationId};
 use super::parsed_queries::ParsedQueries;
-use super::{build_prevalidated_schema, WayfarerSchema};
+use super::WayfarerSchema;
 use crate::auth::tokens::{bearer, TokenKeys};
 use crate::state::ApiState;
 
 #[derive(Clone)]
 struct RouteState {
     schema: WayfarerSchema,
-    /// The same schema without the validation rules, for documents that already passed them
-    /// (see [`ParsedQueries`]).
-    prevalidated: WayfarerSchema,
     keys: TokenKeys,
     parsed_queries: ParsedQueries,
 }
@@ -32,7 +29,6 @@ struct RouteState {
 pub fn router(schema: WayfarerSchema, state: &ApiState) -> Router {
     let route_state = RouteState {
         schema,
-        prevalidated: build_prevalidated_schema(state.clone()),
         keys: state.keys.clone(),
         parsed_queries: ParsedQueries::default(),
     };
@@ -81,22 +77,10 @@ async fn post_graphql(
         }
         None => {}
     }
-    let prepared = state.parsed_queries.prepare(&mut request);
+    state.parsed_queries.prepare(&mut request);
     let span = tracing::info_span!("graphql", correlation_id = %correlation.0);
     request = request.data(correlation);
-    let mut response = match prepared {
-        Some(prepared) if prepared.may_skip_validation() => {
-            state.prevalidated.execute(request).instrument(span).await
-        }
-        Some(prepared) => {
-            let response = state.schema.execute(request).instrument(span).await;
-            if response.errors.is_empty() {
-                prepared.passed_validation();
-            }
-            response
-        }
-        None => state.schema.execute(request).instrument(span).await,
-    };
+    let mut response = state.schema.execute(request).instrument(span).await;
     code_request_errors(&mut response);
     response.into()
 }

@@ -3,6 +3,7 @@
 use serde_json::{json, Value};
 
 use crate::baseline::BaselineRun;
+use crate::broker::BrokerRun;
 use crate::commands::CommandRun;
 use crate::lag::LagRun;
 use crate::rebuild::RebuildRun;
@@ -20,6 +21,7 @@ pub struct Results {
     pub baseline: Vec<BaselineRun>,
     pub commands: Vec<CommandRun>,
     pub lag: Option<LagRun>,
+    pub broker: Option<BrokerRun>,
     pub rebuild: Option<RebuildRun>,
     pub pg_connections_open: Option<i64>,
 }
@@ -189,6 +191,30 @@ impl Results {
                 lag.errors == 0,
             ));
         }
+        if let Some(broker) = &self.broker {
+            rows.push(row(
+                "broker alone: records/s sent",
+                format!("{:.0}", broker.achieved_rate()),
+            ));
+            rows.push(row(
+                "  received by the 10 ms group",
+                format!("{}/{}", broker.received, broker.sent),
+            ));
+            rows.push(row(
+                "  acknowledged p50/p99 ms",
+                format!(
+                    "{:.1}/{:.1}",
+                    broker.acknowledged.p50_ms, broker.acknowledged.p99_ms
+                ),
+            ));
+            rows.push(row(
+                "  sent → received p50/p99 ms",
+                format!(
+                    "{:.1}/{:.1}",
+                    broker.delivered.p50_ms, broker.delivered.p99_ms
+                ),
+            ));
+        }
         if let Some(rebuild) = &self.rebuild {
             rows.push(checked(
                 "rebuild events/s",
@@ -290,6 +316,16 @@ impl Results {
                 "polls": lag.polls,
             })
         });
+        let broker = self.broker.as_ref().map(|b| {
+            json!({
+                "rate": b.rate,
+                "sent": b.sent,
+                "achieved_rate": round1(b.achieved_rate()),
+                "received": b.received,
+                "acknowledged": b.acknowledged.to_json(),
+                "sent_to_received": b.delivered.to_json(),
+            })
+        });
         let rebuild = self.rebuild.as_ref().map(|r| {
             json!({
                 "events": r.events,
@@ -314,6 +350,7 @@ impl Results {
             "commands": commands,
             "baseline": baseline,
             "lag": lag,
+            "broker": broker,
             "rebuild": rebuild,
             "pg_connections_open_after_commands": self.pg_connections_open,
             "targets": {

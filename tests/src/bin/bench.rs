@@ -1,5 +1,6 @@
 //! The Wayfarer benchmark: command throughput through GraphQL against a raw-INSERT baseline,
-//! projection lag at a fixed command rate, and rebuild speed. Runs the real system in-process
+//! projection lag at a fixed command rate against the broker's own floor at that rate, and
+//! rebuild speed. Runs the real system in-process
 //! against the local services (PostgreSQL, Kafka/tansu, Redis, OpenSearch), isolated under
 //! fresh schemas, topics, indexes and key prefixes; prints a table and a JSON object.
 //!
@@ -8,6 +9,8 @@
 
 #[path = "../bench/baseline.rs"]
 mod baseline;
+#[path = "../bench/broker.rs"]
+mod broker;
 #[path = "../bench/commands.rs"]
 mod commands;
 #[path = "../bench/lag.rs"]
@@ -62,7 +65,7 @@ struct Args {
     #[arg(long)]
     json: Option<PathBuf>,
     /// Phases to run.
-    #[arg(long, value_delimiter = ',', default_values_t = [Phase::Baseline, Phase::Commands, Phase::Lag, Phase::Rebuild])]
+    #[arg(long, value_delimiter = ',', default_values_t = [Phase::Baseline, Phase::Commands, Phase::Lag, Phase::Broker, Phase::Rebuild])]
     phases: Vec<Phase>,
 }
 
@@ -71,6 +74,8 @@ enum Phase {
     Baseline,
     Commands,
     Lag,
+    /// The broker alone at the lag rate, as the yardstick for the lag phase.
+    Broker,
     Rebuild,
 }
 
@@ -80,6 +85,7 @@ impl std::fmt::Display for Phase {
             Phase::Baseline => "baseline",
             Phase::Commands => "commands",
             Phase::Lag => "lag",
+            Phase::Broker => "broker",
             Phase::Rebuild => "rebuild",
         };
         f.write_str(name)
@@ -131,6 +137,14 @@ async fn main() -> anyhow::Result<()> {
         let outcome = system_phases(&args, &system, warmup, measure, &mut results).await;
         system.stop().await;
         outcome?;
+    }
+
+    if args.phases.contains(&Phase::Broker) {
+        eprintln!(
+            "broker: {} records/s for {} s, no Wayfarer code in the path…",
+            args.lag_rate, args.lag_seconds
+        );
+        results.broker = Some(broker::run(args.lag_rate, args.lag_seconds).await?);
     }
 
     if args.phases.contains(&Phase::Rebuild) {

@@ -108,8 +108,9 @@ async fn invalid_input_is_a_validation_error_and_stores_nothing() {
         before,
         "rejected commands stored nothing"
     );
-    // Malformed variables for a document that has already run: the GraphQL layer refuses
-    // them before anything runs, with the same code.
+    // Malformed variables for a document that has already run (and is cached): the GraphQL
+    // layer refuses them before anything runs, with the same code. An unknown input field is
+    // refused too, not silently dropped.
     assert_eq!(
         owner
             .data(
@@ -125,6 +126,7 @@ async fn invalid_input_is_a_validation_error_and_stores_nothing() {
         json!({ "id": id, "input": { "startTime": "2027-05-02T10:00:00Z", "endTime": "2027-05-02T11:00:00Z" } }),
         json!({ "id": id, "input": { "title": "Bad time", "startTime": "yesterday", "endTime": "2027-05-02T11:00:00Z" } }),
         json!({ "id": id, "input": { "title": "Bad category", "startTime": "2027-05-02T10:00:00Z", "endTime": "2027-05-02T11:00:00Z", "category": "PICNIC" } }),
+        json!({ "id": id, "input": { "title": "Misspelt cost", "startTime": "2027-05-02T10:00:00Z", "endTime": "2027-05-02T11:00:00Z", "estimatedCoast": { "amountMinor": 100, "currency": "EUR" } } }),
     ];
     for variables in malformed {
         assert_eq!(
