@@ -7,6 +7,7 @@ use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::StreamConsumer;
 use rdkafka::error::KafkaError;
+use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::FutureProducer;
 use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::ClientConfig;
@@ -75,4 +76,27 @@ pub async fn ensure_topics(settings: &KafkaSettings, topics: &[String]) -> Resul
         }
     }
     Ok(())
+}
+
+/// CloudEvents Kafka protocol binding (binary mode): the four required attributes as headers.
+/// Only the required ones are sent, because each header is a stored row for the broker to
+/// write and read back on every fetch.
+pub fn cloud_event_headers(id: &str, kind: &str, source: &str) -> OwnedHeaders {
+    OwnedHeaders::new_with_capacity(4)
+        .insert(Header {
+            key: "ce_specversion",
+            value: Some("1.0"),
+        })
+        .insert(Header {
+            key: "ce_id",
+            value: Some(id),
+        })
+        .insert(Header {
+            key: "ce_type",
+            value: Some(kind),
+        })
+        .insert(Header {
+            key: "ce_source",
+            value: Some(source),
+        })
 }

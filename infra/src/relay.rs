@@ -9,7 +9,7 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use rdkafka::message::{Header, OwnedHeaders};
+use rdkafka::message::OwnedHeaders;
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use sqlx::PgConnection;
 use tokio_util::sync::CancellationToken;
@@ -161,34 +161,15 @@ async fn publish(
     Ok(())
 }
 
-/// CloudEvents Kafka protocol binding (binary mode): the four required attributes as headers;
-/// the value is our JSON envelope, which also carries the subject (aggregate id, also the
-/// key), the time and the store position. Only the required headers are sent because each
-/// header is a stored row for the broker to write and read back on every fetch.
+/// The CloudEvents headers of a stored event; the value (our JSON envelope) also carries the
+/// subject (aggregate id, also the key), the time and the store position.
 fn cloud_event_headers(event: &RawEvent) -> OwnedHeaders {
-    let id = event.event_id.to_string();
     let kind = format!(
         "wayfarer.{}.{}.v{}",
         event.aggregate_type, event.event_type, event.event_version
     );
     let source = format!("/wayfarer/{}", event.aggregate_type);
-    OwnedHeaders::new_with_capacity(4)
-        .insert(Header {
-            key: "ce_specversion",
-            value: Some("1.0"),
-        })
-        .insert(Header {
-            key: "ce_id",
-            value: Some(id.as_str()),
-        })
-        .insert(Header {
-            key: "ce_type",
-            value: Some(kind.as_str()),
-        })
-        .insert(Header {
-            key: "ce_source",
-            value: Some(source.as_str()),
-        })
+    kafka::cloud_event_headers(&event.event_id.to_string(), &kind, &source)
 }
 
 async fn load_checkpoint(connection: &mut PgConnection) -> Result<CommitPosition, sqlx::Error> {

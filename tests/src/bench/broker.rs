@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rdkafka::consumer::{Consumer, StreamConsumer};
-use rdkafka::message::{Header, Message, OwnedHeaders};
+use rdkafka::message::{Message, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use tokio::sync::Mutex;
 use tokio_util::sync::CancellationToken;
@@ -70,25 +70,13 @@ fn parse_value(value: &[u8]) -> Option<(bool, u64)> {
     Some((kind == b'M', sent))
 }
 
+/// The relay's headers for an item-added event.
 fn headers() -> OwnedHeaders {
-    let id = uuid::Uuid::now_v7().to_string();
-    OwnedHeaders::new_with_capacity(4)
-        .insert(Header {
-            key: "ce_specversion",
-            value: Some("1.0"),
-        })
-        .insert(Header {
-            key: "ce_id",
-            value: Some(id.as_str()),
-        })
-        .insert(Header {
-            key: "ce_type",
-            value: Some("wayfarer.itinerary.ItineraryItemAdded.v1.0"),
-        })
-        .insert(Header {
-            key: "ce_source",
-            value: Some("/wayfarer/itinerary"),
-        })
+    kafka::cloud_event_headers(
+        &uuid::Uuid::now_v7().to_string(),
+        "wayfarer.itinerary.ItineraryItemAdded.v1.0",
+        "/wayfarer/itinerary",
+    )
 }
 
 fn send(

@@ -1,8 +1,8 @@
 //! The Wayfarer benchmark: command throughput through GraphQL against a raw-INSERT baseline,
 //! projection lag at a fixed command rate against the broker's own floor at that rate, and
-//! rebuild speed. Runs the real system in-process
-//! against the local services (PostgreSQL, Kafka/tansu, Redis, OpenSearch), isolated under
-//! fresh schemas, topics, indexes and key prefixes; prints a table and a JSON object.
+//! rebuild speed. Runs the real system in-process against the local services (PostgreSQL,
+//! Kafka/tansu, Redis, OpenSearch), isolated under fresh schemas, topics, indexes and key
+//! prefixes; prints a table and a JSON object.
 //!
 //! `cargo build --release -p wayfarer-tests --bin bench && target/release/bench`
 #![allow(clippy::print_stdout)]
