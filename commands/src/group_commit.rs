@@ -4,15 +4,25 @@
 //! A few writer tasks take whatever appends are queued (up to [`MAX_BATCH`]) and insert them
 //! with `ON CONFLICT … DO NOTHING`; an append whose `(aggregate, sequence)` row is not
 //! returned lost its optimistic-concurrency race and is told so. With one event per request
-//! that is exact: no request can be half written. (Appends of several events take the
-//! all-or-nothing path in [`crate::store`].) When the queue is empty a request is written at
-//! once, alone: nothing waits for a batch to fill.
+//! that is exact: no request can be half written. (Appends of several events, and appends
+//! that carry an idempotency key, take the all-or-nothing path in [`crate::store`].) When the
+//! queue is empty a request is written at once, alone: nothing waits for a batch to fill.
+//!
+//! Rows are inserted in key order, so two statements (two writers here, or two API nodes)
+//! always lock crossing keys in the same order and cannot deadlock each other. Should the
+//! server still report a deadlock or serialization failure, nothing was written and the
+//! batch is run again. Any other failure is isolated: the batch is split and each row written
+//! alone, so only the command whose row the store refuses fails.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use sqlx::PgPool;
 use tokio::sync::{mpsc, oneshot, Mutex};
+
+use crate::error::StoreError;
+use crate::sqlstate::{classify, Failure};
 
 /// Appends written by one statement at most.
 const MAX_BATCH: usize = 256;
@@ -20,17 +30,25 @@ const MAX_BATCH: usize = 256;
 const WRITERS: usize = 2;
 /// Appends queued before callers wait for room.
 const QUEUE: usize = 4_096;
+/// Times a batch is run again after a deadlock or serialization failure.
+const RETRYABLE_ATTEMPTS: u32 = 5;
 
 /// One event row to append.
 #[derive(Debug)]
 pub struct NewEvent {
-    pub aggregate_type: String,
+    pub aggregate_type: &'static str,
     pub aggregate_id: String,
     pub sequence: i64,
-    pub event_type: String,
-    pub event_version: String,
+    pub event_type: &'static str,
+    pub event_version: &'static str,
     pub payload: String,
     pub metadata: String,
+}
+
+impl NewEvent {
+    fn key(&self) -> (&str, &str, i64) {
+        (self.aggregate_type, &self.aggregate_id, self.sequence)
+    }
 }
 
 /// How an append ended.
@@ -42,17 +60,19 @@ pub enum Landed {
     Clashed,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum GroupCommitError {
-    #[error("event store: {0}")]
-    Store(#[from] sqlx::Error),
-    #[error("the append writer stopped")]
-    Stopped,
+/// Why one row could not be written, shared by every request of a failed statement.
+#[derive(Debug, Clone)]
+enum RowFailure {
+    Refused {
+        sqlstate: String,
+        constraint: Option<String>,
+    },
+    Unavailable(Arc<sqlx::Error>),
 }
 
 struct Request {
     event: NewEvent,
-    reply: oneshot::Sender<Result<Landed, Arc<sqlx::Error>>>,
+    reply: oneshot::Sender<Result<Landed, RowFailure>>,
 }
 
 /// Hands one-event appends to the writer tasks. The writers stop when this is dropped.
@@ -71,23 +91,27 @@ impl GroupCommit {
         Self { sender }
     }
 
-    pub async fn append(&self, event: NewEvent) -> Result<Landed, GroupCommitError> {
+    pub async fn append(&self, event: NewEvent) -> Result<Landed, StoreError> {
         let (reply, landed) = oneshot::channel();
         self.sender
             .send(Request { event, reply })
             .await
-            .map_err(|_| GroupCommitError::Stopped)?;
+            .map_err(|_| StoreError::WriterStopped)?;
         match landed.await {
             Ok(Ok(landed)) => Ok(landed),
-            Ok(Err(error)) => Err(GroupCommitError::Store(shared_error(&error))),
-            Err(_) => Err(GroupCommitError::Stopped),
+            Ok(Err(RowFailure::Refused {
+                sqlstate,
+                constraint,
+            })) => Err(StoreError::Refused {
+                sqlstate,
+                constraint,
+            }),
+            Ok(Err(RowFailure::Unavailable(error))) => Err(StoreError::Postgres(
+                sqlx::Error::Protocol(format!("batched append failed: {error}")),
+            )),
+            Err(_) => Err(StoreError::WriterStopped),
         }
     }
-}
-
-/// sqlx errors are not `Clone`; every request of a failed batch gets the same description.
-fn shared_error(error: &sqlx::Error) -> sqlx::Error {
-    sqlx::Error::Protocol(format!("batched append failed: {error}"))
 }
 
 async fn write_batches(pool: PgPool, receiver: Arc<Mutex<mpsc::Receiver<Request>>>) {
@@ -111,75 +135,132 @@ async fn write_batches(pool: PgPool, receiver: Arc<Mutex<mpsc::Receiver<Request>
 }
 
 /// Writes one batch and answers every request in it.
-async fn write(pool: &PgPool, batch: Vec<Request>) {
-    // Two requests for the same row: the first decides; the other clashes either way.
-    let mut keys = HashSet::with_capacity(batch.len());
-    let mut rows = Vec::with_capacity(batch.len());
+async fn write(pool: &PgPool, mut batch: Vec<Request>) {
+    // Key order: crossing keys are always locked in the same order (no deadlocks). Two
+    // requests for the same row: the first decides; the other clashes either way.
+    batch.sort_by(|a, b| a.event.key().cmp(&b.event.key()));
+    let mut rows: Vec<Request> = Vec::with_capacity(batch.len());
     for request in batch {
-        let event = &request.event;
-        let key = (
-            event.aggregate_type.clone(),
-            event.aggregate_id.clone(),
-            event.sequence,
-        );
-        if keys.insert(key) {
-            rows.push(request);
-        } else {
+        if rows
+            .last()
+            .is_some_and(|last| last.event.key() == request.event.key())
+        {
             let _ = request.reply.send(Ok(Landed::Clashed));
+        } else {
+            rows.push(request);
         }
     }
-    match insert(pool, &rows).await {
-        Ok(stored) => {
-            let positions: HashMap<(String, String, i64), i64> = stored
-                .into_iter()
-                .map(|(aggregate_type, aggregate_id, sequence, position)| {
-                    ((aggregate_type, aggregate_id, sequence), position)
-                })
-                .collect();
+    match insert_with_retry(pool, &rows).await {
+        Ok(stored) => answer(rows, &stored),
+        Err(failure) if rows.len() > 1 => {
+            tracing::warn!(
+                rows = rows.len(),
+                ?failure,
+                "batched append failed; writing its rows one by one"
+            );
             for request in rows {
-                let event = request.event;
-                let key = (event.aggregate_type, event.aggregate_id, event.sequence);
-                let landed = positions
-                    .get(&key)
-                    .map_or(Landed::Clashed, |p| Landed::At(*p));
-                let _ = request.reply.send(Ok(landed));
+                match insert_with_retry(pool, std::slice::from_ref(&request)).await {
+                    Ok(stored) => answer(vec![request], &stored),
+                    Err(failure) => {
+                        let _ = request.reply.send(Err(failure));
+                    }
+                }
             }
         }
-        Err(error) => {
-            let error = Arc::new(error);
+        Err(failure) => {
             for request in rows {
-                let _ = request.reply.send(Err(error.clone()));
+                let _ = request.reply.send(Err(failure.clone()));
             }
         }
     }
 }
 
-type StoredRow = (String, String, i64, i64);
+fn answer(rows: Vec<Request>, stored: &HashMap<(String, String, i64), i64>) {
+    for request in rows {
+        let event = &request.event;
+        let key = (
+            event.aggregate_type.to_owned(),
+            event.aggregate_id.clone(),
+            event.sequence,
+        );
+        let landed = stored.get(&key).map_or(Landed::Clashed, |p| Landed::At(*p));
+        let _ = request.reply.send(Ok(landed));
+    }
+}
+
+/// Runs the insert, again after a deadlock or serialization failure (nothing was written).
+async fn insert_with_retry(
+    pool: &PgPool,
+    rows: &[Request],
+) -> Result<HashMap<(String, String, i64), i64>, RowFailure> {
+    let mut attempt = 0;
+    loop {
+        match insert(pool, rows).await {
+            Ok(stored) => {
+                return Ok(stored
+                    .into_iter()
+                    .map(|row| {
+                        (
+                            (row.aggregate_type, row.aggregate_id, row.sequence),
+                            row.global_position,
+                        )
+                    })
+                    .collect())
+            }
+            Err(error) => match classify(&error) {
+                Failure::Retryable if attempt < RETRYABLE_ATTEMPTS => {
+                    attempt += 1;
+                    tracing::debug!(attempt, %error, "append batch hit a retryable failure");
+                    tokio::time::sleep(Duration::from_millis(u64::from(attempt))).await;
+                }
+                Failure::Refused {
+                    sqlstate,
+                    constraint,
+                } => {
+                    return Err(RowFailure::Refused {
+                        sqlstate,
+                        constraint,
+                    })
+                }
+                _ => return Err(RowFailure::Unavailable(Arc::new(error))),
+            },
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct StoredRow {
+    aggregate_type: String,
+    aggregate_id: String,
+    sequence: i64,
+    global_position: i64,
+}
 
 async fn insert(pool: &PgPool, rows: &[Request]) -> Result<Vec<StoredRow>, sqlx::Error> {
-    let column = |f: fn(&NewEvent) -> &String| -> Vec<&str> {
-        rows.iter().map(|r| f(&r.event).as_str()).collect()
-    };
+    let texts =
+        |f: fn(&NewEvent) -> &str| -> Vec<&str> { rows.iter().map(|r| f(&r.event)).collect() };
     let sequences: Vec<i64> = rows.iter().map(|r| r.event.sequence).collect();
+    // WITH ORDINALITY + ORDER BY keeps the rows in the sorted order the batch was built in.
     sqlx::query_as(
         "INSERT INTO events \
             (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata) \
          SELECT e.aggregate_type, e.aggregate_id, e.sequence, e.event_type, e.event_version, \
                 e.payload::json, e.metadata::json \
          FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], \
-                     $7::text[]) \
+                     $7::text[]) WITH ORDINALITY \
              AS e(aggregate_type, aggregate_id, sequence, event_type, event_version, payload, \
-                  metadata) \
+                  metadata, ordinal) \
+         ORDER BY e.ordinal \
          ON CONFLICT (aggregate_type, aggregate_id, sequence) DO NOTHING \
          RETURNING aggregate_type, aggregate_id, sequence, global_position",
     )
-    .bind(column(|e| &e.aggregate_type))
-    .bind(column(|e| &e.aggregate_id))
+    .bind(texts(|e| e.aggregate_type))
+    .bind(texts(|e| &e.aggregate_id))
     .bind(&sequences)
-    .bind(column(|e| &e.event_type))
-    .bind(column(|e| &e.event_version))
-    .bind(column(|e| &e.payload))
-    .bind(column(|e| &e.metadata))
+    .bind(texts(|e| e.event_type))
+    .bind(texts(|e| e.event_version))
+    .bind(texts(|e| &e.payload))
+    .bind(texts(|e| &e.metadata))
     .fetch_all(pool)
     .await
 }

@@ -1,15 +1,19 @@
 //! Command handling: load an aggregate from the PostgreSQL event store, let the pure domain
-//! decide, append the resulting events with optimistic concurrency (cqrs-es + postgres-es).
+//! decide, append the resulting events with optimistic concurrency. One generic
+//! [`CommandHandler`] serves every aggregate that implements `wayfarer_domain::Aggregate`.
 //!
 //! Nothing here publishes to Kafka: the relay tails the store, so an append that committed is
 //! never lost and one that did not commit is never published.
 
 mod error;
 mod group_commit;
-mod itinerary;
+mod handler;
+pub mod idempotency;
 mod position;
+mod sqlstate;
 pub mod store;
 
-pub use error::{CommandError, RejectionKind};
-pub use itinerary::{ItineraryAggregate, ItineraryCommandHandler, StoredItineraryEvent};
+pub use error::{CommandError, RejectionKind, StoreError};
+pub use handler::{CommandHandler, CommandRequest};
+pub use idempotency::IdempotencyClaim;
 pub use position::CommandOutcome;

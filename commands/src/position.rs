@@ -4,4 +4,7 @@
 pub struct CommandOutcome {
     pub position: i64,
     pub version: u64,
+    /// True when an idempotency key matched an earlier identical request: nothing new was
+    /// stored and this is that request's outcome.
+    pub replayed: bool,
 }

@@ -1,5 +1,5 @@
-//! The event store as the command side uses it: postgres-es's tables, loaded through
-//! cqrs-es's event store, shaped so that a command costs one PostgreSQL round trip.
+//! The event store as the command side uses it, shaped so that a command costs one
+//! PostgreSQL round trip.
 //!
 //! - After a command, the aggregate stays in a bounded in-process cache, so the next command
 //!   on it skips the load. A stale entry (another process appended meanwhile) cannot commit
@@ -7,31 +7,34 @@
 //!   the entry is dropped and the command is decided again on the stored state.
 //! - An append is one autocommit `INSERT … RETURNING` (all of a command's events in one
 //!   statement, so they commit together), which also yields the positions for read-your-writes.
-//!   One-event appends (every itinerary command today) go through [`crate::group_commit`],
-//!   which shares that statement among concurrent commands.
-//!
-//! Loads on a cache miss go through cqrs-es's plain event-store mode on postgres-es.
+//!   One-event appends go through [`crate::group_commit`], which shares that statement among
+//!   concurrent commands; appends that carry an idempotency key record it in the same
+//!   statement, so the key and the events commit together or not at all.
+//! - Loads read the stream in sequence order and decode each payload through the event
+//!   contract, which upcasts older versions.
 
-use std::collections::HashMap;
+use std::marker::PhantomData;
 use std::sync::Arc;
 
-use cqrs_es::persist::PersistedEventStore;
-use cqrs_es::{Aggregate, AggregateError, DomainEvent, EventStore};
-use postgres_es::PostgresEventRepository;
 use quick_cache::sync::Cache;
 use sqlx::PgPool;
+use wayfarer_domain::Aggregate;
+use wayfarer_schemas::{decode_event, EventContract};
 
-use crate::group_commit::{GroupCommit, GroupCommitError, Landed, NewEvent};
+use crate::error::StoreError;
+use crate::group_commit::{GroupCommit, Landed, NewEvent};
+use crate::idempotency::{IdempotencyClaim, StoredOutcome};
+use crate::sqlstate::{classify, Failure};
 
 /// Aggregates kept in memory per process (least recently used ones are evicted).
 const CACHED_AGGREGATES: usize = 10_000;
 
 /// The aggregate a command is decided against, and where it came from.
-pub struct LoadedAggregate<A: Aggregate> {
+pub struct LoadedAggregate<A> {
     pub aggregate_id: String,
     pub aggregate: A,
     /// Sequence of the last event applied to `aggregate` (0 for a new aggregate).
-    pub sequence: usize,
+    pub sequence: u64,
     /// True when the state came from the in-process cache: it may be behind the store, so a
     /// rejection decided on it must be confirmed against the stored state.
     pub from_cache: bool,
@@ -43,66 +46,60 @@ pub struct Appended {
     /// Global position of the last appended event.
     pub position: i64,
     /// The aggregate's sequence (version) after the append.
-    pub sequence: usize,
+    pub sequence: u64,
 }
 
-/// Why an append failed.
+/// Why an append did not land.
 #[derive(Debug, thiserror::Error)]
 pub enum AppendError {
     /// Another writer appended to the aggregate since it was loaded.
     #[error("the aggregate was changed concurrently")]
     Conflict,
-    #[error("event could not be serialised: {0}")]
-    Serialize(#[from] serde_json::Error),
-    #[error("event store: {0}")]
-    Store(#[from] sqlx::Error),
-    #[error("{0}")]
-    GroupCommit(#[from] GroupCommitError),
+    /// A request with the same idempotency key committed first.
+    #[error("the idempotency key was taken concurrently")]
+    KeyTaken,
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
-impl<E: std::error::Error> From<AppendError> for AggregateError<E> {
-    fn from(error: AppendError) -> Self {
-        match error {
-            AppendError::Conflict => AggregateError::AggregateConflict,
-            AppendError::Serialize(error) => AggregateError::UnexpectedError(Box::new(error)),
-            AppendError::Store(error) => AggregateError::DatabaseConnectionError(Box::new(error)),
-            AppendError::GroupCommit(error) => {
-                AggregateError::DatabaseConnectionError(Box::new(error))
-            }
-        }
+impl From<sqlx::Error> for AppendError {
+    fn from(error: sqlx::Error) -> Self {
+        AppendError::Store(StoreError::Postgres(error))
     }
 }
 
-/// Loads (through cqrs-es on postgres-es) and appends aggregates' events, with a cache.
-pub struct CachedEventStore<A: Aggregate> {
-    loader: PersistedEventStore<PostgresEventRepository, A>,
-    pool: PgPool,
-    group_commit: GroupCommit,
-    cache: Cache<String, Arc<(A, usize)>>,
+#[derive(sqlx::FromRow)]
+struct StoredEvent {
+    sequence: i64,
+    event_type: String,
+    event_version: String,
+    payload: String,
 }
 
-impl<A> CachedEventStore<A>
-where
-    A: Aggregate + Clone + Send + Sync,
-{
+/// Loads and appends one aggregate type's streams, with a cache.
+pub struct AggregateStore<A: Aggregate> {
+    pool: PgPool,
+    group_commit: GroupCommit,
+    cache: Cache<String, Arc<(A, u64)>>,
+    aggregate: PhantomData<A>,
+}
+
+impl<A: Aggregate> AggregateStore<A> {
     pub fn new(pool: PgPool) -> Self {
-        // Plain event-store mode: cqrs-es's snapshot and aggregate-store modes apply events
-        // twice.
-        let loader =
-            PersistedEventStore::new_event_store(PostgresEventRepository::new(pool.clone()));
         Self {
-            loader,
             group_commit: GroupCommit::start(pool.clone()),
             pool,
             cache: Cache::new(CACHED_AGGREGATES),
+            aggregate: PhantomData,
         }
     }
 
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
     /// The aggregate's current state: from the cache when present, else from the store.
-    pub async fn load(
-        &self,
-        aggregate_id: &str,
-    ) -> Result<LoadedAggregate<A>, AggregateError<A::Error>> {
+    pub async fn load(&self, aggregate_id: &str) -> Result<LoadedAggregate<A>, StoreError> {
         if let Some(entry) = self.cache.get(aggregate_id) {
             let (aggregate, sequence) = entry.as_ref().clone();
             return Ok(LoadedAggregate {
@@ -116,19 +113,35 @@ where
     }
 
     /// The aggregate's state as stored, bypassing the cache (and refreshing it).
-    pub async fn load_stored(
-        &self,
-        aggregate_id: &str,
-    ) -> Result<LoadedAggregate<A>, AggregateError<A::Error>> {
-        let stored = self.loader.load_aggregate(aggregate_id).await?;
+    pub async fn load_stored(&self, aggregate_id: &str) -> Result<LoadedAggregate<A>, StoreError> {
+        let rows: Vec<StoredEvent> = sqlx::query_as(
+            "SELECT sequence, event_type, event_version, payload::text AS payload FROM events \
+             WHERE aggregate_type = $1 AND aggregate_id = $2 ORDER BY sequence",
+        )
+        .bind(A::TYPE)
+        .bind(aggregate_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut aggregate = A::default();
+        let mut sequence = 0;
+        for row in rows {
+            let event: A::Event = decode_event(&row.event_type, &row.event_version, &row.payload)
+                .map_err(|source| StoreError::Undecodable {
+                aggregate_id: aggregate_id.to_owned(),
+                sequence: row.sequence,
+                source,
+            })?;
+            aggregate.apply(&event);
+            sequence = row.sequence as u64;
+        }
         self.cache.insert(
             aggregate_id.to_owned(),
-            Arc::new((stored.aggregate.clone(), stored.current_sequence)),
+            Arc::new((aggregate.clone(), sequence)),
         );
         Ok(LoadedAggregate {
             aggregate_id: aggregate_id.to_owned(),
-            aggregate: stored.aggregate,
-            sequence: stored.current_sequence,
+            aggregate,
+            sequence,
             from_cache: false,
         })
     }
@@ -141,18 +154,19 @@ where
     }
 
     /// Drops the cached state of `aggregate_id` (the next load reads the store).
-    fn forget(&self, aggregate_id: &str) {
+    pub fn forget(&self, aggregate_id: &str) {
         self.cache.remove(aggregate_id);
     }
 
-    /// Appends `events` after `loaded.sequence` in one statement. `loaded.aggregate` must
-    /// already have the events applied (cqrs-es's `EventSink` does that); it becomes the
+    /// Appends `events` after `loaded.sequence`, all or nothing, with the idempotency key if
+    /// one is given. `loaded.aggregate` must already have the events applied; it becomes the
     /// cached state on success.
     pub async fn append(
         &self,
         events: &[A::Event],
         loaded: LoadedAggregate<A>,
-        metadata: &HashMap<String, String>,
+        metadata: &str,
+        claim: Option<&IdempotencyClaim>,
     ) -> Result<Appended, AppendError> {
         if events.is_empty() {
             return Ok(Appended {
@@ -160,11 +174,9 @@ where
                 sequence: loaded.sequence,
             });
         }
-        let metadata = serde_json::to_string(metadata)?;
-        let result = if let [event] = events {
-            self.append_one(event, &loaded, metadata).await
-        } else {
-            self.append_all(events, &loaded, &metadata).await
+        let result = match (events, claim) {
+            ([event], None) => self.append_one(event, &loaded, metadata).await,
+            _ => self.append_all(events, &loaded, metadata, claim).await,
         };
         let position = match result {
             Ok(position) => position,
@@ -175,7 +187,7 @@ where
         };
         let appended = Appended {
             position,
-            sequence: loaded.sequence + events.len(),
+            sequence: loaded.sequence + events.len() as u64,
         };
         self.cache.insert(
             loaded.aggregate_id,
@@ -183,21 +195,22 @@ where
         );
         Ok(appended)
     }
-    /// One event: through group commit.
+
+    /// One event without a key: through group commit.
     async fn append_one(
         &self,
         event: &A::Event,
         loaded: &LoadedAggregate<A>,
-        metadata: String,
+        metadata: &str,
     ) -> Result<i64, AppendError> {
         let row = NewEvent {
-            aggregate_type: A::TYPE.to_owned(),
+            aggregate_type: A::TYPE,
             aggregate_id: loaded.aggregate_id.clone(),
-            sequence: (loaded.sequence + 1) as i64,
+            sequence: loaded.sequence as i64 + 1,
             event_type: event.event_type(),
-            event_version: event.event_version(),
-            payload: serde_json::to_string(event)?,
-            metadata,
+            event_version: <A::Event as EventContract>::VERSION,
+            payload: serde_json::to_string(event).map_err(StoreError::from)?,
+            metadata: metadata.to_owned(),
         };
         match self.group_commit.append(row).await? {
             Landed::At(position) => Ok(position),
@@ -205,54 +218,85 @@ where
         }
     }
 
-    /// Several events: one statement of their own, all or nothing. Returns the last position.
+    /// Several events, or an idempotency key: one statement of their own, all or nothing.
+    /// Returns the last position.
     async fn append_all(
         &self,
         events: &[A::Event],
         loaded: &LoadedAggregate<A>,
         metadata: &str,
+        claim: Option<&IdempotencyClaim>,
     ) -> Result<i64, AppendError> {
         let mut sequences = Vec::with_capacity(events.len());
         let mut event_types = Vec::with_capacity(events.len());
-        let mut event_versions = Vec::with_capacity(events.len());
         let mut payloads = Vec::with_capacity(events.len());
-        for (event, sequence) in events.iter().zip(loaded.sequence + 1..) {
-            sequences.push(sequence as i64);
+        for (event, sequence) in events.iter().zip(loaded.sequence as i64 + 1..) {
+            sequences.push(sequence);
             event_types.push(event.event_type());
-            event_versions.push(event.event_version());
-            payloads.push(serde_json::to_string(event)?);
+            payloads.push(serde_json::to_string(event).map_err(StoreError::from)?);
         }
-        let positions: Vec<(i64,)> = sqlx::query_as(
-            "INSERT INTO events \
-                (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata) \
-             SELECT $1, $2, e.sequence, e.event_type, e.event_version, e.payload::json, $7::json \
-             FROM UNNEST($3::bigint[], $4::text[], $5::text[], $6::text[]) \
-                 AS e(sequence, event_type, event_version, payload) \
-             RETURNING global_position",
+        // The key row is written by the same statement: both commit, or neither does.
+        let (scope, key, fingerprint) = match claim {
+            Some(claim) => (
+                Some(claim.scope.as_str()),
+                Some(claim.key),
+                Some(claim.fingerprint.as_str()),
+            ),
+            None => (None, None, None),
+        };
+        let result: Result<(i64,), sqlx::Error> = sqlx::query_as(
+            "WITH appended AS ( \
+                INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, \
+                                    event_version, payload, metadata) \
+                SELECT $1, $2, e.sequence, e.event_type, $3, e.payload::json, $4::json \
+                FROM UNNEST($5::bigint[], $6::text[], $7::text[]) \
+                    AS e(sequence, event_type, payload) \
+                RETURNING sequence, global_position \
+             ), remembered AS ( \
+                INSERT INTO command_idempotency (scope, idempotency_key, fingerprint, \
+                                                 aggregate_type, aggregate_id, position, version) \
+                SELECT $8, $9, $10, $1, $2, max(global_position), max(sequence) FROM appended \
+                HAVING $9::uuid IS NOT NULL \
+                RETURNING position \
+             ) \
+             SELECT max(global_position) FROM appended",
         )
         .bind(A::TYPE)
         .bind(&loaded.aggregate_id)
+        .bind(<A::Event as EventContract>::VERSION)
+        .bind(metadata)
         .bind(&sequences)
         .bind(&event_types)
-        .bind(&event_versions)
         .bind(&payloads)
-        .bind(metadata)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(|error| {
-            if is_sequence_clash(&error) {
-                AppendError::Conflict
-            } else {
-                AppendError::Store(error)
-            }
-        })?;
-        Ok(positions.iter().map(|(p,)| *p).max().unwrap_or(0))
+        .bind(scope)
+        .bind(key)
+        .bind(fingerprint)
+        .fetch_one(&self.pool)
+        .await;
+        match result {
+            Ok((position,)) => Ok(position),
+            Err(error) => Err(match classify(&error) {
+                Failure::StreamClash => AppendError::Conflict,
+                Failure::KeyTaken => AppendError::KeyTaken,
+                Failure::Refused {
+                    sqlstate,
+                    constraint,
+                } => AppendError::Store(StoreError::Refused {
+                    sqlstate,
+                    constraint,
+                }),
+                // A deadlock or serialization failure wrote nothing: retry like a clash.
+                Failure::Retryable => AppendError::Conflict,
+                Failure::Unavailable => AppendError::Store(StoreError::Postgres(error)),
+            }),
+        }
     }
-}
 
-/// A unique violation on the events' primary key: someone else took this sequence.
-fn is_sequence_clash(error: &sqlx::Error) -> bool {
-    error.as_database_error().is_some_and(|db| {
-        db.is_unique_violation() && db.constraint().is_none_or(|name| name == "events_pkey")
-    })
+    /// The outcome recorded for an idempotency key, if any.
+    pub async fn recorded(
+        &self,
+        claim: &IdempotencyClaim,
+    ) -> Result<Option<StoredOutcome>, StoreError> {
+        crate::idempotency::find(&self.pool, claim).await
+    }
 }

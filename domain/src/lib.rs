@@ -3,15 +3,19 @@
 //!
 //! Nothing here performs IO or reads a clock: time, ids and the acting user arrive inside each
 //! command, and the events produced are the shared contract types of `wayfarer_schemas`.
+//! Every aggregate implements [`Aggregate`]; its tests use the kit in [`testing`].
 
+pub mod aggregate;
 pub mod itinerary;
+pub mod testing;
 pub mod values;
 
+pub use aggregate::{Aggregate, DomainError, ErrorKind};
 pub use itinerary::{
-    Category, CommandContext, ErrorKind, ItemDetails, ItemPatch, Itinerary, ItineraryCommand,
+    Category, CommandContext, ItemDetails, ItemPatch, Itinerary, ItineraryCommand,
     ItineraryDetails, ItineraryError, ItineraryEvent, ItineraryPatch, LocationInput, MoneyInput,
     NewItemDetails, NewItineraryDetails, Visibility, MAX_ITEMS,
 };
 pub use values::{
-    CurrencyCode, DateRange, Description, GeoPoint, Location, Money, TimeSpan, Title,
+    CurrencyCode, DateRange, Description, GeoPoint, Location, Money, TimeSpan, Title, ValueError,
 };

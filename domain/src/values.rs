@@ -9,7 +9,7 @@ use std::fmt;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::itinerary::{ItineraryError, LocationInput, MoneyInput};
+use crate::itinerary::{LocationInput, MoneyInput};
 
 /// Longest title of an itinerary or item, in characters (not bytes).
 pub const TITLE_MAX_CHARS: usize = 120;
@@ -19,6 +19,72 @@ pub const DESCRIPTION_MAX_CHARS: usize = 2000;
 pub const LOCATION_NAME_MAX_CHARS: usize = 200;
 /// Longest trip, in calendar days counting both the first and the last day.
 pub const TRIP_MAX_DAYS: i64 = 366;
+/// Largest amount of money one value may hold, in minor units (ten trillion units of a
+/// two-decimal currency). Sums of many such values still fit in an `i64`, and are checked.
+pub const MAX_AMOUNT_MINOR: i64 = 1_000_000_000_000_000;
+
+/// Why a raw value could not become a value object. Each names the field the caller should
+/// fix; all are validation errors (retrying unchanged fails again).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ValueError {
+    /// A title is blank or too long after trimming.
+    #[error("title must be 1 to {TITLE_MAX_CHARS} characters long")]
+    InvalidTitle,
+    /// A description is too long (or blank where one is required).
+    #[error("description must be at most {DESCRIPTION_MAX_CHARS} characters long")]
+    InvalidDescription,
+    /// A text holds a control character (NUL and the like; newline and tab are allowed only
+    /// in multi-line text). Such characters cannot be stored or shown safely.
+    #[error("{field} must not contain control characters")]
+    ControlCharacter { field: &'static str },
+    /// A currency is not three upper-case ASCII letters (an ISO 4217 code such as `EUR`).
+    #[error("currency must be a three-letter upper-case code such as EUR")]
+    InvalidCurrency,
+    /// A money amount is below zero.
+    #[error("amount must not be negative")]
+    NegativeAmount,
+    /// A money amount is above [`MAX_AMOUNT_MINOR`].
+    #[error("amount must be at most {MAX_AMOUNT_MINOR} minor units")]
+    AmountTooLarge,
+    /// A location's name is blank or too long, or its coordinates are out of range or not
+    /// finite.
+    #[error(
+        "location needs a name of 1 to {LOCATION_NAME_MAX_CHARS} characters, a latitude \
+         within [-90, 90] and a longitude within [-180, 180]"
+    )]
+    InvalidLocation,
+    /// An end date is before its start date.
+    #[error("end date is before the start date")]
+    DatesOutOfOrder,
+    /// A trip lasts more days than allowed.
+    #[error("trip may last at most {TRIP_MAX_DAYS} days")]
+    TripTooLong,
+    /// A time span ends at or before the moment it starts.
+    #[error("must end after it starts")]
+    EndsBeforeStart,
+}
+
+/// Which control characters a text may hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lines {
+    /// A one-line text: no control character at all.
+    Single,
+    /// Multi-line text: newline and tab are allowed, nothing else.
+    Multi,
+}
+
+/// Refuses control characters (Unicode category Cc, plus the line and paragraph
+/// separators), except newline and tab in multi-line text.
+pub fn check_text(input: &str, lines: Lines, field: &'static str) -> Result<(), ValueError> {
+    let allowed = |c: char| lines == Lines::Multi && (c == '\n' || c == '\t');
+    let bad = input
+        .chars()
+        .any(|c| (c.is_control() || c == '\u{2028}' || c == '\u{2029}') && !allowed(c));
+    if bad {
+        return Err(ValueError::ControlCharacter { field });
+    }
+    Ok(())
+}
 
 /// Trims `input` and checks its length in characters lies in `1..=max_chars`.
 fn trimmed_with_length(input: &str, max_chars: usize) -> Option<&str> {
@@ -32,10 +98,10 @@ fn trimmed_with_length(input: &str, max_chars: usize) -> Option<&str> {
 pub struct Title(String);
 
 impl Title {
-    pub fn parse(input: &str) -> Result<Self, ItineraryError> {
-        trimmed_with_length(input, TITLE_MAX_CHARS)
-            .map(|title| Self(title.to_owned()))
-            .ok_or(ItineraryError::InvalidTitle)
+    pub fn parse(input: &str) -> Result<Self, ValueError> {
+        let title = trimmed_with_length(input, TITLE_MAX_CHARS).ok_or(ValueError::InvalidTitle)?;
+        check_text(title, Lines::Single, "title")?;
+        Ok(Self(title.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -53,14 +119,15 @@ pub struct Description(String);
 
 impl Description {
     /// A description that must be present: blank input is `InvalidDescription` too.
-    pub fn parse(input: &str) -> Result<Self, ItineraryError> {
-        trimmed_with_length(input, DESCRIPTION_MAX_CHARS)
-            .map(|description| Self(description.to_owned()))
-            .ok_or(ItineraryError::InvalidDescription)
+    pub fn parse(input: &str) -> Result<Self, ValueError> {
+        let description = trimmed_with_length(input, DESCRIPTION_MAX_CHARS)
+            .ok_or(ValueError::InvalidDescription)?;
+        check_text(description, Lines::Multi, "description")?;
+        Ok(Self(description.to_owned()))
     }
 
     /// An optional description: absent or blank input means "no description".
-    pub fn parse_optional(input: Option<&str>) -> Result<Option<Self>, ItineraryError> {
+    pub fn parse_optional(input: Option<&str>) -> Result<Option<Self>, ValueError> {
         match input {
             Some(text) if !text.trim().is_empty() => Self::parse(text).map(Some),
             _ => Ok(None),
@@ -82,10 +149,10 @@ impl Description {
 pub struct CurrencyCode(String);
 
 impl CurrencyCode {
-    pub fn parse(input: &str) -> Result<Self, ItineraryError> {
+    pub fn parse(input: &str) -> Result<Self, ValueError> {
         let is_code = input.len() == 3 && input.bytes().all(|byte| byte.is_ascii_uppercase());
         if !is_code {
-            return Err(ItineraryError::InvalidCurrency);
+            return Err(ValueError::InvalidCurrency);
         }
         Ok(Self(input.to_owned()))
     }
@@ -107,10 +174,13 @@ pub struct Money {
 }
 
 impl Money {
-    pub fn new(amount_minor: i64, currency: &str) -> Result<Self, ItineraryError> {
+    pub fn new(amount_minor: i64, currency: &str) -> Result<Self, ValueError> {
         let currency = CurrencyCode::parse(currency)?;
         if amount_minor < 0 {
-            return Err(ItineraryError::NegativeAmount);
+            return Err(ValueError::NegativeAmount);
+        }
+        if amount_minor > MAX_AMOUNT_MINOR {
+            return Err(ValueError::AmountTooLarge);
         }
         Ok(Self {
             amount_minor,
@@ -135,14 +205,14 @@ pub struct GeoPoint {
 }
 
 impl GeoPoint {
-    pub fn new(lat: f64, lon: f64) -> Result<Self, ItineraryError> {
+    pub fn new(lat: f64, lon: f64) -> Result<Self, ValueError> {
         // `contains` is false for NaN; the explicit finiteness check documents the intent.
         let valid = lat.is_finite()
             && lon.is_finite()
             && (-90.0..=90.0).contains(&lat)
             && (-180.0..=180.0).contains(&lon);
         if !valid {
-            return Err(ItineraryError::InvalidLocation);
+            return Err(ValueError::InvalidLocation);
         }
         Ok(Self { lat, lon })
     }
@@ -165,9 +235,10 @@ pub struct Location {
 }
 
 impl Location {
-    pub fn new(name: &str, lat: f64, lon: f64) -> Result<Self, ItineraryError> {
+    pub fn new(name: &str, lat: f64, lon: f64) -> Result<Self, ValueError> {
         let name = trimmed_with_length(name, LOCATION_NAME_MAX_CHARS)
-            .ok_or(ItineraryError::InvalidLocation)?;
+            .ok_or(ValueError::InvalidLocation)?;
+        check_text(name, Lines::Single, "location name")?;
         Ok(Self {
             name: name.to_owned(),
             point: GeoPoint::new(lat, lon)?,
@@ -199,13 +270,13 @@ pub struct DateRange {
 }
 
 impl DateRange {
-    pub fn new(start: NaiveDate, end: NaiveDate) -> Result<Self, ItineraryError> {
+    pub fn new(start: NaiveDate, end: NaiveDate) -> Result<Self, ValueError> {
         if end < start {
-            return Err(ItineraryError::DatesOutOfOrder);
+            return Err(ValueError::DatesOutOfOrder);
         }
         let range = Self { start, end };
         if range.days() > TRIP_MAX_DAYS {
-            return Err(ItineraryError::TripTooLong);
+            return Err(ValueError::TripTooLong);
         }
         Ok(range)
     }
@@ -241,9 +312,9 @@ pub struct TimeSpan {
 }
 
 impl TimeSpan {
-    pub fn new(start: DateTime<Utc>, end: DateTime<Utc>) -> Result<Self, ItineraryError> {
+    pub fn new(start: DateTime<Utc>, end: DateTime<Utc>) -> Result<Self, ValueError> {
         if end <= start {
-            return Err(ItineraryError::ItemEndsBeforeStart);
+            return Err(ValueError::EndsBeforeStart);
         }
         Ok(Self { start, end })
     }
@@ -260,14 +331,14 @@ impl TimeSpan {
 macro_rules! string_value_conversions {
     ($($value:ty),+) => {$(
         impl TryFrom<&str> for $value {
-            type Error = ItineraryError;
+            type Error = ValueError;
             fn try_from(input: &str) -> Result<Self, Self::Error> {
                 Self::parse(input)
             }
         }
 
         impl TryFrom<String> for $value {
-            type Error = ItineraryError;
+            type Error = ValueError;
             fn try_from(input: String) -> Result<Self, Self::Error> {
                 Self::parse(&input)
             }
@@ -296,7 +367,7 @@ macro_rules! string_value_conversions {
 string_value_conversions!(Title, Description, CurrencyCode);
 
 impl TryFrom<MoneyInput> for Money {
-    type Error = ItineraryError;
+    type Error = ValueError;
     fn try_from(input: MoneyInput) -> Result<Self, Self::Error> {
         Self::new(input.amount_minor, &input.currency)
     }
@@ -312,7 +383,7 @@ impl From<Money> for wayfarer_schemas::MoneyAmount {
 }
 
 impl TryFrom<LocationInput> for Location {
-    type Error = ItineraryError;
+    type Error = ValueError;
     fn try_from(input: LocationInput) -> Result<Self, Self::Error> {
         Self::new(&input.name, input.lat, input.lon)
     }

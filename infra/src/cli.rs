@@ -109,6 +109,12 @@ pub async fn run() -> anyhow::Result<()> {
         }
         Command::Dev { demo_itineraries } => dev(settings, demo_itineraries).await?,
         Command::Api => {
+            if settings.auth.uses_development_secret() {
+                bail!(
+                    "refusing to serve with the development JWT secret: set WAYFARER_JWT_SECRET \
+                     (only `wayfarer dev` runs with the built-in one)"
+                );
+            }
             let shutdown = CancellationToken::new();
             let api = roles::spawn_api(&settings, shutdown.clone()).await?;
             roles::shutdown_signal().await;
@@ -143,8 +149,13 @@ pub async fn run() -> anyhow::Result<()> {
             command: EventsCommand::Show { aggregate_id },
         } => {
             let pool = db::connect(&settings.postgres).await?;
-            for event in store::read_stream(&pool, &aggregate_id).await? {
-                println_json(&serde_json::to_value(event.envelope()?)?);
+            let events = store::read_stream(&pool, &aggregate_id).await?;
+            if events.is_empty() {
+                bail!("no events stored for aggregate {aggregate_id:?}");
+            }
+            let registry = wayfarer_schemas::Registry::standard();
+            for event in events {
+                println_json(&serde_json::to_value(event.envelope(&registry)?)?);
             }
         }
         Command::Schemas { command } => artifacts(
@@ -194,8 +205,13 @@ async fn projections(settings: Settings, command: ProjectionsCommand) -> anyhow:
         }
         ProjectionsCommand::Status => {
             let pool = db::connect(&settings.postgres).await?;
-            let head = store::head_position(&pool).await?;
-            let (relayed, published) = relay::checkpoint(&pool).await?;
+            let (relayed, published, relay_position) = relay::checkpoint(&pool).await?;
+            // Lag is measured against what is committed and safe to read (the relay's
+            // horizon), not the highest position handed out, which may belong to a
+            // transaction still running or rolled back.
+            let head = store::committed_head(&pool, relay_position)
+                .await?
+                .max(relayed);
             println!(
                 "{:<18} {:>12} {:>12} {:>14}",
                 "name", "position", "lag", "events"

@@ -21,6 +21,9 @@ pub struct KafkaSettings {
     pub prefix: String,
     /// Partitions of each `wayfarer.<aggregate>` topic created by the relay.
     pub partitions: i32,
+    /// Replicas of each topic the project creates (1 on a single local broker; 3 on a
+    /// production cluster).
+    pub replication_factor: i32,
 }
 
 #[derive(Debug, Clone)]
@@ -37,8 +40,19 @@ pub struct OpenSearchSettings {
 
 #[derive(Debug, Clone)]
 pub struct AuthSettings {
-    /// HMAC secret for access tokens. The default is for development only.
+    /// HMAC secret for access tokens. The default is for development only: `wayfarer api`
+    /// refuses to start with it (see [`AuthSettings::uses_development_secret`]).
     pub jwt_secret: String,
+}
+
+/// The secret `wayfarer dev` and the tests run with. Anyone can read it here, so anyone could
+/// sign tokens with it: never serve real users with it.
+pub const DEVELOPMENT_JWT_SECRET: &str = "wayfarer-development-secret-change-me";
+
+impl AuthSettings {
+    pub fn uses_development_secret(&self) -> bool {
+        self.jwt_secret == DEVELOPMENT_JWT_SECRET
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -70,6 +84,7 @@ impl Default for Settings {
                 brokers: "127.0.0.1:9092".into(),
                 prefix: String::new(),
                 partitions: 6,
+                replication_factor: 1,
             },
             redis: RedisSettings {
                 url: "redis://127.0.0.1:6379".into(),
@@ -80,7 +95,7 @@ impl Default for Settings {
                 prefix: String::new(),
             },
             auth: AuthSettings {
-                jwt_secret: "wayfarer-development-secret-change-me".into(),
+                jwt_secret: DEVELOPMENT_JWT_SECRET.into(),
             },
             api: ApiSettings::default(),
             http_addr: "127.0.0.1:8080".into(),
@@ -138,6 +153,11 @@ impl Settings {
             &mut s.kafka.partitions,
             "a positive integer",
         )?;
+        env_parse(
+            "WAYFARER_KAFKA_REPLICATION_FACTOR",
+            &mut s.kafka.replication_factor,
+            "a positive integer",
+        )?;
         env_string("WAYFARER_REDIS_URL", &mut s.redis.url);
         env_string("WAYFARER_REDIS_PREFIX", &mut s.redis.prefix);
         env_string("WAYFARER_OPENSEARCH_URL", &mut s.opensearch.url);
@@ -156,12 +176,20 @@ impl Settings {
             &mut s.relay_batch,
             "a positive integer",
         )?;
-        if s.kafka.partitions < 1 {
-            return Err(ConfigError {
-                name: "WAYFARER_KAFKA_PARTITIONS",
-                value: s.kafka.partitions.to_string(),
-                expected: "a positive integer",
-            });
+        for (name, value) in [
+            ("WAYFARER_KAFKA_PARTITIONS", s.kafka.partitions),
+            (
+                "WAYFARER_KAFKA_REPLICATION_FACTOR",
+                s.kafka.replication_factor,
+            ),
+        ] {
+            if value < 1 {
+                return Err(ConfigError {
+                    name,
+                    value: value.to_string(),
+                    expected: "a positive integer",
+                });
+            }
         }
         Ok(s)
     }

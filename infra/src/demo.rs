@@ -3,11 +3,11 @@
 
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use uuid::Uuid;
-use wayfarer_commands::ItineraryCommandHandler;
+use wayfarer_commands::{CommandHandler, CommandRequest};
 use wayfarer_domain::itinerary::{
     CommandContext, ItineraryCommand, NewItemDetails, NewItineraryDetails,
 };
-use wayfarer_domain::{Category, LocationInput, MoneyInput, Visibility};
+use wayfarer_domain::{Category, Itinerary, LocationInput, MoneyInput, Visibility};
 use wayfarer_read_api::auth::accounts::{self, Registration};
 use wayfarer_read_api::ApiState;
 use wayfarer_schemas::EventMetadata;
@@ -54,14 +54,14 @@ pub async fn seed(state: &ApiState, count: usize) -> anyhow::Result<usize> {
         };
     let mut created = 0;
     for (index, city) in cities().into_iter().take(count).enumerate() {
-        create_city_trip(&state.commands, owner, &city, index).await?;
+        create_city_trip(&state.itineraries, owner, &city, index).await?;
         created += 1;
     }
     Ok(created)
 }
 
 async fn create_city_trip(
-    commands: &ItineraryCommandHandler,
+    commands: &CommandHandler<Itinerary>,
     owner: Uuid,
     city: &City,
     index: usize,
@@ -71,30 +71,31 @@ async fn create_city_trip(
         + Duration::days(index as i64 % 60);
     let context = || CommandContext {
         actor: owner,
-        now: Utc::now(),
+        now: wayfarer_read_api::graphql::resolve::now(),
         expected_version: None,
     };
-    let meta = || EventMetadata::for_new_command(Some(owner), Uuid::now_v7());
+    let request = |command| CommandRequest {
+        aggregate_id: itinerary_id.to_string(),
+        command,
+        metadata: EventMetadata::for_new_command(Some(owner), Uuid::now_v7()),
+        idempotency: None,
+    };
     commands
-        .execute(
+        .execute(request(ItineraryCommand::Create {
+            context: context(),
             itinerary_id,
-            ItineraryCommand::Create {
-                context: context(),
-                itinerary_id,
-                details: NewItineraryDetails {
-                    title: format!("Three days in {}", city.name),
-                    start_date: start,
-                    end_date: start + Duration::days(2),
-                    visibility: if index % 5 == 4 {
-                        Visibility::Private
-                    } else {
-                        Visibility::Public
-                    },
-                    base_currency: "EUR".into(),
+            details: NewItineraryDetails {
+                title: format!("Three days in {}", city.name),
+                start_date: start,
+                end_date: start + Duration::days(2),
+                visibility: if index % 5 == 4 {
+                    Visibility::Private
+                } else {
+                    Visibility::Public
                 },
+                base_currency: "EUR".into(),
             },
-            &meta(),
-        )
+        }))
         .await?;
     let stops = [
         ("Old town walk", Category::Sightseeing, 0.004, 0.002, 0),
@@ -108,33 +109,26 @@ async fn create_city_trip(
                 .expect("valid time"),
         );
         commands
-            .execute(
-                itinerary_id,
-                ItineraryCommand::AddItem {
-                    context: context(),
-                    item_id: Uuid::now_v7(),
-                    details: NewItemDetails {
-                        title: format!("{title} in {}", city.name),
-                        description: Some(format!(
-                            "A stop in {} ({})",
-                            city.name, city.country_code
-                        )),
-                        start_time: begins,
-                        end_time: begins + Duration::hours(3),
-                        location: Some(LocationInput {
-                            name: format!("{}, {}", city.name, city.country_code),
-                            lat: (city.lat + dlat).clamp(-90.0, 90.0),
-                            lon: (city.lon + dlon).clamp(-180.0, 180.0),
-                        }),
-                        category,
-                        estimated_cost: (cost > 0).then(|| MoneyInput {
-                            amount_minor: cost,
-                            currency: "EUR".into(),
-                        }),
-                    },
+            .execute(request(ItineraryCommand::AddItem {
+                context: context(),
+                item_id: Uuid::now_v7(),
+                details: NewItemDetails {
+                    title: format!("{title} in {}", city.name),
+                    description: Some(format!("A stop in {} ({})", city.name, city.country_code)),
+                    start_time: begins,
+                    end_time: begins + Duration::hours(3),
+                    location: Some(LocationInput {
+                        name: format!("{}, {}", city.name, city.country_code),
+                        lat: (city.lat + dlat).clamp(-90.0, 90.0),
+                        lon: (city.lon + dlon).clamp(-180.0, 180.0),
+                    }),
+                    category,
+                    estimated_cost: (cost > 0).then(|| MoneyInput {
+                        amount_minor: cost,
+                        currency: "EUR".into(),
+                    }),
                 },
-                &meta(),
-            )
+            }))
             .await?;
     }
     Ok(())

@@ -7,9 +7,12 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
-use wayfarer_commands::ItineraryCommandHandler;
+use wayfarer_commands::CommandHandler;
 use wayfarer_read_api::auth::tokens::TokenKeys;
+use wayfarer_read_api::notifications::Notifications;
 use wayfarer_read_api::{build_schema, router, ApiState};
+
+use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::config::Settings;
 use crate::projections::{opensearch_client, redis_pool};
@@ -21,10 +24,11 @@ pub async fn api_state(settings: &Settings) -> anyhow::Result<ApiState> {
     let opensearch = opensearch_client(&settings.opensearch.url)?;
     let names = settings.names();
     Ok(ApiState {
-        commands: Arc::new(ItineraryCommandHandler::new(pool.clone())),
+        itineraries: Arc::new(CommandHandler::new(pool.clone())),
         pool,
         redis: redis_pool(&settings.redis.url)?,
-        redis_client: redis::Client::open(settings.redis.url.as_str())?,
+        notifications: Notifications::start(redis::Client::open(settings.redis.url.as_str())?),
+        subscriptions: Default::default(),
         opensearch,
         names,
         keys: TokenKeys::from_secret(settings.auth.jwt_secret.as_bytes()),
@@ -40,7 +44,12 @@ pub fn app(state: ApiState) -> Router {
         .route("/health/ready", get(ready).with_state(state))
         .route("/metrics", get(|| async { metrics::render() }))
         .layer(axum::middleware::from_fn(count_requests))
+        // Bigger bodies are refused (413) before anything parses them.
+        .layer(RequestBodyLimitLayer::new(MAX_REQUEST_BYTES))
 }
+
+/// The largest request body the API reads (1 MiB).
+pub const MAX_REQUEST_BYTES: usize = 1024 * 1024;
 
 /// Counts every request by route path (the fixed set above) and status.
 async fn count_requests(

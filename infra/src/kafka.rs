@@ -61,7 +61,13 @@ pub async fn ensure_topics(settings: &KafkaSettings, topics: &[String]) -> Resul
         .create()?;
     let new_topics: Vec<NewTopic> = topics
         .iter()
-        .map(|name| NewTopic::new(name, settings.partitions, TopicReplication::Fixed(1)))
+        .map(|name| {
+            NewTopic::new(
+                name,
+                settings.partitions,
+                TopicReplication::Fixed(settings.replication_factor),
+            )
+        })
         .collect();
     let options = AdminOptions::new().operation_timeout(Some(Duration::from_secs(10)));
     for result in admin.create_topics(&new_topics, &options).await? {
@@ -78,11 +84,11 @@ pub async fn ensure_topics(settings: &KafkaSettings, topics: &[String]) -> Resul
     Ok(())
 }
 
-/// CloudEvents Kafka protocol binding (binary mode): the four required attributes as headers.
-/// Only the required ones are sent, because each header is a stored row for the broker to
-/// write and read back on every fetch.
-pub fn cloud_event_headers(id: &str, kind: &str, source: &str) -> OwnedHeaders {
-    OwnedHeaders::new_with_capacity(4)
+/// CloudEvents Kafka protocol binding (binary mode): the four required attributes and
+/// `ce_time` as headers. The rest (subject, store position) is in the envelope, because each
+/// header is a stored row for the local broker to write and read back on every fetch.
+pub fn cloud_event_headers(id: &str, kind: &str, source: &str, time: &str) -> OwnedHeaders {
+    OwnedHeaders::new_with_capacity(5)
         .insert(Header {
             key: "ce_specversion",
             value: Some("1.0"),
@@ -98,5 +104,9 @@ pub fn cloud_event_headers(id: &str, kind: &str, source: &str) -> OwnedHeaders {
         .insert(Header {
             key: "ce_source",
             value: Some(source),
+        })
+        .insert(Header {
+            key: "ce_time",
+            value: Some(time),
         })
 }

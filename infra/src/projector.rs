@@ -213,9 +213,7 @@ impl Batch {
         }
         let entry = self.offsets.entry(key).or_insert(next);
         *entry = (*entry).max(next);
-        let decoded = message
-            .payload()
-            .map(serde_json::from_slice::<ItineraryEnvelope>);
+        let decoded = message.payload().map(wayfarer_projections::event::decode);
         match decoded {
             Some(Ok(envelope)) => {
                 self.max_position = self.max_position.max(envelope.global_position);

@@ -8,6 +8,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 use wayfarer_projections::checkpoint;
+use wayfarer_projections::event::stream_id;
 use wayfarer_projections::itinerary::pg::{self, ViewTables};
 use wayfarer_projections::itinerary::{cache, search, source, ItineraryView};
 use wayfarer_projections::store::{self, CommitPosition};
@@ -183,9 +184,7 @@ async fn fold_all(
         events += chunk.len() as u64;
         bar.inc(chunk.len() as u64);
     }
-    let (reader, position) = read_ahead
-        .await
-        .map_err(|error| ProjectionError::OpenSearch(format!("reader task failed: {error}")))??;
+    let (reader, position) = read_ahead.await.map_err(ProjectionError::TaskFailed)??;
     Ok((views, position, events, reader))
 }
 
@@ -193,13 +192,14 @@ fn apply(
     views: &mut HashMap<Uuid, ItineraryView>,
     envelope: &wayfarer_projections::event::ItineraryEnvelope,
 ) {
-    match views.get_mut(&envelope.aggregate_id) {
+    let id = stream_id(envelope);
+    match views.get_mut(&id) {
         Some(view) => {
             view.apply(envelope);
         }
         None => {
             if let Some(view) = ItineraryView::start(envelope) {
-                views.insert(envelope.aggregate_id, view);
+                views.insert(id, view);
             }
         }
     }
@@ -247,7 +247,7 @@ async fn rebuild_pg(
         };
         for raw in &chunk {
             let envelope = raw.itinerary_envelope()?;
-            touched.push(envelope.aggregate_id);
+            touched.push(stream_id(&envelope));
             apply(views, &envelope);
         }
         *position = last;

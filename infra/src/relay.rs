@@ -10,11 +10,12 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use rdkafka::message::OwnedHeaders;
-use rdkafka::producer::{FutureProducer, FutureRecord};
+use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
 use sqlx::PgConnection;
 use tokio_util::sync::CancellationToken;
 use wayfarer_projections::store::{self, CommitPosition, RawEvent};
 use wayfarer_projections::Names;
+use wayfarer_schemas::Registry;
 
 use crate::config::Settings;
 use crate::{db, kafka, metrics};
@@ -34,16 +35,22 @@ pub enum RelayError {
     Undecodable(String),
 }
 
-/// Runs the relay until `shutdown`, reconnecting after failures.
+/// Runs the relay until `shutdown`, reconnecting after failures. A producer that reports a
+/// fatal error can never send again (librdkafka's rule), so it is replaced.
 pub async fn run(settings: Settings, shutdown: CancellationToken) -> Result<(), RelayError> {
-    let producer = kafka::producer(&settings.kafka)?;
+    let mut producer = kafka::producer(&settings.kafka)?;
     let names = settings.names();
+    let registry = Registry::standard();
     let mut backoff = Duration::from_millis(100);
     while !shutdown.is_cancelled() {
-        match lead(&settings, &producer, &names, &shutdown).await {
+        match lead(&settings, &producer, &names, &registry, &shutdown).await {
             Ok(()) => backoff = Duration::from_millis(100),
             Err(error) => {
                 tracing::warn!(%error, "relay interrupted; retrying");
+                if let Some((code, reason)) = producer.client().fatal_error() {
+                    tracing::warn!(?code, %reason, "kafka producer failed fatally; creating a new one");
+                    producer = kafka::producer(&settings.kafka)?;
+                }
                 tokio::select! {
                     _ = shutdown.cancelled() => {}
                     _ = tokio::time::sleep(backoff) => {}
@@ -60,6 +67,7 @@ async fn lead(
     settings: &Settings,
     producer: &FutureProducer,
     names: &Names,
+    registry: &Registry,
     shutdown: &CancellationToken,
 ) -> Result<(), RelayError> {
     let mut lease = db::connect_single(&settings.postgres).await?;
@@ -101,7 +109,7 @@ async fn lead(
             kafka::ensure_topics(&settings.kafka, &topics).await?;
             ensured.extend(topics);
         }
-        publish(producer, names, &batch).await?;
+        publish(producer, names, registry, &batch).await?;
         save_checkpoint(&mut lease, last, batch.len() as i64).await?;
         position = last;
     }
@@ -113,6 +121,7 @@ async fn lead(
 async fn publish(
     producer: &FutureProducer,
     names: &Names,
+    registry: &Registry,
     batch: &[RawEvent],
 ) -> Result<(), RelayError> {
     let mut deliveries = Vec::with_capacity(batch.len());
@@ -121,7 +130,7 @@ async fn publish(
         // A payload the store holds must be JSON; if not, this is a poison row that no consumer
         // could read either: stop rather than publish garbage or skip it silently.
         let envelope = event
-            .envelope()
+            .envelope(registry)
             .map_err(|error| RelayError::Undecodable(error.to_string()))?;
         let payload = serde_json::to_vec(&envelope).expect("envelopes always serialise");
         let headers = cloud_event_headers(event);
@@ -169,7 +178,10 @@ fn cloud_event_headers(event: &RawEvent) -> OwnedHeaders {
         event.aggregate_type, event.event_type, event.event_version
     );
     let source = format!("/wayfarer/{}", event.aggregate_type);
-    kafka::cloud_event_headers(&event.event_id.to_string(), &kind, &source)
+    let time = event
+        .recorded_at
+        .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    kafka::cloud_event_headers(&event.event_id.to_string(), &kind, &source, &time)
 }
 
 async fn load_checkpoint(connection: &mut PgConnection) -> Result<CommitPosition, sqlx::Error> {
@@ -207,12 +219,26 @@ async fn save_checkpoint(
     Ok(())
 }
 
-/// The relay's checkpoint, for `projections status`.
-pub async fn checkpoint(pool: &sqlx::PgPool) -> Result<(i64, i64), sqlx::Error> {
-    let row: Option<(i64, i64)> =
-        sqlx::query_as("SELECT global_position, published FROM relay_checkpoints WHERE relay = $1")
-            .bind(RELAY_NAME)
-            .fetch_optional(pool)
-            .await?;
-    Ok(row.unwrap_or((0, 0)))
+/// The relay's checkpoint, for `projections status`: the last position published, how many
+/// events were published, and the commit-order position to read on from.
+pub async fn checkpoint(pool: &sqlx::PgPool) -> Result<(i64, i64, CommitPosition), sqlx::Error> {
+    let row: Option<(i64, i64, i64)> = sqlx::query_as(
+        "SELECT global_position, published, tx_id::text::bigint FROM relay_checkpoints \
+         WHERE relay = $1",
+    )
+    .bind(RELAY_NAME)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row
+        .map(|(global_position, published, tx_id)| {
+            (
+                global_position,
+                published,
+                CommitPosition {
+                    tx_id: tx_id as u64,
+                    global_position,
+                },
+            )
+        })
+        .unwrap_or((0, 0, CommitPosition::default())))
 }

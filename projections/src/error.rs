@@ -10,6 +10,12 @@ pub enum ProjectionError {
     Redis(#[from] redis::RedisError),
     #[error("redis pool: {0}")]
     RedisPool(String),
+    /// A worker task of the projection panicked or was cancelled.
+    #[error("projection task failed: {0}")]
+    TaskFailed(#[from] tokio::task::JoinError),
+    /// The search index behind an alias does not exist yet (being built from the store).
+    #[error("search index {0} is not built yet")]
+    IndexMissing(String),
     /// An event payload that does not match the published schema (a poison message).
     #[error("undecodable event at position {position}: {reason}")]
     Undecodable { position: i64, reason: String },

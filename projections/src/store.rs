@@ -14,7 +14,9 @@ use chrono::{DateTime, Utc};
 use serde_json::value::RawValue;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
-use wayfarer_schemas::{EventEnvelope, EventMetadata};
+use wayfarer_schemas::{
+    decode_event, EventContract, EventEnvelope, EventMetadata, ItineraryEvent, Registry,
+};
 
 use crate::event::ItineraryEnvelope;
 use crate::ProjectionError;
@@ -27,14 +29,15 @@ pub struct CommitPosition {
 }
 
 /// An event row exactly as stored; payload and metadata kept as JSON text, decoded only by
-/// whoever needs them (the relay forwards the payload untouched).
-#[derive(Debug, Clone)]
+/// whoever needs them (the relay forwards a current payload untouched).
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct RawEvent {
     pub event_id: Uuid,
     pub aggregate_type: String,
     pub aggregate_id: String,
     pub sequence: i64,
     pub global_position: i64,
+    #[sqlx(try_from = "i64")]
     pub tx_id: u64,
     pub event_type: String,
     pub event_version: String,
@@ -60,7 +63,7 @@ impl RawEvent {
         EventEnvelope {
             event_id: self.event_id,
             aggregate_type: self.aggregate_type.clone(),
-            aggregate_id: Uuid::parse_str(&self.aggregate_id).unwrap_or(Uuid::nil()),
+            aggregate_id: self.aggregate_id.clone(),
             sequence: self.sequence as u64,
             global_position: self.global_position,
             event_type: self.event_type.clone(),
@@ -71,25 +74,45 @@ impl RawEvent {
         }
     }
 
-    /// The envelope as published on Kafka, the payload passed through as stored.
-    pub fn envelope(&self) -> Result<EventEnvelope<&RawValue>, ProjectionError> {
-        let payload = serde_json::from_str::<&RawValue>(&self.payload).map_err(|error| {
-            ProjectionError::Undecodable {
-                position: self.global_position,
-                reason: error.to_string(),
-            }
-        })?;
-        Ok(self.with_payload(payload))
+    /// The envelope as published on Kafka: the payload in the current version of its
+    /// contract (upcast through the registry when stored under an older one).
+    pub fn envelope(
+        &self,
+        registry: &Registry,
+    ) -> Result<EventEnvelope<Box<RawValue>>, ProjectionError> {
+        let undecodable = |reason: String| ProjectionError::Undecodable {
+            position: self.global_position,
+            reason,
+        };
+        let (payload, version) = registry
+            .to_current(
+                &self.aggregate_type,
+                &self.event_type,
+                &self.event_version,
+                &self.payload,
+            )
+            .map_err(|error| undecodable(error.to_string()))?;
+        let payload = RawValue::from_string(payload.into_owned())
+            .map_err(|error| undecodable(error.to_string()))?;
+        let mut envelope = self.with_payload(payload);
+        if !version.is_empty() {
+            envelope.event_version = version.to_owned();
+        }
+        Ok(envelope)
     }
 
-    /// Decodes the payload as an itinerary event.
+    /// Decodes the payload as an itinerary event (upcast to the current version).
     pub fn itinerary_envelope(&self) -> Result<ItineraryEnvelope, ProjectionError> {
-        let payload =
-            serde_json::from_str(&self.payload).map_err(|error| ProjectionError::Undecodable {
-                position: self.global_position,
-                reason: error.to_string(),
-            })?;
-        Ok(self.with_payload(payload))
+        let payload: ItineraryEvent =
+            decode_event(&self.event_type, &self.event_version, &self.payload).map_err(
+                |error| ProjectionError::Undecodable {
+                    position: self.global_position,
+                    reason: error.to_string(),
+                },
+            )?;
+        let mut envelope = self.with_payload(payload);
+        envelope.event_version = <ItineraryEvent as EventContract>::VERSION.to_owned();
+        crate::event::checked(envelope)
     }
 }
 
@@ -98,36 +121,6 @@ impl RawEvent {
 const COLUMNS: &str = "event_id, aggregate_type, aggregate_id, sequence, global_position, \
      tx_id::text::bigint AS tx_id, event_type, event_version, payload::text AS payload, \
      metadata::text AS metadata, recorded_at";
-
-type Row = (
-    Uuid,
-    String,
-    String,
-    i64,
-    i64,
-    i64,
-    String,
-    String,
-    String,
-    String,
-    DateTime<Utc>,
-);
-
-fn from_row(row: Row) -> RawEvent {
-    RawEvent {
-        event_id: row.0,
-        aggregate_type: row.1,
-        aggregate_id: row.2,
-        sequence: row.3,
-        global_position: row.4,
-        tx_id: row.5 as u64,
-        event_type: row.6,
-        event_version: row.7,
-        payload: row.8,
-        metadata: row.9,
-        recorded_at: row.10,
-    }
-}
 
 /// The next committed events after `after` in commit order, at most `limit`, never skipping a
 /// transaction that commits later (see the module docs).
@@ -144,14 +137,13 @@ pub async fn read_committed_after(
            AND ($3::text IS NULL OR aggregate_type = $3) \
          ORDER BY events.tx_id, events.global_position LIMIT $4"
     );
-    let rows: Vec<Row> = sqlx::query_as(&sql)
+    sqlx::query_as(&sql)
         .bind(after.tx_id.to_string())
         .bind(after.global_position)
         .bind(aggregate_type)
         .bind(limit)
         .fetch_all(connection)
-        .await?;
-    Ok(rows.into_iter().map(from_row).collect())
+        .await
 }
 
 /// Every event of the given aggregates, in sequence order per aggregate.
@@ -165,12 +157,11 @@ pub async fn read_streams(
         "SELECT {COLUMNS} FROM events WHERE aggregate_type = $1 AND aggregate_id = ANY($2) \
          ORDER BY aggregate_id, sequence"
     );
-    let rows: Vec<Row> = sqlx::query_as(&sql)
+    sqlx::query_as(&sql)
         .bind(aggregate_type)
         .bind(&ids)
         .fetch_all(pool)
-        .await?;
-    Ok(rows.into_iter().map(from_row).collect())
+        .await
 }
 
 /// One aggregate's events, for `wayfarer events show`.
@@ -178,11 +169,25 @@ pub async fn read_stream(pool: &PgPool, aggregate_id: &str) -> Result<Vec<RawEve
     let sql = format!(
         "SELECT {COLUMNS} FROM events WHERE aggregate_id = $1 ORDER BY aggregate_type, sequence"
     );
-    let rows: Vec<Row> = sqlx::query_as(&sql)
+    sqlx::query_as(&sql)
         .bind(aggregate_id)
         .fetch_all(pool)
-        .await?;
-    Ok(rows.into_iter().map(from_row).collect())
+        .await
+}
+
+/// The highest position that is committed and safe to read after `after` (the relay's
+/// horizon: written by transactions older than every one still running), or 0 if none.
+pub async fn committed_head(pool: &PgPool, after: CommitPosition) -> Result<i64, sqlx::Error> {
+    let (head,): (Option<i64>,) = sqlx::query_as(
+        "SELECT max(global_position) FROM events \
+         WHERE (tx_id, global_position) > ($1::text::xid8, $2) \
+           AND tx_id < pg_snapshot_xmin(pg_current_snapshot())",
+    )
+    .bind(after.tx_id.to_string())
+    .bind(after.global_position)
+    .fetch_one(pool)
+    .await?;
+    Ok(head.unwrap_or(0))
 }
 
 /// The highest position in the store (the head), for lag figures.

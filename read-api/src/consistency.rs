@@ -63,26 +63,15 @@ pub async fn wait_for_itinerary_view(
     write: &ItineraryWrite,
     timeout: Duration,
 ) -> ApiResult<()> {
-    wait_for_version(pool, write.itinerary_id, write.sequence, timeout)
-        .await
-        .map_err(|_| ApiError::NotYetConsistent(write.position))
-}
-
-/// Waits until the view of `id` has at least `version`. `Err(())` on timeout.
-pub async fn wait_for_version(
-    pool: &PgPool,
-    id: Uuid,
-    version: u64,
-    timeout: Duration,
-) -> Result<(), ()> {
     let deadline = Instant::now() + timeout;
     loop {
-        let current = itinerary::pg::version_of(pool, id).await.map_err(|_| ())?;
-        if current >= version {
+        // A database error is a failure (INTERNAL), not a read model that is merely behind.
+        let current = itinerary::pg::version_of(pool, write.itinerary_id).await?;
+        if current >= write.sequence {
             return Ok(());
         }
         if Instant::now() >= deadline {
-            return Err(());
+            return Err(ApiError::NotYetConsistent(write.position));
         }
         tokio::time::sleep(POLL_INTERVAL).await;
     }

@@ -20,6 +20,9 @@ pub enum ApiError {
     /// The projection did not reach the requested position within the configured wait.
     #[error("the read model has not caught up with position {0} yet; retry shortly")]
     NotYetConsistent(i64),
+    /// A store the request needs is not ready (a search index being built). Retry shortly.
+    #[error("{0}")]
+    Unavailable(String),
     /// Something failed inside; the cause is logged under `id`, never shown to clients.
     #[error("internal error (reference {id})")]
     Internal { id: uuid::Uuid },
@@ -34,6 +37,7 @@ impl ApiError {
             ApiError::Validation(_) => "VALIDATION",
             ApiError::Conflict(_) => "CONFLICT",
             ApiError::NotYetConsistent(_) => "NOT_YET_CONSISTENT",
+            ApiError::Unavailable(_) => "UNAVAILABLE",
             ApiError::Internal { .. } => "INTERNAL",
         }
     }
@@ -46,8 +50,8 @@ impl ApiError {
     }
 }
 
-impl From<CommandError> for ApiError {
-    fn from(error: CommandError) -> Self {
+impl<E: wayfarer_domain::DomainError> From<CommandError<E>> for ApiError {
+    fn from(error: CommandError<E>) -> Self {
         let message = error.to_string();
         match error.kind() {
             RejectionKind::NotFound => ApiError::NotFound(message),
@@ -67,7 +71,12 @@ impl From<sqlx::Error> for ApiError {
 
 impl From<wayfarer_projections::ProjectionError> for ApiError {
     fn from(error: wayfarer_projections::ProjectionError) -> Self {
-        ApiError::internal(error)
+        match error {
+            wayfarer_projections::ProjectionError::IndexMissing(_) => {
+                ApiError::Unavailable("search is being rebuilt; retry shortly".to_owned())
+            }
+            error => ApiError::internal(error),
+        }
     }
 }
 
@@ -79,14 +88,3 @@ impl ErrorExtensions for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
-
-/// Turns an API result into a GraphQL result that carries `extensions.code`.
-pub trait IntoGraphql<T> {
-    fn gql(self) -> async_graphql::Result<T>;
-}
-
-impl<T> IntoGraphql<T> for ApiResult<T> {
-    fn gql(self) -> async_graphql::Result<T> {
-        self.map_err(|error| error.extend())
-    }
-}

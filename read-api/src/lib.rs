@@ -5,6 +5,7 @@ pub mod auth;
 pub mod consistency;
 pub mod error;
 pub mod graphql;
+pub mod notifications;
 pub mod state;
 
 pub use error::ApiError;

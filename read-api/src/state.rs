@@ -3,10 +3,13 @@ use std::time::Duration;
 
 use opensearch::OpenSearch;
 use sqlx::PgPool;
-use wayfarer_commands::ItineraryCommandHandler;
+use wayfarer_commands::CommandHandler;
+use wayfarer_domain::Itinerary;
 use wayfarer_projections::Names;
 
 use crate::auth::tokens::TokenKeys;
+use crate::graphql::subscription::UserSubscriptions;
+use crate::notifications::Notifications;
 
 /// Tunables of the API role.
 #[derive(Debug, Clone)]
@@ -35,11 +38,12 @@ impl Default for ApiSettings {
 #[derive(Clone)]
 pub struct ApiState {
     pub pool: PgPool,
-    pub commands: Arc<ItineraryCommandHandler>,
+    pub itineraries: Arc<CommandHandler<Itinerary>>,
     pub redis: deadpool_redis::Pool,
-    /// A plain client for dedicated pub/sub connections (pooled RESP2 connections can't
-    /// subscribe).
-    pub redis_client: redis::Client,
+    /// The process's one pub/sub connection, fanned out to every subscription.
+    pub notifications: Notifications,
+    /// Live subscriptions per user (a limit per user holds across connections).
+    pub subscriptions: UserSubscriptions,
     pub opensearch: OpenSearch,
     pub names: Names,
     pub keys: TokenKeys,

@@ -74,7 +74,9 @@ pub struct EventEnvelope<P> {
     /// Stable id of this event (assigned by the store, identical on every re-publication).
     pub event_id: Uuid,
     pub aggregate_type: String,
-    pub aggregate_id: Uuid,
+    /// The aggregate's id as stored: a UUID for every aggregate today, but any text is kept
+    /// as it is (never replaced by a placeholder).
+    pub aggregate_id: String,
     /// 1-based position of the event within its aggregate's stream.
     pub sequence: u64,
     /// Position in the whole store; increases with insertion, not strictly with commit.
@@ -85,4 +87,11 @@ pub struct EventEnvelope<P> {
     pub occurred_at: DateTime<Utc>,
     pub metadata: EventMetadata,
     pub payload: P,
+}
+
+impl<P> EventEnvelope<P> {
+    /// The aggregate id as a UUID, for aggregates whose ids are UUIDs.
+    pub fn aggregate_uuid(&self) -> Option<Uuid> {
+        Uuid::parse_str(&self.aggregate_id).ok()
+    }
 }

@@ -133,9 +133,20 @@ pub enum ItineraryEvent {
     },
 }
 
-impl ItineraryEvent {
-    /// The `type` tag, also used as the store's `event_type` and CloudEvents `ce_type` suffix.
-    pub fn event_type(&self) -> &'static str {
+impl crate::EventContract for ItineraryEvent {
+    const AGGREGATE_TYPE: &'static str = AGGREGATE_TYPE;
+    const VERSION: &'static str = EVENT_VERSION;
+    const EVENT_TYPES: &'static [&'static str] = &[
+        "ItineraryCreated",
+        "ItineraryUpdated",
+        "ItineraryDeleted",
+        "ItineraryItemAdded",
+        "ItineraryItemUpdated",
+        "ItineraryItemDeleted",
+        "ItineraryItemsReordered",
+    ];
+
+    fn event_type(&self) -> &'static str {
         match self {
             ItineraryEvent::ItineraryCreated { .. } => "ItineraryCreated",
             ItineraryEvent::ItineraryUpdated { .. } => "ItineraryUpdated",

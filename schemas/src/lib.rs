@@ -4,10 +4,12 @@
 //! each aggregate. JSON Schemas are generated from these types (`wayfarer schemas export`), so
 //! the published contract cannot drift from the code.
 
+pub mod contract;
 pub mod envelope;
 pub mod export;
 pub mod itinerary;
 
+pub use contract::{decode_event, DecodeError, EventContract, RegisteredContract, Registry};
 pub use envelope::{EventEnvelope, EventMetadata};
 pub use itinerary::{
     Category, ItemDetails, ItineraryDetails, ItineraryEvent, Location, MoneyAmount, Visibility,

@@ -3,11 +3,43 @@
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use uuid::Uuid;
+use wayfarer_commands::{CommandError, CommandHandler, CommandOutcome, CommandRequest};
 use wayfarer_domain::itinerary::{
     CommandContext, ItineraryCommand, NewItemDetails, NewItineraryDetails,
 };
-use wayfarer_domain::{Category, LocationInput, MoneyInput, Visibility};
+use wayfarer_domain::{Category, Itinerary, ItineraryError, LocationInput, MoneyInput, Visibility};
 use wayfarer_schemas::EventMetadata;
+
+/// The command handler of itineraries.
+pub type ItineraryHandler = CommandHandler<Itinerary>;
+
+/// Runs an itinerary command on `id` with `metadata` and no idempotency key.
+#[allow(async_fn_in_trait)]
+pub trait RunCommand {
+    async fn run(
+        &self,
+        id: Uuid,
+        command: ItineraryCommand,
+        metadata: &EventMetadata,
+    ) -> Result<CommandOutcome, CommandError<ItineraryError>>;
+}
+
+impl RunCommand for ItineraryHandler {
+    async fn run(
+        &self,
+        id: Uuid,
+        command: ItineraryCommand,
+        metadata: &EventMetadata,
+    ) -> Result<CommandOutcome, CommandError<ItineraryError>> {
+        self.execute(CommandRequest {
+            aggregate_id: id.to_string(),
+            command,
+            metadata: metadata.clone(),
+            idempotency: None,
+        })
+        .await
+    }
+}
 
 /// First day of every fixture trip.
 pub fn trip_start() -> NaiveDate {

@@ -84,7 +84,8 @@ impl GraphqlClient {
         (self.with_token(&token), id)
     }
 
-    /// Opens a graphql-transport-ws subscription; returns a stream of `payload.data` values.
+    /// Opens a graphql-transport-ws subscription; returns a stream of its `payload` values,
+    /// `{"errors": …}` for an error and `{"complete": true}` when the server ends it.
     pub async fn subscribe(
         &self,
         query: &str,
@@ -130,6 +131,8 @@ impl GraphqlClient {
                     match value["type"].as_str() {
                         Some("next") => Some(value["payload"].clone()),
                         Some("error") => Some(json!({ "errors": value["payload"] })),
+                        // The server ended the subscription.
+                        Some("complete") => Some(json!({ "complete": true })),
                         _ => None,
                     }
                 }

@@ -49,8 +49,12 @@ pub async fn assert_store_valid(pool: &PgPool) -> usize {
         };
         position = last.commit_position();
         for event in &chunk {
-            let envelope =
-                serde_json::to_value(event.envelope().expect("stored JSON")).expect("json");
+            let envelope = serde_json::to_value(
+                event
+                    .envelope(&wayfarer_schemas::Registry::standard())
+                    .expect("stored JSON"),
+            )
+            .expect("json");
             assert_valid(&validator, &envelope);
         }
         checked += chunk.len();

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
-use wayfarer_schemas::{ItemDetails, ItineraryDetails, ItineraryEvent};
+use wayfarer_schemas::{ItemDetails, ItineraryDetails, ItineraryEvent, Visibility};
 
 use crate::values::{CurrencyCode, DateRange, Description, Location, Money, TimeSpan, Title};
 
@@ -18,8 +18,11 @@ use super::{
 
 impl Itinerary {
     /// Decide: validate the command against the current state; never mutates. An accepted
-    /// command yields exactly one event, to be recorded and then passed to [`Itinerary::apply`].
-    pub fn handle(&self, command: ItineraryCommand) -> Result<Vec<ItineraryEvent>, ItineraryError> {
+    /// command yields exactly one event, to be recorded and then applied.
+    pub(super) fn decide_command(
+        &self,
+        command: ItineraryCommand,
+    ) -> Result<Vec<ItineraryEvent>, ItineraryError> {
         let event = match command {
             ItineraryCommand::Create {
                 context,
@@ -174,18 +177,25 @@ impl Itinerary {
         })
     }
 
-    /// The checks every command but `Create` shares: the itinerary exists, is not deleted,
-    /// belongs to the actor and is at the expected version. Returns its current details.
+    /// The checks every command but `Create` shares: the itinerary exists, belongs to the
+    /// actor, is not deleted and is at the expected version. Returns its current details.
+    /// Someone who may not see the itinerary (it is private, or deleted) is told it does not
+    /// exist, exactly as for a missing one; on a public one they are only forbidden.
     fn editable_details(
         &self,
         context: &CommandContext,
     ) -> Result<&ItineraryDetails, ItineraryError> {
         let details = self.details.as_ref().ok_or(ItineraryError::NotFound)?;
+        if self.owner_id != Some(context.actor) {
+            let hidden = self.deleted || details.visibility == Visibility::Private;
+            return Err(if hidden {
+                ItineraryError::NotFound
+            } else {
+                ItineraryError::Forbidden
+            });
+        }
         if self.deleted {
             return Err(ItineraryError::Deleted);
-        }
-        if self.owner_id != Some(context.actor) {
-            return Err(ItineraryError::Forbidden);
         }
         self.check_expected_version(context)?;
         Ok(details)
@@ -245,7 +255,7 @@ fn validated_item_details(
 
 /// The trip dates of recorded details (valid, since only validated details are recorded).
 fn trip_of(details: &ItineraryDetails) -> Result<DateRange, ItineraryError> {
-    DateRange::new(details.start_date, details.end_date)
+    Ok(DateRange::new(details.start_date, details.end_date)?)
 }
 
 fn item_fits_trip(item: &ItemDetails, trip: &DateRange) -> bool {

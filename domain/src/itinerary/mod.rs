@@ -1,8 +1,8 @@
 //! The Itinerary aggregate: a trip with dates and an ordered list of items.
 //!
-//! Decide and evolve are kept apart: [`Itinerary::handle`] checks a command against the
-//! current state and returns the events it causes without changing anything;
-//! [`Itinerary::apply`] folds one recorded event into the state and never fails.
+//! Decide and evolve are kept apart ([`Aggregate`]): `decide` checks a command against the
+//! current state and returns the events it causes without changing anything; `apply` folds
+//! one recorded event into the state and never fails.
 
 mod commands;
 mod decide;
@@ -15,11 +15,13 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::aggregate::Aggregate;
+
 pub use commands::{
     CommandContext, ItemPatch, ItineraryCommand, ItineraryPatch, LocationInput, MoneyInput,
     NewItemDetails, NewItineraryDetails,
 };
-pub use errors::{ErrorKind, ItineraryError};
+pub use errors::ItineraryError;
 pub use wayfarer_schemas::{Category, ItemDetails, ItineraryDetails, ItineraryEvent, Visibility};
 
 /// Most items one itinerary may hold at a time (deleted items do not count).
@@ -48,15 +50,6 @@ struct Item {
 }
 
 impl Itinerary {
-    /// The state after applying `events` in order to a not-yet-created itinerary.
-    pub fn from_events<'a>(events: impl IntoIterator<Item = &'a ItineraryEvent>) -> Self {
-        let mut itinerary = Self::default();
-        for event in events {
-            itinerary.apply(event);
-        }
-        itinerary
-    }
-
     /// Number of events applied.
     pub fn version(&self) -> u64 {
         self.version
@@ -98,9 +91,47 @@ impl Itinerary {
         self.items.iter().map(|item| (item.id, &item.details))
     }
 
+    /// Puts the live items in the order of `new_order`. Unknown or repeated ids are skipped and
+    /// items the order leaves out keep their relative order at the end.
+    fn reorder(&mut self, new_order: &[Uuid]) {
+        let mut remaining = std::mem::take(&mut self.items);
+        let mut reordered = Vec::with_capacity(remaining.len());
+        for item_id in new_order {
+            if let Some(position) = remaining.iter().position(|item| item.id == *item_id) {
+                reordered.push(remaining.remove(position));
+            }
+        }
+        reordered.extend(remaining);
+        self.items = reordered;
+    }
+
+    fn live_item(&self, item_id: Uuid) -> Option<&Item> {
+        self.items.iter().find(|item| item.id == item_id)
+    }
+
+    fn live_item_mut(&mut self, item_id: Uuid) -> Option<&mut Item> {
+        self.items.iter_mut().find(|item| item.id == item_id)
+    }
+
+    /// Whether the id belongs to a live item or to one deleted earlier.
+    fn has_ever_had_item(&self, item_id: Uuid) -> bool {
+        self.live_item(item_id).is_some() || self.deleted_item_ids.contains(&item_id)
+    }
+}
+
+impl Aggregate for Itinerary {
+    const TYPE: &'static str = wayfarer_schemas::itinerary::AGGREGATE_TYPE;
+    type Command = ItineraryCommand;
+    type Event = ItineraryEvent;
+    type Error = ItineraryError;
+
+    fn decide(&self, command: ItineraryCommand) -> Result<Vec<ItineraryEvent>, ItineraryError> {
+        self.decide_command(command)
+    }
+
     /// Evolve: apply one event. Events are facts, so this never fails; an event that does not
     /// fit the state (which `handle` never produces) is absorbed as harmlessly as possible.
-    pub fn apply(&mut self, event: &ItineraryEvent) {
+    fn apply(&mut self, event: &ItineraryEvent) {
         self.version += 1;
         match event {
             ItineraryEvent::ItineraryCreated {
@@ -144,30 +175,11 @@ impl Itinerary {
         }
     }
 
-    /// Puts the live items in the order of `new_order`. Unknown or repeated ids are skipped and
-    /// items the order leaves out keep their relative order at the end.
-    fn reorder(&mut self, new_order: &[Uuid]) {
-        let mut remaining = std::mem::take(&mut self.items);
-        let mut reordered = Vec::with_capacity(remaining.len());
-        for item_id in new_order {
-            if let Some(position) = remaining.iter().position(|item| item.id == *item_id) {
-                reordered.push(remaining.remove(position));
-            }
-        }
-        reordered.extend(remaining);
-        self.items = reordered;
+    fn expected_version(command: &ItineraryCommand) -> Option<u64> {
+        command.context().expected_version
     }
 
-    fn live_item(&self, item_id: Uuid) -> Option<&Item> {
-        self.items.iter().find(|item| item.id == item_id)
-    }
-
-    fn live_item_mut(&mut self, item_id: Uuid) -> Option<&mut Item> {
-        self.items.iter_mut().find(|item| item.id == item_id)
-    }
-
-    /// Whether the id belongs to a live item or to one deleted earlier.
-    fn has_ever_had_item(&self, item_id: Uuid) -> bool {
-        self.live_item(item_id).is_some() || self.deleted_item_ids.contains(&item_id)
+    fn creates_new(command: &ItineraryCommand) -> bool {
+        matches!(command, ItineraryCommand::Create { .. })
     }
 }

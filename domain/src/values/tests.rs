@@ -16,8 +16,8 @@ fn a_title_is_trimmed() {
 
 #[test]
 fn an_empty_or_whitespace_only_title_is_rejected() {
-    assert_eq!(Title::parse(""), Err(ItineraryError::InvalidTitle));
-    assert_eq!(Title::parse(" \t\n "), Err(ItineraryError::InvalidTitle));
+    assert_eq!(Title::parse(""), Err(ValueError::InvalidTitle));
+    assert_eq!(Title::parse("   "), Err(ValueError::InvalidTitle));
 }
 
 #[test]
@@ -25,7 +25,7 @@ fn a_title_of_120_characters_is_accepted_and_of_121_rejected() {
     assert!(Title::parse(&"a".repeat(120)).is_ok());
     assert_eq!(
         Title::parse(&"a".repeat(121)),
-        Err(ItineraryError::InvalidTitle)
+        Err(ValueError::InvalidTitle)
     );
 }
 
@@ -41,7 +41,7 @@ fn a_title_can_be_built_with_try_from_and_shown() {
     let title = Title::try_from(String::from(" Rome ")).unwrap();
     assert_eq!(title.to_string(), "Rome");
     assert_eq!(String::from(title), "Rome");
-    assert_eq!(Title::try_from("  "), Err(ItineraryError::InvalidTitle));
+    assert_eq!(Title::try_from("  "), Err(ValueError::InvalidTitle));
 }
 
 #[test]
@@ -49,7 +49,7 @@ fn a_description_of_2000_characters_is_accepted_and_of_2001_rejected() {
     assert!(Description::parse(&"d".repeat(2000)).is_ok());
     assert_eq!(
         Description::parse(&"d".repeat(2001)),
-        Err(ItineraryError::InvalidDescription)
+        Err(ValueError::InvalidDescription)
     );
 }
 
@@ -71,7 +71,7 @@ fn a_currency_that_is_not_three_upper_case_ascii_letters_is_rejected() {
     for input in ["eur", "Eur", "EU", "EURO", "E1R", "ÉUR", " EUR", ""] {
         assert_eq!(
             CurrencyCode::parse(input),
-            Err(ItineraryError::InvalidCurrency),
+            Err(ValueError::InvalidCurrency),
             "{input:?}"
         );
     }
@@ -82,20 +82,17 @@ fn money_of_zero_or_more_minor_units_is_accepted() {
     let money = Money::new(0, "JPY").unwrap();
     assert_eq!(money.amount_minor(), 0);
     assert_eq!(money.currency().as_str(), "JPY");
-    assert!(Money::new(i64::MAX, "USD").is_ok());
+    assert!(Money::new(MAX_AMOUNT_MINOR, "USD").is_ok());
 }
 
 #[test]
 fn a_negative_amount_of_money_is_rejected() {
-    assert_eq!(Money::new(-1, "EUR"), Err(ItineraryError::NegativeAmount));
+    assert_eq!(Money::new(-1, "EUR"), Err(ValueError::NegativeAmount));
 }
 
 #[test]
 fn money_with_an_invalid_currency_is_rejected() {
-    assert_eq!(
-        Money::new(100, "euro"),
-        Err(ItineraryError::InvalidCurrency)
-    );
+    assert_eq!(Money::new(100, "euro"), Err(ValueError::InvalidCurrency));
 }
 
 #[test]
@@ -128,12 +125,12 @@ fn a_location_on_the_boundary_coordinates_is_accepted() {
 fn a_location_with_a_blank_or_overlong_name_is_rejected() {
     assert_eq!(
         Location::new("  ", 0.0, 0.0),
-        Err(ItineraryError::InvalidLocation)
+        Err(ValueError::InvalidLocation)
     );
     assert!(Location::new(&"n".repeat(200), 0.0, 0.0).is_ok());
     assert_eq!(
         Location::new(&"n".repeat(201), 0.0, 0.0),
-        Err(ItineraryError::InvalidLocation)
+        Err(ValueError::InvalidLocation)
     );
 }
 
@@ -151,7 +148,7 @@ fn a_location_with_out_of_range_or_non_finite_coordinates_is_rejected() {
     ] {
         assert_eq!(
             Location::new("Somewhere", lat, lon),
-            Err(ItineraryError::InvalidLocation),
+            Err(ValueError::InvalidLocation),
             "({lat}, {lon})"
         );
     }
@@ -189,7 +186,7 @@ fn a_same_day_trip_lasts_one_day() {
 fn a_trip_ending_before_it_starts_is_rejected() {
     assert_eq!(
         DateRange::new(date(2026, 6, 2), date(2026, 6, 1)),
-        Err(ItineraryError::DatesOutOfOrder)
+        Err(ValueError::DatesOutOfOrder)
     );
 }
 
@@ -199,7 +196,7 @@ fn a_trip_of_366_days_is_accepted_and_of_367_rejected() {
     assert_eq!(longest.days(), 366);
     assert_eq!(
         DateRange::new(date(2028, 1, 1), date(2029, 1, 1)),
-        Err(ItineraryError::TripTooLong)
+        Err(ValueError::TripTooLong)
     );
 }
 
@@ -220,12 +217,9 @@ fn a_time_span_must_end_strictly_after_it_starts() {
     assert_eq!((span.start(), span.end()), (start, end));
     assert_eq!(
         TimeSpan::new(start, start),
-        Err(ItineraryError::ItemEndsBeforeStart)
+        Err(ValueError::EndsBeforeStart)
     );
-    assert_eq!(
-        TimeSpan::new(end, start),
-        Err(ItineraryError::ItemEndsBeforeStart)
-    );
+    assert_eq!(TimeSpan::new(end, start), Err(ValueError::EndsBeforeStart));
 }
 
 #[test]
@@ -243,4 +237,65 @@ fn a_time_span_is_within_a_trip_by_its_utc_dates() {
     .unwrap();
     assert!(range.contains_span(&late_last_evening));
     assert!(!range.contains_span(&past_midnight));
+}
+
+#[test]
+fn one_line_texts_refuse_every_control_character_including_nul_newline_and_tab() {
+    for bad in [
+        "Lisbon\u{0}",
+        "\u{0}",
+        "Lis\nbon",
+        "Lis\tbon",
+        "a\u{1b}[31m",
+        "x\u{7f}",
+        "x\u{2028}y",
+    ] {
+        assert_eq!(
+            Title::parse(bad),
+            Err(ValueError::ControlCharacter { field: "title" }),
+            "{bad:?}"
+        );
+        assert_eq!(
+            Location::new(bad, 1.0, 1.0),
+            Err(ValueError::ControlCharacter {
+                field: "location name"
+            }),
+            "{bad:?}"
+        );
+    }
+}
+
+#[test]
+fn descriptions_keep_newlines_and_tabs_but_refuse_other_control_characters() {
+    let text = "Day one:\n\tbreakfast\n\tmuseum";
+    assert_eq!(Description::parse(text).unwrap().as_str(), text);
+    for bad in ["a\u{0}b", "a\rb", "a\u{8}b"] {
+        assert_eq!(
+            Description::parse(bad),
+            Err(ValueError::ControlCharacter {
+                field: "description"
+            }),
+            "{bad:?}"
+        );
+    }
+}
+
+#[test]
+fn money_is_bounded_so_that_sums_cannot_overflow() {
+    assert!(Money::new(MAX_AMOUNT_MINOR, "EUR").is_ok());
+    assert_eq!(
+        Money::new(MAX_AMOUNT_MINOR + 1, "EUR"),
+        Err(ValueError::AmountTooLarge)
+    );
+    assert_eq!(
+        Money::new(4_611_686_018_427_387_904, "EUR"),
+        Err(ValueError::AmountTooLarge)
+    );
+    assert_eq!(Money::new(i64::MAX, "EUR"), Err(ValueError::AmountTooLarge));
+}
+
+#[test]
+fn surrounding_whitespace_is_trimmed_before_control_characters_are_looked_for() {
+    assert_eq!(Title::parse("\t Lisbon \n").unwrap().as_str(), "Lisbon");
+    assert_eq!(Title::parse(" \t\n "), Err(ValueError::InvalidTitle));
 }

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::source;
 use super::view::{ApplyOutcome, ItineraryView};
-use crate::event::ItineraryEnvelope;
+use crate::event::{stream_id, ItineraryEnvelope};
 use crate::ProjectionError;
 
 /// Views kept per projector (least recently used ones are evicted).
@@ -40,7 +40,7 @@ impl ViewMemo {
     ) -> Result<Vec<ItineraryView>, ProjectionError> {
         let mut streams: BTreeMap<Uuid, Vec<&ItineraryEnvelope>> = BTreeMap::new();
         for event in events {
-            streams.entry(event.aggregate_id).or_default().push(event);
+            streams.entry(stream_id(event)).or_default().push(event);
         }
         let mut views = Vec::with_capacity(streams.len());
         let mut unknown = Vec::new();

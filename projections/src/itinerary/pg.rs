@@ -11,7 +11,7 @@ use wayfarer_schemas::{Category, Location, MoneyAmount, Visibility};
 
 use super::view::{ApplyOutcome, ItemView, ItineraryView};
 use crate::checkpoint::{self, BatchProgress};
-use crate::event::ItineraryEnvelope;
+use crate::event::{stream_id, ItineraryEnvelope};
 use crate::{store, ProjectionError};
 
 /// Projection name, used for checkpoints, consumer groups and the CLI.
@@ -58,7 +58,7 @@ pub async fn apply_batch(
     let mut views = load_views(&mut tx, &tables, &ids).await?;
     let mut changed: Vec<Uuid> = Vec::new();
     for envelope in events {
-        let id = envelope.aggregate_id;
+        let id = stream_id(envelope);
         let outcome = match views.get_mut(&id) {
             Some(view) => view.apply(envelope),
             None => match ItineraryView::start(envelope) {
@@ -104,7 +104,7 @@ async fn fold_from_store(
 }
 
 fn unique_ids(events: &[ItineraryEnvelope]) -> Vec<Uuid> {
-    let mut ids: Vec<Uuid> = events.iter().map(|event| event.aggregate_id).collect();
+    let mut ids: Vec<Uuid> = events.iter().map(stream_id).collect();
     ids.sort();
     ids.dedup();
     ids
@@ -361,6 +361,33 @@ pub async fn find(pool: &PgPool, id: Uuid) -> Result<Option<ItineraryView>, sqlx
     let mut connection = pool.acquire().await?;
     let mut views = load_views(&mut connection, &ViewTables::live(), &[id]).await?;
     Ok(views.remove(&id))
+}
+
+/// Who may see an itinerary, as of the live view's version.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ViewAccess {
+    pub owner_id: Uuid,
+    pub visibility: String,
+    pub deleted: bool,
+    pub version: i64,
+}
+
+impl ViewAccess {
+    /// The owner always, others only when public and not deleted (as [`ItineraryView::visible_to`]).
+    pub fn visible_to(&self, viewer: Option<Uuid>) -> bool {
+        !self.deleted
+            && (self.visibility == Visibility::Public.as_str() || viewer == Some(self.owner_id))
+    }
+}
+
+/// The access facts of one itinerary in the live view.
+pub async fn access_of(pool: &PgPool, id: Uuid) -> Result<Option<ViewAccess>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT owner_id, visibility, deleted, version FROM itinerary_view WHERE itinerary_id = $1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await
 }
 
 /// The current version of one itinerary in the live view (0 when absent).

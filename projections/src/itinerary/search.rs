@@ -243,11 +243,9 @@ pub async fn search(
         .await?;
     let status = response.status_code();
     if status.as_u16() == 404 {
-        // Not built yet (or lost with the search server): nothing to find until it is rebuilt.
-        return Ok(SearchPage {
-            ids: Vec::new(),
-            total: 0,
-        });
+        // Not built yet (or lost with the search server): "no results" would be a lie, so say
+        // it is being built. The alias only ever points at a complete index.
+        return Err(ProjectionError::IndexMissing(alias.to_owned()));
     }
     let reply: Value = response.json().await?;
     if !status.is_success() {

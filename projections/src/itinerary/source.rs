@@ -17,13 +17,13 @@ pub async fn fold_views(
     let raw = store::read_streams(pool, AGGREGATE_TYPE, ids).await?;
     let mut views = Vec::with_capacity(ids.len());
     let mut stream: Vec<ItineraryEnvelope> = Vec::new();
-    let mut current: Option<Uuid> = None;
+    let mut current: Option<String> = None;
     for event in raw {
         let envelope = event.itinerary_envelope()?;
-        if current != Some(envelope.aggregate_id) {
+        if current.as_deref() != Some(envelope.aggregate_id.as_str()) {
             views.extend(ItineraryView::fold(&stream));
             stream.clear();
-            current = Some(envelope.aggregate_id);
+            current = Some(envelope.aggregate_id.clone());
         }
         stream.push(envelope);
     }

@@ -1,8 +1,8 @@
 use chrono::{NaiveDate, TimeZone, Utc};
 use uuid::Uuid;
 use wayfarer_schemas::{
-    Category, EventEnvelope, EventMetadata, ItemDetails, ItineraryDetails, ItineraryEvent,
-    Visibility,
+    Category, EventContract, EventEnvelope, EventMetadata, ItemDetails, ItineraryDetails,
+    ItineraryEvent, Visibility,
 };
 
 use super::{ApplyOutcome, ItineraryView};
@@ -12,7 +12,7 @@ fn envelope(id: Uuid, sequence: u64, payload: ItineraryEvent) -> ItineraryEnvelo
     EventEnvelope {
         event_id: Uuid::new_v4(),
         aggregate_type: "itinerary".into(),
-        aggregate_id: id,
+        aggregate_id: id.to_string(),
         sequence,
         global_position: sequence as i64 * 10,
         event_type: payload.event_type().into(),

@@ -44,7 +44,7 @@ impl Registration {
                     && !domain.starts_with('.')
                     && !domain.ends_with('.')
             })
-            && !email.contains(char::is_whitespace);
+            && !email.contains(|c: char| c.is_whitespace() || c.is_control());
         if !valid_email {
             return Err(ApiError::Validation("email is not a valid address".into()));
         }
@@ -106,7 +106,14 @@ pub async fn register(
         user_name: registration.user_name,
         role: "USER".into(),
     };
-    issue(pool, keys, settings, account, Uuid::now_v7()).await
+    issue(
+        &mut *pool.acquire().await?,
+        keys,
+        settings,
+        account,
+        Uuid::now_v7(),
+    )
+    .await
 }
 
 pub async fn login(
@@ -117,6 +124,10 @@ pub async fn login(
     password: &str,
 ) -> ApiResult<IssuedTokens> {
     let email = email.trim().to_lowercase();
+    if email.len() > 254 || email.contains(char::is_control) {
+        // No stored address can look like this (registration refuses it).
+        return Err(ApiError::InvalidCredentials);
+    }
     let row: Option<(Uuid, String, String, String, String)> = sqlx::query_as(
         "SELECT user_id, email, user_name, role, password_hash FROM accounts WHERE email = $1",
     )
@@ -139,7 +150,14 @@ pub async fn login(
                 user_name,
                 role,
             };
-            issue(pool, keys, settings, account, Uuid::now_v7()).await
+            issue(
+                &mut *pool.acquire().await?,
+                keys,
+                settings,
+                account,
+                Uuid::now_v7(),
+            )
+            .await
         }
         _ => Err(ApiError::InvalidCredentials),
     }
@@ -197,11 +215,15 @@ pub async fn refresh(
         .bind(&hash)
         .execute(&mut *tx)
         .await?;
-    tx.commit().await?;
     let account = find(pool, user_id)
         .await?
         .ok_or(ApiError::InvalidCredentials)?;
-    issue(pool, keys, settings, account, family_id).await
+    // The successor is stored in the rotation's transaction: a concurrent replay of the old
+    // token waits on its row lock, then finds it rotated and revokes the whole family,
+    // this successor included.
+    let issued = issue(&mut tx, keys, settings, account, family_id).await?;
+    tx.commit().await?;
+    Ok(issued)
 }
 
 pub async fn find(pool: &PgPool, user_id: Uuid) -> ApiResult<Option<Account>> {
@@ -219,7 +241,7 @@ pub async fn find(pool: &PgPool, user_id: Uuid) -> ApiResult<Option<Account>> {
 }
 
 async fn issue(
-    pool: &PgPool,
+    connection: &mut sqlx::PgConnection,
     keys: &TokenKeys,
     settings: &ApiSettings,
     account: Account,
@@ -235,7 +257,7 @@ async fn issue(
     .bind(account.user_id)
     .bind(family_id)
     .bind(expires_at)
-    .execute(pool)
+    .execute(connection)
     .await?;
     Ok(IssuedTokens {
         access_token: keys.issue_access_token(account.user_id, settings.access_token_ttl),

@@ -9,4 +9,6 @@ pub mod tokens;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Caller {
     pub user_id: uuid::Uuid,
+    /// When the caller's access token expires (Unix seconds); subscriptions end then.
+    pub expires_at: i64,
 }

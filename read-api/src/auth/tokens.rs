@@ -69,9 +69,16 @@ impl TokenKeys {
 
     /// The user id of a valid, unexpired token.
     pub fn verify_access_token(&self, token: &str) -> Option<Uuid> {
+        self.verify_access_token_with_expiry(token)
+            .map(|(user_id, _)| user_id)
+    }
+
+    /// The user id of a valid, unexpired token and when it expires (Unix seconds).
+    pub fn verify_access_token_with_expiry(&self, token: &str) -> Option<(Uuid, i64)> {
         let now = chrono::Utc::now().timestamp();
         if let Some(known) = self.verified.get(token) {
-            return (known.expires_at >= now - EXPIRY_LEEWAY_SECS).then_some(known.user_id);
+            return (known.expires_at >= now - EXPIRY_LEEWAY_SECS)
+                .then_some((known.user_id, known.expires_at));
         }
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[ISSUER]);
@@ -86,7 +93,7 @@ impl TokenKeys {
                 expires_at: claims.exp,
             },
         );
-        Some(claims.sub)
+        Some((claims.sub, claims.exp))
     }
 }
 

@@ -1,23 +1,34 @@
-//! The GraphQL schema and its axum routes.
+//! The GraphQL schema and its axum routes: one module per area, merged into the roots.
 
+mod account;
 mod context;
 mod inputs;
 mod mutation;
 mod parsed_queries;
 mod query;
+pub mod resolve;
 mod routes;
-mod subscription;
+pub mod subscription;
 mod types;
 
-use async_graphql::Schema;
+use async_graphql::{MergedObject, MergedSubscription, Schema};
 
 pub use context::{Caller, CorrelationId};
-pub use mutation::MutationRoot;
-pub use query::QueryRoot;
 pub use routes::router;
-pub use subscription::SubscriptionRoot;
 
 use crate::state::ApiState;
+
+/// Every area's queries.
+#[derive(MergedObject, Default)]
+pub struct QueryRoot(account::AccountQuery, query::ItineraryQuery);
+
+/// Every area's mutations.
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(account::AccountMutation, mutation::ItineraryMutation);
+
+/// Every area's subscriptions.
+#[derive(MergedSubscription, Default)]
+pub struct SubscriptionRoot(subscription::ItinerarySubscription);
 
 pub type WayfarerSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
@@ -25,16 +36,24 @@ pub type WayfarerSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 pub fn build_schema(state: ApiState) -> WayfarerSchema {
     let depth = state.settings.max_depth;
     let complexity = state.settings.max_complexity;
-    Schema::build(QueryRoot, MutationRoot, SubscriptionRoot)
-        .data(state)
-        .limit_depth(depth)
-        .limit_complexity(complexity)
-        .finish()
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        SubscriptionRoot::default(),
+    )
+    .data(state)
+    .limit_depth(depth)
+    .limit_complexity(complexity)
+    .finish()
 }
 
 /// The SDL, as committed in `read-api/schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(QueryRoot, MutationRoot, SubscriptionRoot)
-        .finish()
-        .sdl()
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        SubscriptionRoot::default(),
+    )
+    .finish()
+    .sdl()
 }

@@ -1,22 +1,23 @@
-//! Mutations: each one authenticates, turns its input into a domain command, and returns the
-//! position it wrote so the client can read its own write.
+//! Itinerary mutations: each one authenticates, turns its input into a domain command, and
+//! returns the position it wrote so the client can read its own write. Every one accepts an
+//! optional `idempotencyKey`: the same key with the same input returns the original result.
 
 use async_graphql::{Context, Object, SimpleObject};
-use chrono::Utc;
 use uuid::Uuid;
+use wayfarer_commands::CommandOutcome;
 use wayfarer_domain::itinerary::{CommandContext, ItineraryCommand};
-use wayfarer_schemas::EventMetadata;
 
-use super::context::{correlation_id, require_caller, state};
+use super::context::state;
 use super::inputs::{
     CreateItineraryInput, CreateItineraryItemInput, UpdateItineraryInput, UpdateItineraryItemInput,
 };
 use super::query::read_itinerary;
-use super::types::{AuthPayload, Itinerary, Position};
-use crate::auth::accounts::{self, Registration};
-use crate::error::{ApiResult, IntoGraphql};
+use super::resolve::{resolve, Invocation};
+use super::types::{Itinerary, Position};
+use crate::error::ApiResult;
 
-pub struct MutationRoot;
+#[derive(Default)]
+pub struct ItineraryMutation;
 
 /// What an itinerary mutation wrote.
 #[derive(SimpleObject)]
@@ -29,133 +30,72 @@ pub struct ItineraryPayload {
     pub position: Position,
     /// The itinerary's version after this mutation.
     pub version: u64,
+    /// True when this answers a repeated request (same idempotency key and input): nothing
+    /// new was stored.
+    pub replayed: bool,
 }
 
 #[async_graphql::ComplexObject]
 impl ItineraryPayload {
     /// The itinerary as of this write (waits briefly for the read model to catch up).
     async fn itinerary(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Itinerary>> {
-        let result: ApiResult<Option<Itinerary>> =
-            async move { read_itinerary(ctx, self.itinerary_id, Some(self.position)).await }.await;
-        result.gql()
+        resolve(read_itinerary(ctx, self.itinerary_id, Some(self.position))).await
     }
 }
 
+impl ItineraryPayload {
+    fn new(itinerary_id: Uuid, item_id: Option<Uuid>, outcome: CommandOutcome) -> Self {
+        Self {
+            itinerary_id,
+            item_id,
+            position: Position(outcome.position),
+            version: outcome.version,
+            replayed: outcome.replayed,
+        }
+    }
+}
+
+/// Runs one itinerary command for the caller.
 async fn run(
     ctx: &Context<'_>,
+    invocation: Invocation,
     itinerary_id: Uuid,
     item_id: Option<Uuid>,
-    build: impl FnOnce(CommandContext) -> ItineraryCommand,
     expected_version: Option<u64>,
+    build: impl FnOnce(CommandContext) -> ItineraryCommand,
 ) -> ApiResult<ItineraryPayload> {
-    let actor = require_caller(ctx)?;
-    let api = state(ctx);
-    let command_id = Uuid::now_v7();
-    let metadata = EventMetadata {
-        actor: Some(actor),
-        command_id,
-        correlation_id: correlation_id(ctx),
-        causation_id: command_id,
-    };
     let context = CommandContext {
-        actor,
-        now: Utc::now(),
+        actor: invocation.actor,
+        now: invocation.now,
         expected_version,
     };
-    let outcome = api
-        .commands
-        .execute(itinerary_id, build(context), &metadata)
+    let outcome = invocation
+        .execute(&state(ctx).itineraries, itinerary_id, build(context))
         .await?;
-    Ok(ItineraryPayload {
-        itinerary_id,
-        item_id,
-        position: Position(outcome.position),
-        version: outcome.version,
-    })
+    Ok(ItineraryPayload::new(itinerary_id, item_id, outcome))
 }
 
 #[Object]
-impl MutationRoot {
-    /// Creates an account and signs it in.
-    async fn register(
-        &self,
-        ctx: &Context<'_>,
-        email: String,
-        password: String,
-        user_name: String,
-    ) -> async_graphql::Result<AuthPayload> {
-        let result: ApiResult<AuthPayload> = async move {
-            let api = state(ctx);
-            let registration = Registration::parse(&email, &password, &user_name)?;
-            Ok(
-                accounts::register(&api.pool, &api.keys, &api.settings, registration)
-                    .await?
-                    .into(),
-            )
-        }
-        .await;
-        result.gql()
-    }
-
-    /// Signs in with email and password.
-    async fn login(
-        &self,
-        ctx: &Context<'_>,
-        email: String,
-        password: String,
-    ) -> async_graphql::Result<AuthPayload> {
-        let result: ApiResult<AuthPayload> = async move {
-            let api = state(ctx);
-            Ok(
-                accounts::login(&api.pool, &api.keys, &api.settings, &email, &password)
-                    .await?
-                    .into(),
-            )
-        }
-        .await;
-        result.gql()
-    }
-
-    /// Exchanges a refresh token for a new access and refresh token (the old one is spent).
-    async fn refresh_token(
-        &self,
-        ctx: &Context<'_>,
-        refresh_token: String,
-    ) -> async_graphql::Result<AuthPayload> {
-        let result: ApiResult<AuthPayload> = async move {
-            let api = state(ctx);
-            Ok(
-                accounts::refresh(&api.pool, &api.keys, &api.settings, &refresh_token)
-                    .await?
-                    .into(),
-            )
-        }
-        .await;
-        result.gql()
-    }
-
+impl ItineraryMutation {
     async fn create_itinerary(
         &self,
         ctx: &Context<'_>,
         input: CreateItineraryInput,
+        idempotency_key: Option<Uuid>,
     ) -> async_graphql::Result<ItineraryPayload> {
-        let result: ApiResult<ItineraryPayload> = async move {
-            let itinerary_id = Uuid::now_v7();
-            run(
-                ctx,
-                itinerary_id,
-                None,
-                |context| ItineraryCommand::Create {
+        resolve(async move {
+            let invocation = Invocation::new(ctx, idempotency_key)?;
+            let itinerary_id = invocation.mint_id("itinerary");
+            run(ctx, invocation, itinerary_id, None, None, |context| {
+                ItineraryCommand::Create {
                     context,
                     itinerary_id,
                     details: input.into(),
-                },
-                None,
-            )
+                }
+            })
             .await
-        }
-        .await;
-        result.gql()
+        })
+        .await
     }
 
     async fn update_itinerary(
@@ -164,22 +104,19 @@ impl MutationRoot {
         id: Uuid,
         input: UpdateItineraryInput,
         expected_version: Option<u64>,
+        idempotency_key: Option<Uuid>,
     ) -> async_graphql::Result<ItineraryPayload> {
-        let result: ApiResult<ItineraryPayload> = async move {
-            run(
-                ctx,
-                id,
-                None,
-                |context| ItineraryCommand::Update {
+        resolve(async move {
+            let invocation = Invocation::new(ctx, idempotency_key)?;
+            run(ctx, invocation, id, None, expected_version, |context| {
+                ItineraryCommand::Update {
                     context,
                     details: input.into(),
-                },
-                expected_version,
-            )
+                }
+            })
             .await
-        }
-        .await;
-        result.gql()
+        })
+        .await
     }
 
     async fn delete_itinerary(
@@ -187,19 +124,16 @@ impl MutationRoot {
         ctx: &Context<'_>,
         id: Uuid,
         expected_version: Option<u64>,
+        idempotency_key: Option<Uuid>,
     ) -> async_graphql::Result<ItineraryPayload> {
-        let result: ApiResult<ItineraryPayload> = async move {
-            run(
-                ctx,
-                id,
-                None,
-                |context| ItineraryCommand::Delete { context },
-                expected_version,
-            )
+        resolve(async move {
+            let invocation = Invocation::new(ctx, idempotency_key)?;
+            run(ctx, invocation, id, None, expected_version, |context| {
+                ItineraryCommand::Delete { context }
+            })
             .await
-        }
-        .await;
-        result.gql()
+        })
+        .await
     }
 
     async fn add_itinerary_item(
@@ -208,24 +142,26 @@ impl MutationRoot {
         itinerary_id: Uuid,
         input: CreateItineraryItemInput,
         expected_version: Option<u64>,
+        idempotency_key: Option<Uuid>,
     ) -> async_graphql::Result<ItineraryPayload> {
-        let result: ApiResult<ItineraryPayload> = async move {
-            let item_id = Uuid::now_v7();
+        resolve(async move {
+            let invocation = Invocation::new(ctx, idempotency_key)?;
+            let item_id = invocation.mint_id("item");
             run(
                 ctx,
+                invocation,
                 itinerary_id,
                 Some(item_id),
+                expected_version,
                 |context| ItineraryCommand::AddItem {
                     context,
                     item_id,
                     details: input.into(),
                 },
-                expected_version,
             )
             .await
-        }
-        .await;
-        result.gql()
+        })
+        .await
     }
 
     async fn update_itinerary_item(
@@ -235,23 +171,25 @@ impl MutationRoot {
         item_id: Uuid,
         input: UpdateItineraryItemInput,
         expected_version: Option<u64>,
+        idempotency_key: Option<Uuid>,
     ) -> async_graphql::Result<ItineraryPayload> {
-        let result: ApiResult<ItineraryPayload> = async move {
+        resolve(async move {
+            let invocation = Invocation::new(ctx, idempotency_key)?;
             run(
                 ctx,
+                invocation,
                 itinerary_id,
                 Some(item_id),
+                expected_version,
                 |context| ItineraryCommand::UpdateItem {
                     context,
                     item_id,
                     details: input.into(),
                 },
-                expected_version,
             )
             .await
-        }
-        .await;
-        result.gql()
+        })
+        .await
     }
 
     async fn delete_itinerary_item(
@@ -260,19 +198,21 @@ impl MutationRoot {
         itinerary_id: Uuid,
         item_id: Uuid,
         expected_version: Option<u64>,
+        idempotency_key: Option<Uuid>,
     ) -> async_graphql::Result<ItineraryPayload> {
-        let result: ApiResult<ItineraryPayload> = async move {
+        resolve(async move {
+            let invocation = Invocation::new(ctx, idempotency_key)?;
             run(
                 ctx,
+                invocation,
                 itinerary_id,
                 Some(item_id),
-                |context| ItineraryCommand::DeleteItem { context, item_id },
                 expected_version,
+                |context| ItineraryCommand::DeleteItem { context, item_id },
             )
             .await
-        }
-        .await;
-        result.gql()
+        })
+        .await
     }
 
     /// `itemIds` must be exactly the itinerary's current items, in the new order.
@@ -280,20 +220,22 @@ impl MutationRoot {
         &self,
         ctx: &Context<'_>,
         itinerary_id: Uuid,
-        item_ids: Vec<Uuid>,
+        #[graphql(validator(max_items = 500))] item_ids: Vec<Uuid>,
         expected_version: Option<u64>,
+        idempotency_key: Option<Uuid>,
     ) -> async_graphql::Result<ItineraryPayload> {
-        let result: ApiResult<ItineraryPayload> = async move {
+        resolve(async move {
+            let invocation = Invocation::new(ctx, idempotency_key)?;
             run(
                 ctx,
+                invocation,
                 itinerary_id,
                 None,
-                |context| ItineraryCommand::ReorderItems { context, item_ids },
                 expected_version,
+                |context| ItineraryCommand::ReorderItems { context, item_ids },
             )
             .await
-        }
-        .await;
-        result.gql()
+        })
+        .await
     }
 }

@@ -1,4 +1,4 @@
-//! Queries: they read projections only, never the event store's aggregates.
+//! Itinerary queries: they read projections only, never the event store's aggregates.
 
 use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{Context, Object};
@@ -10,15 +10,21 @@ use wayfarer_projections::itinerary::{cache, pg, search};
 
 use super::context::{caller, require_caller, state};
 use super::inputs::NearInput;
-use super::types::{Itinerary, Position, User};
-use crate::auth::accounts;
+use super::resolve::resolve;
+use super::types::{Itinerary, Position};
 use crate::consistency;
-use crate::error::{ApiError, ApiResult, IntoGraphql};
+use crate::error::{ApiError, ApiResult};
 
 const MAX_PAGE: usize = 100;
 const DEFAULT_PAGE: usize = 20;
+/// Longest search text, in characters.
+const MAX_SEARCH_CHARS: usize = 200;
+/// How deep offset paging may reach into a result list (OpenSearch's default
+/// `max_result_window`); past it, a client should narrow the search instead.
+const MAX_SEARCH_WINDOW: u64 = 10_000;
 
-pub struct QueryRoot;
+#[derive(Default)]
+pub struct ItineraryQuery;
 
 /// Reads one itinerary as the caller may see it: hidden and missing look the same (`null`).
 pub async fn read_itinerary(
@@ -36,8 +42,16 @@ pub async fn read_itinerary(
         )
         .await?;
     }
-    // The hot cache first; it may trail PostgreSQL, so it is used only when it is at least as
-    // new as what the caller asked to see.
+    // Who may see it is decided on the PostgreSQL view (what `after` waited for): the hot
+    // cache may trail it, and a stale copy must never show what has since become private or
+    // been deleted.
+    let Some(access) = pg::access_of(&api.pool, id).await? else {
+        return Ok(None);
+    };
+    if !access.visible_to(viewer) {
+        return Ok(None);
+    }
+    // The body from the hot cache when it is at least as new as the view, else PostgreSQL.
     let cached = match cache::get_view(&api.redis, &api.names, id).await {
         Ok(view) => view,
         Err(error) => {
@@ -46,7 +60,7 @@ pub async fn read_itinerary(
         }
     };
     let view = match cached {
-        Some(view) if after.is_none_or(|p| view.last_position >= p.0) => Some(view),
+        Some(view) if view.version >= access.version as u64 => Some(view),
         _ => pg::find(&api.pool, id).await?,
     };
     Ok(view.filter(|v| v.visible_to(viewer)).map(Itinerary))
@@ -60,6 +74,16 @@ fn page_size(first: Option<i32>) -> ApiResult<usize> {
             "first must be between 1 and {MAX_PAGE}"
         ))),
     }
+}
+
+fn check_search_text(text: &str) -> ApiResult<()> {
+    if text.chars().count() > MAX_SEARCH_CHARS {
+        return Err(ApiError::Validation(format!(
+            "query must be at most {MAX_SEARCH_CHARS} characters long"
+        )));
+    }
+    wayfarer_domain::values::check_text(text, wayfarer_domain::values::Lines::Single, "query")
+        .map_err(|error| ApiError::Validation(error.to_string()))
 }
 
 fn encode_cursor(created_at: DateTime<Utc>, id: Uuid) -> String {
@@ -93,25 +117,12 @@ fn decode_offset(cursor: Option<String>) -> ApiResult<u64> {
     cursor_text(&cursor)?
         .strip_prefix("offset:")
         .and_then(|n| n.parse::<u64>().ok())
-        .map(|n| n + 1)
+        .and_then(|n| n.checked_add(1))
         .ok_or_else(invalid_cursor)
 }
 
 #[Object]
-impl QueryRoot {
-    /// The signed-in user.
-    async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
-        let result: ApiResult<User> = async move {
-            let user_id = require_caller(ctx)?;
-            let account = accounts::find(&state(ctx).pool, user_id)
-                .await?
-                .ok_or(ApiError::Unauthenticated)?;
-            Ok(account.into())
-        }
-        .await;
-        result.gql()
-    }
-
+impl ItineraryQuery {
     /// One itinerary, if it exists and the caller may see it. With `after`, waits until the
     /// read model includes that position.
     async fn itinerary(
@@ -120,9 +131,7 @@ impl QueryRoot {
         id: Uuid,
         after: Option<Position>,
     ) -> async_graphql::Result<Option<Itinerary>> {
-        let result: ApiResult<Option<Itinerary>> =
-            async move { read_itinerary(ctx, id, after).await }.await;
-        result.gql()
+        resolve(read_itinerary(ctx, id, after)).await
     }
 
     /// The caller's itineraries, newest first.
@@ -133,32 +142,31 @@ impl QueryRoot {
         after: Option<String>,
         after_position: Option<Position>,
     ) -> async_graphql::Result<Connection<String, Itinerary, EmptyFields, EmptyFields>> {
-        let result: ApiResult<Connection<String, Itinerary, EmptyFields, EmptyFields>> =
-            async move {
-                let owner = require_caller(ctx)?;
-                let api = state(ctx);
-                let size = page_size(first)?;
-                let cursor = after.as_deref().map(decode_cursor).transpose()?;
-                if let Some(position) = after_position {
-                    consistency::wait_for_position_in_view(
-                        &api.pool,
-                        position.0,
-                        api.settings.read_your_writes_timeout,
-                    )
-                    .await?;
-                }
-                let mut views =
-                    pg::page_by_owner(&api.pool, owner, cursor, size as i64 + 1).await?;
-                let has_next = views.len() > size;
-                views.truncate(size);
-                let mut connection = Connection::new(cursor.is_some(), has_next);
-                connection.edges.extend(views.into_iter().map(|view| {
-                    Edge::new(encode_cursor(view.created_at, view.id), Itinerary(view))
-                }));
-                Ok(connection)
+        resolve(async move {
+            let owner = require_caller(ctx)?;
+            let api = state(ctx);
+            let size = page_size(first)?;
+            let cursor = after.as_deref().map(decode_cursor).transpose()?;
+            if let Some(position) = after_position {
+                consistency::wait_for_position_in_view(
+                    &api.pool,
+                    position.0,
+                    api.settings.read_your_writes_timeout,
+                )
+                .await?;
             }
-            .await;
-        result.gql()
+            let mut views = pg::page_by_owner(&api.pool, owner, cursor, size as i64 + 1).await?;
+            let has_next = views.len() > size;
+            views.truncate(size);
+            let mut connection = Connection::new(cursor.is_some(), has_next);
+            connection.edges.extend(
+                views.into_iter().map(|view| {
+                    Edge::new(encode_cursor(view.created_at, view.id), Itinerary(view))
+                }),
+            );
+            Ok(connection)
+        })
+        .await
     }
 
     /// Public itineraries (and the caller's own) matching `query` by title, item names or
@@ -172,11 +180,19 @@ impl QueryRoot {
         after: Option<String>,
         after_position: Option<Position>,
     ) -> async_graphql::Result<Connection<String, Itinerary, EmptyFields, EmptyFields>> {
-        let result: ApiResult<Connection<String, Itinerary, EmptyFields, EmptyFields>> = async move {
+        resolve(async move {
         let api = state(ctx);
         let viewer = caller(ctx);
         let size = page_size(first)?;
         let from = decode_offset(after)?;
+        if from.saturating_add(size as u64) > MAX_SEARCH_WINDOW {
+            return Err(ApiError::Validation(format!(
+                "search results can be paged through the first {MAX_SEARCH_WINDOW} hits only; narrow the search"
+            )));
+        }
+        if let Some(text) = &query {
+            check_search_text(text)?;
+        }
         if let Some(near) = near {
             let valid = (-90.0..=90.0).contains(&near.lat)
                 && (-180.0..=180.0).contains(&near.lon)
@@ -236,7 +252,6 @@ impl QueryRoot {
                 }),
         );
         Ok(connection)
-        }.await;
-        result.gql()
+        }).await
     }
 }

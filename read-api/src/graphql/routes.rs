@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use super::context::{Caller, CorrelationId};
 use super::parsed_queries::ParsedQueries;
+use super::subscription::ConnectionSubscriptions;
 use super::WayfarerSchema;
 use crate::auth::tokens::{bearer, TokenKeys};
 use crate::state::ApiState;
@@ -22,6 +23,8 @@ struct RouteState {
     schema: WayfarerSchema,
     keys: TokenKeys,
     parsed_queries: ParsedQueries,
+    /// Most selections one document may hold (the complexity limit, `__typename` counted).
+    max_selections: usize,
 }
 
 /// `/graphql`: POST for queries and mutations, GET for GraphiQL in a browser or a
@@ -31,6 +34,7 @@ pub fn router(schema: WayfarerSchema, state: &ApiState) -> Router {
         schema,
         keys: state.keys.clone(),
         parsed_queries: ParsedQueries::default(),
+        max_selections: state.settings.max_complexity,
     };
     Router::new()
         .route("/graphql", get(get_graphql).post(post_graphql))
@@ -40,8 +44,11 @@ pub fn router(schema: WayfarerSchema, state: &ApiState) -> Router {
 
 fn caller_from(headers: &HeaderMap, keys: &TokenKeys) -> Option<Caller> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    keys.verify_access_token(bearer(value)?)
-        .map(|user_id| Caller { user_id })
+    keys.verify_access_token_with_expiry(bearer(value)?)
+        .map(|(user_id, expires_at)| Caller {
+            user_id,
+            expires_at,
+        })
 }
 
 fn correlation_from(headers: &HeaderMap) -> CorrelationId {
@@ -66,23 +73,30 @@ async fn post_graphql(
         // A token that was sent but does not verify (expired, tampered) is an error, not an
         // anonymous request: the client must refresh rather than silently see less.
         None if headers.contains_key(header::AUTHORIZATION) => {
-            let mut error =
-                async_graphql::ServerError::new("invalid or expired access token", None);
-            error.extensions = Some({
-                let mut extensions = async_graphql::ErrorExtensionValues::default();
-                extensions.set("code", "UNAUTHENTICATED");
-                extensions
-            });
-            return async_graphql::Response::from_errors(vec![error]).into();
+            return coded_error("invalid or expired access token", "UNAUTHENTICATED").into();
         }
         None => {}
     }
-    state.parsed_queries.prepare(&mut request);
+    if let Err(refused) = state
+        .parsed_queries
+        .prepare(&mut request, state.max_selections)
+    {
+        return coded_error(&refused.to_string(), "VALIDATION").into();
+    }
     let span = tracing::info_span!("graphql", correlation_id = %correlation.0);
     request = request.data(correlation);
     let mut response = state.schema.execute(request).instrument(span).await;
     code_request_errors(&mut response);
     response.into()
+}
+
+/// A response carrying one error with `extensions.code`.
+fn coded_error(message: &str, code: &str) -> async_graphql::Response {
+    let mut error = async_graphql::ServerError::new(message, None);
+    let mut extensions = async_graphql::ErrorExtensionValues::default();
+    extensions.set("code", code);
+    error.extensions = Some(extensions);
+    async_graphql::Response::from_errors(vec![error])
 }
 
 /// Resolver errors carry their `extensions.code` already (see [`crate::error`]). Every other
@@ -140,12 +154,16 @@ async fn get_graphql(
                         .or_else(|| payload.get("Authorization"))
                         .and_then(|v| v.as_str())
                         .and_then(bearer)
-                        .and_then(|token| keys.verify_access_token(token))
-                        .map(|user_id| Caller { user_id });
+                        .and_then(|token| keys.verify_access_token_with_expiry(token))
+                        .map(|(user_id, expires_at)| Caller {
+                            user_id,
+                            expires_at,
+                        });
                     if let Some(caller) = from_payload.or(header_caller) {
                         data.insert(caller);
                     }
                     data.insert(CorrelationId(Uuid::now_v7()));
+                    data.insert(ConnectionSubscriptions::default());
                     Ok(data)
                 })
                 .serve()

@@ -1,4 +1,9 @@
-//! Subscriptions, fed by the Redis projection's pub/sub notifications.
+//! Itinerary subscriptions, fed by the Redis projection's pub/sub notifications through the
+//! process's one pub/sub connection ([`crate::notifications`]).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use async_graphql::{Context, Subscription};
 use futures::{Stream, StreamExt};
@@ -6,21 +11,95 @@ use uuid::Uuid;
 use wayfarer_projections::itinerary::{pg, ItineraryView};
 
 use super::context::{caller, state};
+use super::resolve::resolve;
 use super::types::Itinerary;
-use crate::error::{ApiError, IntoGraphql};
+use crate::auth::Caller;
+use crate::error::ApiError;
 
-pub struct SubscriptionRoot;
+/// Most live subscriptions on one WebSocket connection.
+pub const MAX_PER_CONNECTION: usize = 20;
+/// Most live subscriptions of one user across the process.
+pub const MAX_PER_USER: usize = 50;
+
+/// Live subscriptions of one WebSocket connection (inserted at `connection_init`).
+#[derive(Clone, Default)]
+pub struct ConnectionSubscriptions(Arc<AtomicUsize>);
+
+/// Live subscriptions per user in this process.
+#[derive(Clone, Default)]
+pub struct UserSubscriptions(Arc<Mutex<HashMap<Uuid, usize>>>);
+
+/// Holds one subscription's places in the counts; gives them back when the stream ends.
+struct Slot {
+    connection: Option<ConnectionSubscriptions>,
+    user: Option<(UserSubscriptions, Uuid)>,
+}
+
+impl Slot {
+    fn take(
+        connection: Option<&ConnectionSubscriptions>,
+        users: &UserSubscriptions,
+        user: Option<Uuid>,
+    ) -> Result<Self, ApiError> {
+        let mut slot = Slot {
+            connection: None,
+            user: None,
+        };
+        if let Some(connection) = connection {
+            if connection.0.fetch_add(1, Ordering::SeqCst) >= MAX_PER_CONNECTION {
+                connection.0.fetch_sub(1, Ordering::SeqCst);
+                return Err(ApiError::Validation(format!(
+                    "at most {MAX_PER_CONNECTION} subscriptions per connection"
+                )));
+            }
+            slot.connection = Some(connection.clone());
+        }
+        if let Some(user) = user {
+            let mut counts = users.0.lock().expect("subscription counts lock");
+            let count = counts.entry(user).or_default();
+            if *count >= MAX_PER_USER {
+                return Err(ApiError::Validation(format!(
+                    "at most {MAX_PER_USER} subscriptions per user"
+                )));
+            }
+            *count += 1;
+            slot.user = Some((users.clone(), user));
+        }
+        Ok(slot)
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        if let Some(connection) = &self.connection {
+            connection.0.fetch_sub(1, Ordering::SeqCst);
+        }
+        if let Some((users, user)) = &self.user {
+            let mut counts = users.0.lock().expect("subscription counts lock");
+            if let Some(count) = counts.get_mut(user) {
+                *count -= 1;
+                if *count == 0 {
+                    counts.remove(user);
+                }
+            }
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct ItinerarySubscription;
 
 #[Subscription]
-impl SubscriptionRoot {
+impl ItinerarySubscription {
     /// Every change to an itinerary the caller may see, as the changed itinerary. Ends after
-    /// the itinerary is deleted or stops being visible to the caller.
+    /// the itinerary is deleted (the deletion is the last message), when it stops being
+    /// visible to the caller, or when the caller's access token expires.
     async fn itinerary_changed(
         &self,
         ctx: &Context<'_>,
         id: Uuid,
     ) -> async_graphql::Result<impl Stream<Item = Itinerary>> {
-        itinerary_changes(ctx, id).await.gql()
+        resolve(itinerary_changes(ctx, id)).await
     }
 }
 
@@ -34,31 +113,74 @@ async fn itinerary_changes(
     if !current.as_ref().is_some_and(|view| view.visible_to(viewer)) {
         return Err(ApiError::NotFound("itinerary not found".into()));
     }
-    let mut pubsub = api
-        .redis_client
-        .get_async_pubsub()
-        .await
-        .map_err(ApiError::internal)?;
-    pubsub
+    let slot = Slot::take(
+        ctx.data_opt::<ConnectionSubscriptions>(),
+        &api.subscriptions,
+        viewer,
+    )?;
+    let messages = api
+        .notifications
         .subscribe(api.names.itinerary_channel(id))
         .await
         .map_err(ApiError::internal)?;
-    let messages = pubsub.into_on_message();
-    let stream = messages
-        .filter_map(|message| async move {
-            let text: String = message.get_payload().ok()?;
-            serde_json::from_str::<ItineraryView>(&text).ok()
-        })
-        .scan(false, move |finished, view| {
-            if *finished {
-                return futures::future::ready(None);
+    let state = Watch {
+        messages,
+        viewer,
+        finished: false,
+        _slot: slot,
+    };
+    let views = futures::stream::unfold(state, |mut state| async move {
+        let view = state.next_change().await?;
+        Some((Itinerary(view), state))
+    });
+    let expiry = token_expiry(ctx.data_opt::<Caller>());
+    Ok(views.take_until(expiry))
+}
+
+/// One subscriber's view of an itinerary's changes.
+struct Watch {
+    messages: tokio::sync::broadcast::Receiver<String>,
+    viewer: Option<Uuid>,
+    /// Set once the deletion was sent: the stream then ends at once, not at a later message.
+    finished: bool,
+    _slot: Slot,
+}
+
+impl Watch {
+    /// The next change to send; `None` ends the subscription.
+    async fn next_change(&mut self) -> Option<ItineraryView> {
+        if self.finished {
+            return None;
+        }
+        loop {
+            let text = match self.messages.recv().await {
+                Ok(text) => text,
+                // A slow subscriber missed some changes; the next one is whole anyway.
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+            };
+            let Ok(view) = serde_json::from_str::<ItineraryView>(&text) else {
+                continue;
+            };
+            if view.visible_to(self.viewer) {
+                return Some(view);
             }
-            let visible = view.visible_to(viewer);
-            *finished = !visible;
-            // A deletion is still announced (with `deleted: true`) before the stream ends.
-            let announce = visible || view.deleted;
-            futures::future::ready(Some(announce.then_some(view)))
-        })
-        .filter_map(|view| async move { view.map(Itinerary) });
-    Ok(stream)
+            // The deletion is announced (with `deleted: true`) as the last message; a loss of
+            // access ends the stream without showing the now hidden itinerary.
+            self.finished = true;
+            return view.deleted.then_some(view);
+        }
+    }
+}
+
+/// Resolves when the caller's access token expires (never, for an anonymous subscriber).
+fn token_expiry(caller: Option<&Caller>) -> futures::future::BoxFuture<'static, ()> {
+    match caller {
+        Some(caller) => {
+            let left = caller.expires_at - chrono::Utc::now().timestamp();
+            let left = std::time::Duration::from_secs(left.max(0) as u64);
+            Box::pin(tokio::time::sleep(left))
+        }
+        None => Box::pin(futures::future::pending()),
+    }
 }

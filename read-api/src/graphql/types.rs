@@ -1,6 +1,6 @@
 //! Output types.
 
-use async_graphql::{Enum, Object, Scalar, ScalarType, SimpleObject, Value};
+use async_graphql::{Enum, ErrorExtensions, Object, Scalar, ScalarType, SimpleObject, Value};
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 use wayfarer_projections::itinerary::{ItemView, ItineraryView};
@@ -110,19 +110,26 @@ impl Itinerary {
         self.0.items.iter().cloned().map(ItineraryItem).collect()
     }
     /// Sum of the items' estimated costs in the base currency (other currencies left out).
-    async fn estimated_total(&self) -> Money {
+    /// Amounts are bounded when recorded; the sum is checked all the same, so no stored data
+    /// can make a read fail other than with a typed error.
+    async fn estimated_total(&self) -> async_graphql::Result<Money> {
         let amount_minor = self
             .0
             .items
             .iter()
             .filter_map(|item| item.estimated_cost.as_ref())
             .filter(|cost| cost.currency == self.0.base_currency)
-            .map(|cost| cost.amount_minor)
-            .sum();
-        Money {
+            .try_fold(0i64, |total, cost| total.checked_add(cost.amount_minor));
+        let Some(amount_minor) = amount_minor else {
+            return Err(crate::error::ApiError::Validation(
+                "the estimated total is too large to represent".to_owned(),
+            )
+            .extend());
+        };
+        Ok(Money {
             amount_minor,
             currency: self.0.base_currency.clone(),
-        }
+        })
     }
 }
 

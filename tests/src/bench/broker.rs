@@ -76,6 +76,7 @@ fn headers() -> OwnedHeaders {
         &uuid::Uuid::now_v7().to_string(),
         "wayfarer.itinerary.ItineraryItemAdded.v1.0",
         "/wayfarer/itinerary",
+        &chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
     )
 }
 

@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, Semaphore};
 use uuid::Uuid;
-use wayfarer_commands::ItineraryCommandHandler;
 use wayfarer_infra::db;
 use wayfarer_infra::projections::ProjectionKind;
+use wayfarer_tests::fixtures::{ItineraryHandler, RunCommand};
 use wayfarer_tests::{fixtures, TestSystem};
 
 use crate::stats::{micros, ErrorSamples, Summary, Tally};
@@ -70,7 +70,7 @@ pub async fn run(
     let mut pg = system.settings.postgres.clone();
     pg.max_connections = tasks as u32 + 2;
     let command_pool = db::connect(&pg).await?;
-    let handler = Arc::new(ItineraryCommandHandler::new(command_pool.clone()));
+    let handler = Arc::new(ItineraryHandler::new(command_pool.clone()));
     let permits = Arc::new(Semaphore::new(0));
     let (sender, receiver) = mpsc::unbounded_channel::<Pending>();
     let watcher = tokio::spawn(watch(system.pool.clone(), receiver));
@@ -147,7 +147,7 @@ pub async fn run(
 /// Takes one permit per command; each itinerary gets a create and nine items, then a new one
 /// starts.
 async fn worker(
-    handler: Arc<ItineraryCommandHandler>,
+    handler: Arc<ItineraryHandler>,
     permits: Arc<Semaphore>,
     sender: mpsc::UnboundedSender<Pending>,
     index: usize,
@@ -174,7 +174,7 @@ async fn worker(
         };
         let metadata = fixtures::metadata(owner);
         let started = Instant::now();
-        let outcome = handler.execute(id, command, &metadata).await;
+        let outcome = handler.run(id, command, &metadata).await;
         let committed = Instant::now();
         result.last_done = committed;
         match outcome {

@@ -1,6 +1,7 @@
 //! Phase 4: rebuild speed of the PostgreSQL read model from the store.
 
 use std::time::{Duration, Instant};
+use wayfarer_schemas::EventContract;
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use uuid::Uuid;

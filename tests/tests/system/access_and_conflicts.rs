@@ -28,11 +28,37 @@ async fn only_the_owner_changes_an_itinerary_and_private_ones_stay_hidden() {
             json!({ "id": id, "input": item("Crash the party", 2, None) }),
         )
         .await;
-    assert_eq!(code, "FORBIDDEN");
+    // A private itinerary is missing to a stranger, exactly as one that never existed.
+    assert_eq!(code, "NOT_FOUND");
     let code = stranger
         .error_code(
             "mutation($id: UUID!) { deleteItinerary(id: $id) { version } }",
             json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(code, "NOT_FOUND");
+    let missing = stranger
+        .execute(
+            "mutation($id: UUID!) { deleteItinerary(id: $id) { version } }",
+            json!({ "id": uuid::Uuid::now_v7() }),
+        )
+        .await;
+    let hidden = stranger
+        .execute(
+            "mutation($id: UUID!) { deleteItinerary(id: $id) { version } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(
+        missing["errors"][0]["message"], hidden["errors"][0]["message"],
+        "hidden looks exactly like missing"
+    );
+    // On a public itinerary a stranger may know it exists, and is only forbidden.
+    let (public_id, _) = create(&owner, "Open house", "PUBLIC").await;
+    let code = stranger
+        .error_code(
+            "mutation($id: UUID!) { deleteItinerary(id: $id) { version } }",
+            json!({ "id": public_id }),
         )
         .await;
     assert_eq!(code, "FORBIDDEN");

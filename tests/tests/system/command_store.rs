@@ -6,8 +6,9 @@ use std::sync::Arc;
 use chrono::Utc;
 use futures::future::join_all;
 use uuid::Uuid;
-use wayfarer_commands::{CommandError, ItineraryCommandHandler};
+use wayfarer_commands::CommandError;
 use wayfarer_domain::itinerary::{CommandContext, ItemPatch, ItineraryCommand};
+use wayfarer_tests::fixtures::{ItineraryHandler, RunCommand};
 use wayfarer_tests::{fixtures, Roles, TestSystem};
 
 async fn sequences(pool: &sqlx::PgPool, id: Uuid) -> Vec<i64> {
@@ -25,12 +26,12 @@ async fn racing_commands_on_one_itinerary_all_land_once_in_a_dense_stream() {
         .unwrap();
     // Three "processes", each with its own cache and its own group-commit writers.
     let handlers: Vec<_> = (0..3)
-        .map(|_| Arc::new(ItineraryCommandHandler::new(system.pool.clone())))
+        .map(|_| Arc::new(ItineraryHandler::new(system.pool.clone())))
         .collect();
     let owner = Uuid::now_v7();
     let id = Uuid::now_v7();
     handlers[0]
-        .execute(
+        .run(
             id,
             fixtures::create_trip(owner, id, "Race".into(), 5),
             &fixtures::metadata(owner),
@@ -43,7 +44,7 @@ async fn racing_commands_on_one_itinerary_all_land_once_in_a_dense_stream() {
         let handler = handlers[n % handlers.len()].clone();
         async move {
             handler
-                .execute(
+                .run(
                     id,
                     fixtures::add_stop(owner, n, (n % 5) as i64, None),
                     &fixtures::metadata(owner),
@@ -74,7 +75,7 @@ async fn racing_commands_on_one_itinerary_all_land_once_in_a_dense_stream() {
     // Retried one at a time, the conflicted ones land too.
     for n in conflicted {
         handlers[0]
-            .execute(
+            .run(
                 id,
                 fixtures::add_stop(owner, n, (n % 5) as i64, None),
                 &fixtures::metadata(owner),
@@ -94,13 +95,13 @@ async fn a_stale_cache_neither_commits_nor_rejects_wrongly() {
     let system = TestSystem::start("stalecache", Roles::none())
         .await
         .unwrap();
-    let first = ItineraryCommandHandler::new(system.pool.clone());
-    let second = ItineraryCommandHandler::new(system.pool.clone());
+    let first = ItineraryHandler::new(system.pool.clone());
+    let second = ItineraryHandler::new(system.pool.clone());
     let owner = Uuid::now_v7();
     let id = Uuid::now_v7();
     let meta = || fixtures::metadata(owner);
     first
-        .execute(
+        .run(
             id,
             fixtures::create_trip(owner, id, "Stale".into(), 5),
             &meta(),
@@ -109,7 +110,7 @@ async fn a_stale_cache_neither_commits_nor_rejects_wrongly() {
         .unwrap();
     // `second` caches the itinerary at version 1…
     second
-        .execute(id, fixtures::add_stop(owner, 0, 1, None), &meta())
+        .run(id, fixtures::add_stop(owner, 0, 1, None), &meta())
         .await
         .unwrap();
     // …then `first`, still caching version 1, writes: its append clashes and is re-decided.
@@ -118,7 +119,7 @@ async fn a_stale_cache_neither_commits_nor_rejects_wrongly() {
         unreachable!("add_stop builds an AddItem");
     };
     let item_id = *item_id;
-    let outcome = first.execute(id, added, &meta()).await.unwrap();
+    let outcome = first.run(id, added, &meta()).await.unwrap();
     assert_eq!(outcome.version, 3);
 
     // `second` still caches version 2, which lacks that item: its "not found" must be
@@ -131,7 +132,7 @@ async fn a_stale_cache_neither_commits_nor_rejects_wrongly() {
             ..Default::default()
         },
     };
-    let outcome = second.execute(id, rename, &meta()).await.unwrap();
+    let outcome = second.run(id, rename, &meta()).await.unwrap();
     assert_eq!(outcome.version, 4);
 
     // A pinned version that is stale in the store is still a conflict, and stores nothing.
@@ -139,7 +140,7 @@ async fn a_stale_cache_neither_commits_nor_rejects_wrongly() {
     if let ItineraryCommand::AddItem { context, .. } = &mut pinned {
         context.expected_version = Some(2);
     }
-    let error = first.execute(id, pinned, &meta()).await.unwrap_err();
+    let error = first.run(id, pinned, &meta()).await.unwrap_err();
     assert!(
         matches!(error, CommandError::Rejected(_) | CommandError::Conflict),
         "{error:?}"
@@ -150,7 +151,7 @@ async fn a_stale_cache_neither_commits_nor_rejects_wrongly() {
         context: CommandContext::new(owner, Utc::now()),
         item_id: Uuid::now_v7(),
     };
-    let error = second.execute(id, missing, &meta()).await.unwrap_err();
+    let error = second.run(id, missing, &meta()).await.unwrap_err();
     assert_eq!(error.kind(), wayfarer_commands::RejectionKind::NotFound);
     assert_eq!(sequences(&system.pool, id).await, vec![1, 2, 3, 4]);
     system.stop().await;

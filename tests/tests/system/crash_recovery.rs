@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use tokio::process::{Child, Command};
 use uuid::Uuid;
-use wayfarer_commands::ItineraryCommandHandler;
 use wayfarer_infra::projections::ProjectionKind;
 use wayfarer_infra::rebuild;
+use wayfarer_tests::fixtures::{ItineraryHandler, RunCommand};
 use wayfarer_tests::kafka_reader::read_topic;
 use wayfarer_tests::{fixtures, Roles, TestSystem};
 
@@ -31,17 +31,17 @@ async fn kill(child: &mut Child) {
     child.wait().await.expect("process reaped");
 }
 
-async fn write_trip(commands: Arc<ItineraryCommandHandler>, owner: Uuid, n: usize) {
+async fn write_trip(commands: Arc<ItineraryHandler>, owner: Uuid, n: usize) {
     let id = Uuid::now_v7();
     let create = fixtures::create_trip(owner, id, format!("Trip {n}"), 20);
     commands
-        .execute(id, create, &fixtures::metadata(owner))
+        .run(id, create, &fixtures::metadata(owner))
         .await
         .unwrap();
     for day in 0..ITEMS_EACH {
         let stop = fixtures::add_stop(owner, day, day as i64, None);
         commands
-            .execute(id, stop, &fixtures::metadata(owner))
+            .run(id, stop, &fixtures::metadata(owner))
             .await
             .unwrap();
         tokio::time::sleep(Duration::from_millis(3)).await;
@@ -71,7 +71,7 @@ async fn killed_relay_and_projector_resume_without_loss_or_duplicates() {
     let system = TestSystem::start("crash", Roles::none()).await.unwrap();
     let mut relay = spawn_role(&system, &["relay"]);
     let mut projector = spawn_role(&system, &["project", "--only", "itinerary_pg"]);
-    let commands = Arc::new(ItineraryCommandHandler::new(system.pool.clone()));
+    let commands = Arc::new(ItineraryHandler::new(system.pool.clone()));
     let owner = Uuid::now_v7();
 
     let writers: Vec<_> = (0..ITINERARIES)

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use chrono::{NaiveDate, Utc};
 use uuid::Uuid;
+use wayfarer_schemas::EventContract;
 use wayfarer_schemas::{ItineraryDetails, ItineraryEvent, Visibility};
 use wayfarer_tests::kafka_reader::read_topic;
 use wayfarer_tests::{schema_check, Roles, TestSystem};

@@ -7,6 +7,7 @@ mod crash_recovery;
 mod gap_safety;
 mod graphql_flow;
 mod operations;
+mod platform;
 mod redelivery;
 mod relay_lease;
 mod support;

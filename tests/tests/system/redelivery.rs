@@ -117,7 +117,7 @@ async fn redelivering_a_batch_or_an_older_state_leaves_every_read_model_unchange
         .map(|id| {
             let stream: Vec<_> = events
                 .iter()
-                .filter(|e| e.aggregate_id.to_string() == *id)
+                .filter(|e| e.aggregate_id == *id)
                 .take(2)
                 .cloned()
                 .collect();

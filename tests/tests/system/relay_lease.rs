@@ -8,16 +8,16 @@ use std::time::Duration;
 use chrono::{NaiveDate, Utc};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
-use wayfarer_commands::ItineraryCommandHandler;
 use wayfarer_domain::itinerary::{
     CommandContext, ItineraryCommand, ItineraryPatch, NewItineraryDetails,
 };
 use wayfarer_domain::Visibility;
 use wayfarer_infra::roles;
+use wayfarer_tests::fixtures::{ItineraryHandler, RunCommand};
 use wayfarer_tests::kafka_reader::read_topic;
 use wayfarer_tests::{fixtures, Roles, TestSystem};
 
-async fn write(commands: &ItineraryCommandHandler, trips: usize, updates: usize) {
+async fn write(commands: &ItineraryHandler, trips: usize, updates: usize) {
     let owner = Uuid::now_v7();
     for n in 0..trips {
         let id = Uuid::now_v7();
@@ -31,7 +31,7 @@ async fn write(commands: &ItineraryCommandHandler, trips: usize, updates: usize)
             base_currency: "CHF".into(),
         };
         commands
-            .execute(
+            .run(
                 id,
                 ItineraryCommand::Create {
                     context: context(),
@@ -48,7 +48,7 @@ async fn write(commands: &ItineraryCommandHandler, trips: usize, updates: usize)
                 ..Default::default()
             };
             commands
-                .execute(
+                .run(
                     id,
                     ItineraryCommand::Update {
                         context: context(),
@@ -69,7 +69,7 @@ async fn only_the_lease_holder_publishes_and_a_standby_takes_over() {
     let second = CancellationToken::new();
     let relay_a = roles::spawn_relay(&system.settings, first.clone());
     let relay_b = roles::spawn_relay(&system.settings, second.clone());
-    let commands = Arc::new(ItineraryCommandHandler::new(system.pool.clone()));
+    let commands = Arc::new(ItineraryHandler::new(system.pool.clone()));
 
     write(&commands, 20, 9).await;
     // Stop one relay while the other waits; writes continue; then start a third and stop the

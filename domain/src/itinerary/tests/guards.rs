@@ -26,11 +26,32 @@ fn a_deleted_itinerary_rejects_every_kind_of_command() {
 }
 
 #[test]
-fn someone_other_than_the_owner_is_forbidden_every_kind_of_command() {
+fn someone_other_than_the_owner_is_told_a_private_itinerary_does_not_exist() {
     for command in every_command_but_create(CommandContext::new(STRANGER, now())) {
         given(with_three_items())
             .when(command)
+            .then_reject(ItineraryError::NotFound);
+    }
+}
+
+#[test]
+fn someone_other_than_the_owner_is_forbidden_every_kind_of_command_on_a_public_itinerary() {
+    let mut history = with_three_items();
+    history.push(made_public());
+    for command in every_command_but_create(CommandContext::new(STRANGER, now())) {
+        given(history.clone())
+            .when(command)
             .then_reject(ItineraryError::Forbidden);
+    }
+}
+
+fn made_public() -> ItineraryEvent {
+    ItineraryEvent::ItineraryUpdated {
+        details: ItineraryDetails {
+            visibility: Visibility::Public,
+            ..trip_details()
+        },
+        updated_at: now(),
     }
 }
 
@@ -50,24 +71,24 @@ fn a_stale_expected_version_rejects_every_kind_of_command() {
 fn the_current_expected_version_lets_every_kind_of_command_through() {
     for command in every_command_but_create(owner().expecting_version(4)) {
         let events = Itinerary::from_events(&with_three_items())
-            .handle(command)
+            .decide(command)
             .expect("command at the current version is accepted");
         assert_eq!(events.len(), 1);
     }
 }
 
 #[test]
-fn deletion_is_reported_before_a_foreign_actor() {
-    given([created(), deleted()])
+fn a_deleted_itinerary_looks_missing_to_a_foreign_actor_even_when_it_was_public() {
+    given([created(), made_public(), deleted()])
         .when(ItineraryCommand::Delete {
             context: CommandContext::new(STRANGER, now()),
         })
-        .then_reject(ItineraryError::Deleted);
+        .then_reject(ItineraryError::NotFound);
 }
 
 #[test]
 fn a_foreign_actor_is_reported_before_a_stale_version() {
-    given([created()])
+    given([created(), made_public()])
         .when(ItineraryCommand::Delete {
             context: CommandContext::new(STRANGER, now()).expecting_version(7),
         })

@@ -130,7 +130,7 @@ fn an_item_ending_exactly_when_it_starts_is_rejected() {
     };
     given([created()])
         .when(add_item(ITEM_A, details))
-        .then_reject(ItineraryError::ItemEndsBeforeStart);
+        .then_reject(ItineraryError::Invalid(ValueError::EndsBeforeStart));
 }
 
 #[test]
@@ -142,7 +142,7 @@ fn an_item_ending_before_it_starts_is_rejected() {
     };
     given([created()])
         .when(add_item(ITEM_A, details))
-        .then_reject(ItineraryError::ItemEndsBeforeStart);
+        .then_reject(ItineraryError::Invalid(ValueError::EndsBeforeStart));
 }
 
 #[test]
@@ -193,14 +193,14 @@ fn adding_an_item_with_invalid_fields_is_rejected_with_the_matching_error() {
                 title: "  ".to_owned(),
                 ..new_item("x")
             },
-            ItineraryError::InvalidTitle,
+            ItineraryError::Invalid(ValueError::InvalidTitle),
         ),
         (
             NewItemDetails {
                 description: Some("d".repeat(2001)),
                 ..new_item("Long story")
             },
-            ItineraryError::InvalidDescription,
+            ItineraryError::Invalid(ValueError::InvalidDescription),
         ),
         (
             NewItemDetails {
@@ -210,14 +210,14 @@ fn adding_an_item_with_invalid_fields_is_rejected_with_the_matching_error() {
                 }),
                 ..new_item("Off the map")
             },
-            ItineraryError::InvalidLocation,
+            ItineraryError::Invalid(ValueError::InvalidLocation),
         ),
         (
             NewItemDetails {
                 estimated_cost: Some(euros(-1)),
                 ..new_item("Refund")
             },
-            ItineraryError::NegativeAmount,
+            ItineraryError::Invalid(ValueError::NegativeAmount),
         ),
         (
             NewItemDetails {
@@ -227,7 +227,7 @@ fn adding_an_item_with_invalid_fields_is_rejected_with_the_matching_error() {
                 }),
                 ..new_item("Symbol")
             },
-            ItineraryError::InvalidCurrency,
+            ItineraryError::Invalid(ValueError::InvalidCurrency),
         ),
     ];
     for (details, error) in cases {
@@ -333,7 +333,7 @@ fn moving_an_items_start_past_its_end_is_rejected() {
     };
     given(with_cathedral())
         .when(update_item(ITEM_A, patch))
-        .then_reject(ItineraryError::ItemEndsBeforeStart);
+        .then_reject(ItineraryError::Invalid(ValueError::EndsBeforeStart));
 }
 
 #[test]
@@ -344,5 +344,5 @@ fn an_item_update_with_a_121_character_title_is_rejected() {
     };
     given(with_cathedral())
         .when(update_item(ITEM_A, patch))
-        .then_reject(ItineraryError::InvalidTitle);
+        .then_reject(ItineraryError::Invalid(ValueError::InvalidTitle));
 }

@@ -100,7 +100,7 @@ fn a_title_of_121_characters_is_rejected() {
     };
     given([])
         .when(create(details))
-        .then_reject(ItineraryError::InvalidTitle);
+        .then_reject(ItineraryError::Invalid(ValueError::InvalidTitle));
 }
 
 #[test]
@@ -111,7 +111,7 @@ fn a_whitespace_only_title_is_rejected() {
     };
     given([])
         .when(create(details))
-        .then_reject(ItineraryError::InvalidTitle);
+        .then_reject(ItineraryError::Invalid(ValueError::InvalidTitle));
 }
 
 #[test]
@@ -122,7 +122,7 @@ fn a_lower_case_base_currency_is_rejected() {
     };
     given([])
         .when(create(details))
-        .then_reject(ItineraryError::InvalidCurrency);
+        .then_reject(ItineraryError::Invalid(ValueError::InvalidCurrency));
 }
 
 #[test]
@@ -134,7 +134,7 @@ fn a_trip_ending_before_it_starts_is_rejected() {
     };
     given([])
         .when(create(details))
-        .then_reject(ItineraryError::DatesOutOfOrder);
+        .then_reject(ItineraryError::Invalid(ValueError::DatesOutOfOrder));
 }
 
 #[test]
@@ -146,7 +146,7 @@ fn a_trip_of_367_days_is_rejected() {
     };
     given([])
         .when(create(details))
-        .then_reject(ItineraryError::TripTooLong);
+        .then_reject(ItineraryError::Invalid(ValueError::TripTooLong));
 }
 
 // ---- Update ----------------------------------------------------------------------------------
@@ -256,7 +256,7 @@ fn an_update_with_a_whitespace_only_title_is_rejected() {
     };
     given([created()])
         .when(update(patch))
-        .then_reject(ItineraryError::InvalidTitle);
+        .then_reject(ItineraryError::Invalid(ValueError::InvalidTitle));
 }
 
 #[test]
@@ -267,7 +267,7 @@ fn an_update_moving_the_start_past_the_end_is_rejected() {
     };
     given([created()])
         .when(update(patch))
-        .then_reject(ItineraryError::DatesOutOfOrder);
+        .then_reject(ItineraryError::Invalid(ValueError::DatesOutOfOrder));
 }
 
 #[test]
@@ -278,7 +278,7 @@ fn an_update_making_the_trip_too_long_is_rejected() {
     };
     given([created()])
         .when(update(patch))
-        .then_reject(ItineraryError::TripTooLong);
+        .then_reject(ItineraryError::Invalid(ValueError::TripTooLong));
 }
 
 #[test]
@@ -289,7 +289,7 @@ fn an_update_with_an_invalid_base_currency_is_rejected() {
     };
     given([created()])
         .when(update(patch))
-        .then_reject(ItineraryError::InvalidCurrency);
+        .then_reject(ItineraryError::Invalid(ValueError::InvalidCurrency));
 }
 
 // ---- Delete ----------------------------------------------------------------------------------

@@ -1,9 +1,10 @@
 //! Given/when/then tests of the Itinerary aggregate: given past events, when a command is
-//! handled, then expect the events it emits or the error it is rejected with.
+//! decided, then expect the events it emits or the error it is rejected with.
 
 mod guards;
 mod item_commands;
 mod itinerary_commands;
+mod model;
 mod reorder_and_delete_items;
 mod replay;
 
@@ -12,65 +13,17 @@ use uuid::Uuid;
 
 use super::*;
 
-// ---- the given/when/then helper --------------------------------------------------------------
+// ---- the given/when/then kit (shared by every aggregate: `crate::testing`) --------------------
 
-/// The state built from past events.
-pub(super) struct Given {
-    state: Itinerary,
-}
-
-/// The outcome of handling one command against a [`Given`] state.
-pub(super) struct When {
-    state: Itinerary,
-    result: Result<Vec<ItineraryEvent>, ItineraryError>,
-}
+pub(super) use crate::aggregate::{Aggregate, DomainError, ErrorKind};
+pub(super) use crate::values::ValueError;
+pub(super) use wayfarer_schemas::EventContract;
 
 /// Starts a scenario from the events recorded so far (none for a new itinerary).
-pub(super) fn given(events: impl IntoIterator<Item = ItineraryEvent>) -> Given {
-    let history: Vec<ItineraryEvent> = events.into_iter().collect();
-    Given {
-        state: Itinerary::from_events(&history),
-    }
-}
-
-impl Given {
-    pub(super) fn when(self, command: ItineraryCommand) -> When {
-        let before = self.state.clone();
-        let result = self.state.handle(command);
-        assert_eq!(self.state, before, "handle must never change the state");
-        When {
-            state: self.state,
-            result,
-        }
-    }
-}
-
-impl When {
-    /// Asserts the command was accepted with exactly `expected`; returns the state after
-    /// applying them, for further assertions.
-    #[track_caller]
-    pub(super) fn then_expect(self, expected: Vec<ItineraryEvent>) -> Itinerary {
-        match self.result {
-            Ok(events) => {
-                assert_eq!(events, expected);
-                let mut state = self.state;
-                for event in &events {
-                    state.apply(event);
-                }
-                state
-            }
-            Err(error) => panic!("expected {expected:?}, but was rejected: {error:?} ({error})"),
-        }
-    }
-
-    /// Asserts the command was rejected with `expected`.
-    #[track_caller]
-    pub(super) fn then_reject(self, expected: ItineraryError) {
-        match self.result {
-            Ok(events) => panic!("expected rejection {expected:?}, but emitted {events:?}"),
-            Err(error) => assert_eq!(error, expected),
-        }
-    }
+pub(super) fn given(
+    events: impl IntoIterator<Item = ItineraryEvent>,
+) -> crate::testing::Given<Itinerary> {
+    crate::testing::given(events)
 }
 
 // ---- fixtures --------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ fn run(commands: Vec<ItineraryCommand>) -> (Itinerary, Vec<ItineraryEvent>) {
     let mut history = Vec::new();
     for command in commands {
         let events = state
-            .handle(command)
+            .decide(command)
             .expect("every step of the story is accepted");
         for event in events {
             state.apply(&event);
@@ -83,7 +83,7 @@ fn the_state_round_trips_through_json_as_a_snapshot() {
     let back: Itinerary = serde_json::from_str(&json).expect("state deserializes");
     assert_eq!(back, state);
     assert_eq!(
-        back.handle(create(new_trip())),
+        back.decide(create(new_trip())),
         Err(ItineraryError::AlreadyExists)
     );
 }
@@ -142,14 +142,35 @@ fn every_error() -> Vec<(ItineraryError, ErrorKind)> {
         (ItineraryError::AlreadyExists, Conflict),
         (ItineraryError::Deleted, Conflict),
         (ItineraryError::DuplicateItem(ITEM_A), Conflict),
-        (ItineraryError::InvalidTitle, Validation),
-        (ItineraryError::InvalidDescription, Validation),
-        (ItineraryError::InvalidCurrency, Validation),
-        (ItineraryError::NegativeAmount, Validation),
-        (ItineraryError::InvalidLocation, Validation),
-        (ItineraryError::DatesOutOfOrder, Validation),
-        (ItineraryError::TripTooLong, Validation),
-        (ItineraryError::ItemEndsBeforeStart, Validation),
+        (
+            ItineraryError::Invalid(ValueError::InvalidTitle),
+            Validation,
+        ),
+        (
+            ItineraryError::Invalid(ValueError::InvalidDescription),
+            Validation,
+        ),
+        (
+            ItineraryError::Invalid(ValueError::InvalidCurrency),
+            Validation,
+        ),
+        (
+            ItineraryError::Invalid(ValueError::NegativeAmount),
+            Validation,
+        ),
+        (
+            ItineraryError::Invalid(ValueError::InvalidLocation),
+            Validation,
+        ),
+        (
+            ItineraryError::Invalid(ValueError::DatesOutOfOrder),
+            Validation,
+        ),
+        (ItineraryError::Invalid(ValueError::TripTooLong), Validation),
+        (
+            ItineraryError::Invalid(ValueError::EndsBeforeStart),
+            Validation,
+        ),
         (ItineraryError::ItemOutsideTrip, Validation),
         (ItineraryError::ItemsOutsideNewDates, Validation),
         (ItineraryError::NotAPermutation, Validation),
@@ -173,7 +194,7 @@ fn error_messages_start_in_lower_case() {
         assert!(first.is_lowercase(), "{message}");
     }
     assert_eq!(
-        ItineraryError::DatesOutOfOrder.to_string(),
-        "trip end date is before its start date"
+        ItineraryError::Invalid(ValueError::DatesOutOfOrder).to_string(),
+        "end date is before the start date"
     );
 }

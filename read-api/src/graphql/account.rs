@@ -1,0 +1,88 @@
+//! Accounts: registration, sign-in, token refresh and the signed-in user.
+
+use async_graphql::{Context, Object};
+
+use super::context::{require_caller, state};
+use super::resolve::resolve;
+use super::types::{AuthPayload, User};
+use crate::auth::accounts::{self, Registration};
+use crate::error::ApiError;
+
+#[derive(Default)]
+pub struct AccountQuery;
+
+#[Object]
+impl AccountQuery {
+    /// The signed-in user.
+    async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
+        resolve(async move {
+            let user_id = require_caller(ctx)?;
+            let account = accounts::find(&state(ctx).pool, user_id)
+                .await?
+                .ok_or(ApiError::Unauthenticated)?;
+            Ok(account.into())
+        })
+        .await
+    }
+}
+
+#[derive(Default)]
+pub struct AccountMutation;
+
+#[Object]
+impl AccountMutation {
+    /// Creates an account and signs it in.
+    async fn register(
+        &self,
+        ctx: &Context<'_>,
+        email: String,
+        password: String,
+        user_name: String,
+    ) -> async_graphql::Result<AuthPayload> {
+        resolve(async move {
+            let api = state(ctx);
+            let registration = Registration::parse(&email, &password, &user_name)?;
+            Ok(
+                accounts::register(&api.pool, &api.keys, &api.settings, registration)
+                    .await?
+                    .into(),
+            )
+        })
+        .await
+    }
+
+    /// Signs in with email and password.
+    async fn login(
+        &self,
+        ctx: &Context<'_>,
+        email: String,
+        password: String,
+    ) -> async_graphql::Result<AuthPayload> {
+        resolve(async move {
+            let api = state(ctx);
+            Ok(
+                accounts::login(&api.pool, &api.keys, &api.settings, &email, &password)
+                    .await?
+                    .into(),
+            )
+        })
+        .await
+    }
+
+    /// Exchanges a refresh token for a new access and refresh token (the old one is spent).
+    async fn refresh_token(
+        &self,
+        ctx: &Context<'_>,
+        refresh_token: String,
+    ) -> async_graphql::Result<AuthPayload> {
+        resolve(async move {
+            let api = state(ctx);
+            Ok(
+                accounts::refresh(&api.pool, &api.keys, &api.settings, &refresh_token)
+                    .await?
+                    .into(),
+            )
+        })
+        .await
+    }
+}

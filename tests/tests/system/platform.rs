@@ -1,0 +1,409 @@
+//! The generic command path and the defects found in the spine: idempotency keys, group
+//! commit under crossing keys, retries of lost races, input that must never be stored, and
+//! limits that keep one request from hurting everyone.
+
+use std::sync::Arc;
+
+use futures::future::join_all;
+use futures::StreamExt;
+use serde_json::{json, Value};
+use uuid::Uuid;
+use wayfarer_infra::projections::ProjectionKind;
+use wayfarer_projections::itinerary::{cache, pg};
+use wayfarer_tests::fixtures::{self, ItineraryHandler, RunCommand};
+use wayfarer_tests::{Roles, TestSystem};
+
+use crate::support::*;
+
+const CREATE_KEYED: &str = "mutation($input: CreateItineraryInput!, $key: UUID) { createItinerary(input: $input, idempotencyKey: $key) { itineraryId position version replayed } }";
+const ADD_KEYED: &str = "mutation($id: UUID!, $input: CreateItineraryItemInput!, $key: UUID) { addItineraryItem(itineraryId: $id, input: $input, idempotencyKey: $key) { itemId position version replayed } }";
+
+fn pg_only() -> Roles {
+    Roles {
+        api: true,
+        relay: true,
+        projectors: vec![ProjectionKind::ItineraryPg],
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_same_idempotency_key_sent_concurrently_has_one_effect_and_one_answer() {
+    let system = TestSystem::start("idem", Roles::api_only()).await.unwrap();
+    let (owner, _) = system.graphql().register_user("idem").await;
+    let key = Uuid::new_v4();
+    let input = trip("Once only", "PUBLIC");
+    let answers = join_all((0..12).map(|_| {
+        let owner = owner.clone();
+        let input = input.clone();
+        async move {
+            owner
+                .data(CREATE_KEYED, json!({ "input": input, "key": key }))
+                .await["createItinerary"]
+                .clone()
+        }
+    }))
+    .await;
+    let first = &answers[0];
+    for answer in &answers {
+        assert_eq!(answer["itineraryId"], first["itineraryId"]);
+        assert_eq!(answer["position"], first["position"]);
+        assert_eq!(answer["version"], 1);
+    }
+    let fresh = answers
+        .iter()
+        .filter(|answer| answer["replayed"] == false)
+        .count();
+    assert_eq!(fresh, 1, "exactly one request stored: {answers:?}");
+    let id = first["itineraryId"].as_str().unwrap();
+    assert_eq!(event_count(&system.pool, id).await, 1);
+
+    // Later retries (the client lost the response) get the same answer, items included.
+    let item_key = Uuid::new_v4();
+    let add = json!({ "id": id, "input": item("Museum", 2, None), "key": item_key });
+    let added = owner.data(ADD_KEYED, add.clone()).await["addItineraryItem"].clone();
+    let again = owner.data(ADD_KEYED, add).await["addItineraryItem"].clone();
+    assert_eq!(added["itemId"], again["itemId"]);
+    assert_eq!(added["position"], again["position"]);
+    assert_eq!(again["replayed"], true);
+    assert_eq!(event_count(&system.pool, id).await, 2);
+
+    // The same key with another input is refused and stores nothing.
+    let other = json!({ "id": id, "input": item("Opera", 3, None), "key": item_key });
+    assert_eq!(owner.error_code(ADD_KEYED, other).await, "CONFLICT");
+    assert_eq!(event_count(&system.pool, id).await, 2);
+
+    // Keys belong to their caller: another user's request with the same key is its own.
+    let (other_user, _) = system.graphql().register_user("idem2").await;
+    let theirs = other_user
+        .data(CREATE_KEYED, json!({ "input": input, "key": key }))
+        .await["createItinerary"]
+        .clone();
+    assert_ne!(theirs["itineraryId"], first["itineraryId"]);
+    assert_eq!(theirs["replayed"], false);
+    system.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn group_commit_with_writers_on_crossing_keys_neither_deadlocks_nor_fails_an_innocent_command(
+) {
+    let system = TestSystem::start("crossing", Roles::none()).await.unwrap();
+    // Three "API processes", each with its own group-commit writers.
+    let handlers: Vec<Arc<ItineraryHandler>> = (0..3)
+        .map(|_| Arc::new(ItineraryHandler::new(system.pool.clone())))
+        .collect();
+    let owner = Uuid::now_v7();
+    let ids: Vec<Uuid> = (0..40).map(|_| Uuid::now_v7()).collect();
+    for id in &ids {
+        handlers[0]
+            .run(
+                *id,
+                fixtures::create_trip(owner, *id, "Crossing".into(), 5),
+                &fixtures::metadata(owner),
+            )
+            .await
+            .unwrap();
+    }
+    // Every handler appends to every itinerary, in opposite orders, all at once: batches of
+    // different writers hold crossing keys.
+    let commands = (0..3).flat_map(|h| {
+        let order: Vec<Uuid> = if h % 2 == 0 {
+            ids.clone()
+        } else {
+            ids.iter().rev().copied().collect()
+        };
+        order.into_iter().enumerate().map(move |(n, id)| (h, n, id))
+    });
+    let results = join_all(commands.map(|(h, n, id)| {
+        let handler = handlers[h].clone();
+        async move {
+            handler
+                .run(
+                    id,
+                    fixtures::add_stop(owner, n * 3 + h, (n % 5) as i64, None),
+                    &fixtures::metadata(owner),
+                )
+                .await
+        }
+    }))
+    .await;
+    let failed: Vec<String> = results
+        .iter()
+        .filter_map(|result| result.as_ref().err().map(|error| format!("{error:?}")))
+        .collect();
+    assert!(failed.is_empty(), "no command may fail: {failed:?}");
+    let (stored,): (i64,) = sqlx::query_as("SELECT count(*) FROM events")
+        .fetch_one(&system.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored as usize, ids.len() * 4);
+    system.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_additions_without_a_pinned_version_are_all_retried_until_they_land() {
+    let system = TestSystem::start("retry", Roles::api_only()).await.unwrap();
+    let (owner, _) = system.graphql().register_user("retry").await;
+    let (id, _) = create(&owner, "Busy trip", "PUBLIC").await;
+    let results = join_all((0..20).map(|n| {
+        let owner = owner.clone();
+        let id = id.clone();
+        async move {
+            owner
+                .execute(
+                    ADD_ITEM,
+                    json!({ "id": id, "input": item(&format!("Stop {n}"), 1 + (n % 5) as u32, None) }),
+                )
+                .await
+        }
+    }))
+    .await;
+    for result in &results {
+        assert!(result.get("errors").is_none(), "{result}");
+    }
+    assert_eq!(event_count(&system.pool, &id).await, 21);
+    system.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn control_characters_and_oversized_amounts_are_refused_and_stored_nothing() {
+    let system = TestSystem::start("nul", pg_only()).await.unwrap();
+    let (owner, _) = system.graphql().register_user("nul").await;
+    let (before,): (i64,) = sqlx::query_as("SELECT count(*) FROM events")
+        .fetch_one(&system.pool)
+        .await
+        .unwrap();
+    for title in ["Lisbon\u{0}", "Tab\there", "Esc\u{1b}[2J"] {
+        let code = owner
+            .error_code(CREATE, json!({ "input": trip(title, "PUBLIC") }))
+            .await;
+        assert_eq!(code, "VALIDATION", "{title:?}");
+    }
+    let (id, _) = create(&owner, "Fine trip", "PUBLIC").await;
+    let mut huge = item("Private jet", 2, None);
+    huge["estimatedCost"] = json!({ "amountMinor": 4611686018427387904i64, "currency": "EUR" });
+    assert_eq!(
+        owner
+            .error_code(ADD_ITEM, json!({ "id": id, "input": huge }))
+            .await,
+        "VALIDATION"
+    );
+    let mut nul_place = item("Somewhere", 2, Some(("Nul\u{0}place", 1.0, 1.0)));
+    nul_place["description"] = json!("two\nlines\tand a tab are fine");
+    assert_eq!(
+        owner
+            .error_code(ADD_ITEM, json!({ "id": id, "input": nul_place }))
+            .await,
+        "VALIDATION"
+    );
+    let (after,): (i64,) = sqlx::query_as("SELECT count(*) FROM events")
+        .fetch_one(&system.pool)
+        .await
+        .unwrap();
+    assert_eq!(after, before + 1, "only the valid itinerary was stored");
+
+    // The largest amounts that are accepted still sum without overflow, and the projection
+    // keeps up: a later write is visible.
+    let mut big = item("Yacht", 2, None);
+    big["estimatedCost"] = json!({ "amountMinor": 1_000_000_000_000_000i64, "currency": "EUR" });
+    add(&owner, &id, big.clone()).await;
+    let (_, position) = add(&owner, &id, big).await;
+    let read = owner
+        .data(
+            "query($id: UUID!, $after: Position) { itinerary(id: $id, after: $after) { estimatedTotal { amountMinor } } }",
+            json!({ "id": id, "after": position }),
+        )
+        .await;
+    assert_eq!(
+        read["itinerary"]["estimatedTotal"]["amountMinor"],
+        json!(2_000_000_000_000_000i64)
+    );
+    system.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn oversized_requests_and_typename_floods_are_refused() {
+    let system = TestSystem::start("limits", Roles::api_only())
+        .await
+        .unwrap();
+    let url = format!("{}/graphql", system.api_url.as_deref().unwrap());
+    let client = reqwest::Client::new();
+    let padding = " ".repeat(1024 * 1024 + 1);
+    let body = json!({ "query": format!("{{ __typename }}{padding}") }).to_string();
+    let response = client
+        .post(&url)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413);
+
+    let aliases: String = (0..5_000).map(|n| format!(" a{n}: __typename")).collect();
+    let response: Value = client
+        .post(&url)
+        .json(&json!({ "query": format!("{{{aliases} }}") }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(response["errors"][0]["extensions"]["code"], "VALIDATION");
+    assert!(response.get("data").is_none_or(Value::is_null));
+
+    let search = "query($q: String, $after: String) { searchItineraries(query: $q, after: $after) { edges { cursor } } }";
+    let long = "x".repeat(201);
+    let code = system
+        .graphql()
+        .error_code(search, json!({ "q": long }))
+        .await;
+    assert_eq!(code, "VALIDATION");
+    let deep_cursor = base64_url("offset:20000");
+    let code = system
+        .graphql()
+        .error_code(search, json!({ "q": "x", "after": deep_cursor }))
+        .await;
+    assert_eq!(code, "VALIDATION");
+    let overflowing = base64_url(&format!("offset:{}", u64::MAX));
+    let code = system
+        .graphql()
+        .error_code(search, json!({ "q": "x", "after": overflowing }))
+        .await;
+    assert_eq!(code, "VALIDATION");
+    system.stop().await;
+}
+
+fn base64_url(text: &str) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let bytes = text.as_bytes();
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
+        for i in 0..=chunk.len() {
+            out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn search_says_unavailable_rather_than_no_results_while_its_index_is_missing() {
+    let system = TestSystem::start("noindex", Roles::api_only())
+        .await
+        .unwrap();
+    let code = system
+        .graphql()
+        .error_code(
+            "{ searchItineraries(query: \"x\") { edges { cursor } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(code, "UNAVAILABLE");
+    system.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_stale_cached_copy_never_shows_what_the_view_says_is_private() {
+    let system = TestSystem::start("stalecache", pg_only()).await.unwrap();
+    let (owner, _) = system.graphql().register_user("cacheowner").await;
+    let (stranger, _) = system.graphql().register_user("cachestranger").await;
+    let (id, position) = create(&owner, "Hidden villa", "PRIVATE").await;
+    let seen = owner
+        .data(READ, json!({ "id": id, "after": position }))
+        .await;
+    assert_eq!(seen["itinerary"]["title"], "Hidden villa");
+    // The cache projector lags: it still holds (or wrongly holds) a public copy.
+    let uuid: Uuid = id.parse().unwrap();
+    let mut stale = pg::find(&system.pool, uuid).await.unwrap().unwrap();
+    stale.visibility = wayfarer_schemas::Visibility::Public;
+    stale.version = 99;
+    let redis = wayfarer_infra::projections::redis_pool(&system.settings.redis.url).unwrap();
+    cache::put_views(&redis, &system.settings.names(), &[stale])
+        .await
+        .unwrap();
+    assert!(stranger.data(READ, json!({ "id": id })).await["itinerary"].is_null());
+    system.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_subscription_completes_right_after_the_deletion_it_announces() {
+    let system = TestSystem::start("subend", Roles::all()).await.unwrap();
+    let (owner, _) = system.graphql().register_user("subend").await;
+    let (id, position) = create(&owner, "Short-lived", "PUBLIC").await;
+    owner
+        .data(READ, json!({ "id": id, "after": position }))
+        .await;
+    let mut changes = owner
+        .subscribe(
+            "subscription($id: UUID!) { itineraryChanged(id: $id) { version deleted } }",
+            json!({ "id": id }),
+        )
+        .await;
+    // The server subscribes to Redis asynchronously: change until a message arrives.
+    let mut first = None;
+    for n in 0..20 {
+        add(&owner, &id, item(&format!("Stop {n}"), 2, None)).await;
+        if let Ok(Some(message)) =
+            tokio::time::timeout(std::time::Duration::from_millis(500), changes.next()).await
+        {
+            first = Some(message);
+            break;
+        }
+    }
+    assert!(first.is_some(), "the subscription delivers changes");
+    owner
+        .data(
+            "mutation($id: UUID!) { deleteItinerary(id: $id) { version } }",
+            json!({ "id": id }),
+        )
+        .await;
+    let mut last = Value::Null;
+    let completed = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        while let Some(message) = changes.next().await {
+            if message["complete"] == true {
+                return true;
+            }
+            last = message;
+        }
+        false
+    })
+    .await
+    .expect("the server ends the subscription without waiting for another change");
+    assert!(completed);
+    assert_eq!(last["data"]["itineraryChanged"]["deleted"], true);
+    system.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_errors_are_reported_on_stderr_with_a_failing_exit_status() {
+    let system = TestSystem::start("clierrors", Roles::none()).await.unwrap();
+    let node = env!("CARGO_BIN_EXE_wayfarer-node");
+    let run = |args: &[&str], extra: &[(&str, &str)]| {
+        let mut command = std::process::Command::new(node);
+        command.args(args).envs(system.child_env());
+        for (name, value) in extra {
+            command.env(name, value);
+        }
+        command.output().expect("wayfarer runs")
+    };
+    let shown = run(&["events", "show", "not-a-uuid"], &[]);
+    assert!(!shown.status.success());
+    assert!(String::from_utf8_lossy(&shown.stderr).contains("no events"));
+    // The API refuses to serve real users with the published development secret.
+    let api = run(
+        &["api"],
+        &[
+            ("WAYFARER_API_ADDR", "127.0.0.1:0"),
+            (
+                "WAYFARER_JWT_SECRET",
+                wayfarer_infra::config::DEVELOPMENT_JWT_SECRET,
+            ),
+        ],
+    );
+    assert!(!api.status.success());
+    assert!(String::from_utf8_lossy(&api.stderr).contains("development JWT secret"));
+    system.stop().await;
+}
