@@ -18,9 +18,13 @@ use crate::config::Settings;
 use crate::projections::{opensearch_client, redis_pool};
 use crate::{db, metrics};
 
-/// Builds the API state from settings (connects every client).
+/// How often the API purges idempotency keys past their retention.
+const KEY_PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Builds the API state from settings (connects every client) and starts its housekeeping.
 pub async fn api_state(settings: &Settings) -> anyhow::Result<ApiState> {
     let pool = db::connect(&settings.postgres).await?;
+    tokio::spawn(purge_idempotency_keys(pool.clone()));
     let opensearch = opensearch_client(&settings.opensearch.url)?;
     let names = settings.names();
     Ok(ApiState {
@@ -34,6 +38,19 @@ pub async fn api_state(settings: &Settings) -> anyhow::Result<ApiState> {
         keys: TokenKeys::from_secret(settings.auth.jwt_secret.as_bytes()),
         settings: settings.api.clone(),
     })
+}
+
+/// Deletes idempotency keys older than their retention, hourly (any API node may do it; the
+/// delete is idempotent).
+async fn purge_idempotency_keys(pool: sqlx::PgPool) {
+    let mut every = tokio::time::interval(KEY_PURGE_EVERY);
+    loop {
+        every.tick().await;
+        match wayfarer_commands::idempotency::purge_expired(&pool).await {
+            Ok(purged) => tracing::debug!(purged, "expired idempotency keys purged"),
+            Err(error) => tracing::warn!(%error, "idempotency key purge failed; retrying later"),
+        }
+    }
 }
 
 /// The whole HTTP surface of the API role.

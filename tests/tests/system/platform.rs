@@ -407,3 +407,30 @@ async fn cli_errors_are_reported_on_stderr_with_a_failing_exit_status() {
     assert!(String::from_utf8_lossy(&api.stderr).contains("development JWT secret"));
     system.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idempotency_keys_are_kept_a_day_and_purged_after() {
+    let system = TestSystem::start("keypurge", Roles::none()).await.unwrap();
+    for (key, hours) in [(Uuid::new_v4(), 23), (Uuid::new_v4(), 25)] {
+        sqlx::query(
+            "INSERT INTO command_idempotency (scope, idempotency_key, fingerprint, \
+             aggregate_type, aggregate_id, position, version, created_at) \
+             VALUES ('someone', $1, 'f', 'itinerary', 'x', 1, 1, now() - make_interval(hours => $2))",
+        )
+        .bind(key)
+        .bind(hours)
+        .execute(&system.pool)
+        .await
+        .unwrap();
+    }
+    let purged = wayfarer_commands::idempotency::purge_expired(&system.pool)
+        .await
+        .unwrap();
+    assert_eq!(purged, 1, "only the key older than 24 hours goes");
+    let (left,): (i64,) = sqlx::query_as("SELECT count(*) FROM command_idempotency")
+        .fetch_one(&system.pool)
+        .await
+        .unwrap();
+    assert_eq!(left, 1);
+    system.stop().await;
+}
