@@ -3,9 +3,8 @@
 
 use std::path::PathBuf;
 
-use crate::projections::ProjectionKind;
-use crate::{db, demo, http, rebuild, relay, roles, telemetry, Settings};
-use anyhow::{bail, Context};
+use crate::{db, demo, dlq, http, rebuild, relay, roles, telemetry, Platform, Settings};
+use anyhow::bail;
 use clap::{Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
 use wayfarer_projections::{checkpoint, store};
@@ -45,6 +44,11 @@ enum Command {
         #[command(subcommand)]
         command: ProjectionsCommand,
     },
+    /// Events that projections gave up on (the dead-letter topic `wayfarer.dlq`).
+    Dlq {
+        #[command(subcommand)]
+        command: DlqCommand,
+    },
     /// Read the event store.
     Events {
         #[command(subcommand)]
@@ -75,6 +79,22 @@ enum ProjectionsCommand {
     Status,
     /// Rebuild one projection from the store into a shadow copy and swap it in.
     Rebuild { name: String },
+}
+
+#[derive(Subcommand)]
+enum DlqCommand {
+    /// Print dead letters as JSON lines (pending ones unless --all).
+    List {
+        #[arg(long)]
+        projection: Option<String>,
+        #[arg(long)]
+        all: bool,
+    },
+    /// Re-apply pending dead letters (after a fix); each takes effect once.
+    Replay {
+        #[arg(long)]
+        projection: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -115,8 +135,9 @@ pub async fn run() -> anyhow::Result<()> {
                      (only `wayfarer dev` runs with the built-in one)"
                 );
             }
+            let platform = platform(&settings).await?;
             let shutdown = CancellationToken::new();
-            let api = roles::spawn_api(&settings, shutdown.clone()).await?;
+            let api = roles::spawn_api(&settings, &platform, shutdown.clone()).await?;
             roles::shutdown_signal().await;
             shutdown.cancel();
             api.handle.await??;
@@ -129,14 +150,17 @@ pub async fn run() -> anyhow::Result<()> {
             task.await??;
         }
         Command::Project { only } => {
-            let kinds = match only {
-                Some(name) => vec![parse_projection(&name)?],
-                None => ProjectionKind::ALL.to_vec(),
+            let platform = platform(&settings).await?;
+            let chosen = match only {
+                Some(name) => vec![platform.projection(&name)?.clone()],
+                None => platform.projections.all().to_vec(),
             };
             let shutdown = CancellationToken::new();
-            let tasks: Vec<_> = kinds
+            let tasks: Vec<_> = chosen
                 .into_iter()
-                .map(|kind| roles::spawn_projector(&settings, kind, shutdown.clone()))
+                .map(|projection| {
+                    roles::spawn_projector(&settings, &platform, projection, shutdown.clone())
+                })
                 .collect();
             roles::shutdown_signal().await;
             shutdown.cancel();
@@ -145,6 +169,7 @@ pub async fn run() -> anyhow::Result<()> {
             }
         }
         Command::Projections { command } => projections(settings, command).await?,
+        Command::Dlq { command } => dead_letters(settings, command).await?,
         Command::Events {
             command: EventsCommand::Show { aggregate_id },
         } => {
@@ -173,7 +198,8 @@ pub async fn run() -> anyhow::Result<()> {
         )?,
         Command::Seed { itineraries } => {
             db::migrate(&settings.postgres).await?;
-            let state = http::api_state(&settings).await?;
+            let platform = platform(&settings).await?;
+            let state = http::api_state(&settings, &platform).await?;
             let created = demo::seed(&state, itineraries).await?;
             tracing::info!(created, "demo data seeded");
         }
@@ -181,13 +207,45 @@ pub async fn run() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn parse_projection(name: &str) -> anyhow::Result<ProjectionKind> {
-    ProjectionKind::from_name(name).with_context(|| {
-        format!(
-            "unknown projection {name:?}; known: {}",
-            ProjectionKind::names().join(", ")
-        )
-    })
+/// The standard platform, connected to the configured services.
+async fn platform(settings: &Settings) -> anyhow::Result<Platform> {
+    let pool = db::connect(&settings.postgres).await?;
+    Ok(Platform::standard(settings, &pool)?)
+}
+
+#[allow(clippy::print_stdout)]
+async fn dead_letters(settings: Settings, command: DlqCommand) -> anyhow::Result<()> {
+    let pool = db::connect(&settings.postgres).await?;
+    match command {
+        DlqCommand::List { projection, all } => {
+            let letters =
+                wayfarer_projections::dead_letters::list(&pool, projection.as_deref(), !all)
+                    .await?;
+            for letter in letters {
+                println_json(&serde_json::to_value(letter)?);
+            }
+        }
+        DlqCommand::Replay { projection } => {
+            let platform = Platform::standard(&settings, &pool)?;
+            if let Some(name) = &projection {
+                platform.projection(name)?;
+            }
+            let report = dlq::replay(&pool, &platform.projections, projection.as_deref()).await?;
+            println!(
+                "replayed {} dead letters; {} still failing; {} of unknown projections",
+                report.replayed,
+                report.failed.len(),
+                report.unknown
+            );
+            for (id, error) in &report.failed {
+                println!("  dead letter {id}: {error}");
+            }
+            if !report.failed.is_empty() {
+                bail!("{} dead letters could not be replayed", report.failed.len());
+            }
+        }
+    }
+    Ok(())
 }
 
 #[allow(clippy::print_stdout)]
@@ -197,24 +255,31 @@ fn println_json(value: &serde_json::Value) {
 
 #[allow(clippy::print_stdout)]
 async fn projections(settings: Settings, command: ProjectionsCommand) -> anyhow::Result<()> {
+    let pool = db::connect(&settings.postgres).await?;
+    let platform = Platform::standard(&settings, &pool)?;
     match command {
         ProjectionsCommand::List => {
-            for name in ProjectionKind::names() {
-                println!("{name}");
+            for projection in platform.projections.all() {
+                println!(
+                    "{:<18} {:<14} {}",
+                    projection.name(),
+                    projection.kind(),
+                    projection.info().aggregate_types().join(",")
+                );
             }
         }
         ProjectionsCommand::Status => {
-            let pool = db::connect(&settings.postgres).await?;
-            let (relayed, published, relay_position) = relay::checkpoint(&pool).await?;
+            let progress = relay::checkpoint(&pool).await?;
+            let (relayed, published) = (progress.position.global_position, progress.published);
             // Lag is measured against what is committed and safe to read (the relay's
             // horizon), not the highest position handed out, which may belong to a
             // transaction still running or rolled back.
-            let head = store::committed_head(&pool, relay_position)
+            let head = store::committed_head(&pool, progress.position)
                 .await?
                 .max(relayed);
             println!(
-                "{:<18} {:>12} {:>12} {:>14}",
-                "name", "position", "lag", "events"
+                "{:<18} {:>12} {:>12} {:>14} {:>13}",
+                "name", "position", "lag", "events", "dead letters"
             );
             println!("{:<18} {:>12} {:>12} {:>14}", "store head", head, 0, "");
             println!(
@@ -224,30 +289,35 @@ async fn projections(settings: Settings, command: ProjectionsCommand) -> anyhow:
                 head - relayed,
                 published
             );
-            for kind in ProjectionKind::ALL {
-                let status = checkpoint::status(&pool, kind.name()).await?;
+            for projection in platform.projections.all() {
+                let name = projection.name();
+                let status = checkpoint::status(&pool, name).await?;
                 let (position, applied) = status
                     .map(|s| (s.last_position, s.events_applied))
                     .unwrap_or((0, 0));
+                let dead = wayfarer_projections::dead_letters::pending_count(&pool, name).await?;
                 println!(
-                    "{:<18} {:>12} {:>12} {:>14}",
-                    kind.name(),
+                    "{:<18} {:>12} {:>12} {:>14} {:>13}",
+                    name,
                     position,
-                    head - position,
-                    applied
+                    (head - position).max(0),
+                    applied,
+                    dead
                 );
             }
         }
         ProjectionsCommand::Rebuild { name } => {
-            let kind = parse_projection(&name)?;
+            let projection = platform.projection(&name)?;
+            if !projection.info().replayable() {
+                bail!("projection {name} has outside effects and cannot be replayed");
+            }
             let started = std::time::Instant::now();
-            let report = rebuild::rebuild(&settings, kind, true).await?;
+            let report = rebuild::rebuild(&settings, projection, &platform.events, true).await?;
             let seconds = started.elapsed().as_secs_f64();
             println!(
-                "rebuilt {} from {} events ({} itineraries) up to position {} in {:.2}s ({:.0} events/s)",
+                "rebuilt {} from {} events up to position {} in {:.2}s ({:.0} events/s)",
                 report.projection,
                 report.events,
-                report.itineraries,
                 report.position,
                 seconds,
                 report.events as f64 / seconds.max(1e-9)
@@ -296,13 +366,18 @@ fn artifacts(
 /// Everything in one process: migrate, seed, API, relay and all projectors.
 async fn dev(settings: Settings, demo_itineraries: usize) -> anyhow::Result<()> {
     db::migrate(&settings.postgres).await?;
+    let platform = platform(&settings).await?;
     let shutdown = CancellationToken::new();
     let relay = roles::spawn_relay(&settings, shutdown.clone());
-    let projectors: Vec<_> = ProjectionKind::ALL
-        .into_iter()
-        .map(|kind| roles::spawn_projector(&settings, kind, shutdown.clone()))
+    let projectors: Vec<_> = platform
+        .projections
+        .all()
+        .iter()
+        .map(|projection| {
+            roles::spawn_projector(&settings, &platform, projection.clone(), shutdown.clone())
+        })
         .collect();
-    let api = roles::spawn_api(&settings, shutdown.clone()).await?;
+    let api = roles::spawn_api(&settings, &platform, shutdown.clone()).await?;
     let created = demo::seed(&api.state, demo_itineraries).await?;
     tracing::info!(
         created,

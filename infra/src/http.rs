@@ -16,20 +16,20 @@ use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::config::Settings;
 use crate::projections::{opensearch_client, redis_pool};
-use crate::{db, metrics};
+use crate::{db, metrics, Platform};
+use wayfarer_read_api::consistency::ProgressWatch;
 
 /// How often the API purges idempotency keys past their retention.
 const KEY_PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// Builds the API state from settings (connects every client) and starts its housekeeping.
-pub async fn api_state(settings: &Settings) -> anyhow::Result<ApiState> {
+pub async fn api_state(settings: &Settings, platform: &Platform) -> anyhow::Result<ApiState> {
     let pool = db::connect(&settings.postgres).await?;
     tokio::spawn(purge_idempotency_keys(pool.clone()));
     let opensearch = opensearch_client(&settings.opensearch.url)?;
     let names = settings.names();
     Ok(ApiState {
         itineraries: Arc::new(CommandHandler::new(pool.clone())),
-        pool,
         redis: redis_pool(&settings.redis.url)?,
         notifications: Notifications::start(redis::Client::open(settings.redis.url.as_str())?),
         subscriptions: Default::default(),
@@ -37,6 +37,9 @@ pub async fn api_state(settings: &Settings) -> anyhow::Result<ApiState> {
         names,
         keys: TokenKeys::from_secret(settings.auth.jwt_secret.as_bytes()),
         settings: settings.api.clone(),
+        projections: platform.projections.clone(),
+        progress: ProgressWatch::start(pool.clone(), settings.postgres.schema.clone()),
+        pool,
     })
 }
 

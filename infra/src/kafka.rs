@@ -85,10 +85,17 @@ pub async fn ensure_topics(settings: &KafkaSettings, topics: &[String]) -> Resul
 }
 
 /// CloudEvents Kafka protocol binding (binary mode): the four required attributes and
-/// `ce_time` as headers. The rest (subject, store position) is in the envelope, because each
-/// header is a stored row for the local broker to write and read back on every fetch.
-pub fn cloud_event_headers(id: &str, kind: &str, source: &str, time: &str) -> OwnedHeaders {
-    OwnedHeaders::new_with_capacity(5)
+/// `ce_time` as headers, plus the W3C `traceparent` of the request that caused the event. The
+/// rest (subject, store position) is in the envelope, because each header is a stored row for
+/// the local broker to write and read back on every fetch.
+pub fn cloud_event_headers(
+    id: &str,
+    kind: &str,
+    source: &str,
+    time: &str,
+    traceparent: &str,
+) -> OwnedHeaders {
+    OwnedHeaders::new_with_capacity(6)
         .insert(Header {
             key: "ce_specversion",
             value: Some("1.0"),
@@ -108,5 +115,9 @@ pub fn cloud_event_headers(id: &str, kind: &str, source: &str, time: &str) -> Ow
         .insert(Header {
             key: "ce_time",
             value: Some(time),
+        })
+        .insert(Header {
+            key: "traceparent",
+            value: Some(traceparent),
         })
 }

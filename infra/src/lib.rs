@@ -1,13 +1,16 @@
 //! The composition root: configuration, adapters for PostgreSQL, Kafka, Redis and OpenSearch,
 //! the relay, the projection runner, rebuilds, the HTTP server, and the `wayfarer` binary.
 
+pub mod apply;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod dlq;
 pub mod http;
 pub mod kafka;
 pub mod metrics;
+pub mod platform;
 pub mod projections;
 pub mod projector;
 pub mod rebuild;
@@ -16,3 +19,4 @@ pub mod roles;
 pub mod telemetry;
 
 pub use config::Settings;
+pub use platform::Platform;

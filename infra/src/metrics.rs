@@ -10,6 +10,7 @@ pub struct Metrics {
     pub relay_published: IntCounterVec,
     pub projection_events: IntCounterVec,
     pub projection_position: IntGaugeVec,
+    pub projection_dead_letters: IntCounterVec,
 }
 
 /// The process-wide metrics.
@@ -55,6 +56,14 @@ pub fn metrics() -> &'static Metrics {
             &["projection"],
         )
         .expect("valid metric");
+        let projection_dead_letters = IntCounterVec::new(
+            Opts::new(
+                "wayfarer_projection_dead_letters_total",
+                "events a projection dead-lettered",
+            ),
+            &["projection"],
+        )
+        .expect("valid metric");
         let projection_position = IntGaugeVec::new(
             Opts::new(
                 "wayfarer_projection_position",
@@ -72,12 +81,16 @@ pub fn metrics() -> &'static Metrics {
         registry
             .register(Box::new(projection_position.clone()))
             .expect("registered once");
+        registry
+            .register(Box::new(projection_dead_letters.clone()))
+            .expect("registered once");
         Metrics {
             registry,
             http_requests,
             relay_published,
             projection_events,
             projection_position,
+            projection_dead_letters,
         }
     })
 }

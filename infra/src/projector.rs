@@ -1,24 +1,34 @@
-//! The projection runner: one Kafka consumer group per projection, batches of events handed
-//! to the projection, progress recorded in PostgreSQL (in the projection's own transaction
-//! where it is a PostgreSQL read model), Kafka offsets committed afterwards as a hint.
+//! The projection runner: one Kafka consumer group per registered projection, batches of
+//! events handed to it, progress recorded in PostgreSQL (in the projection's own transaction
+//! where it is a PostgreSQL model), Kafka offsets committed afterwards as a hint.
 //!
 //! Messages below the PostgreSQL checkpoint are skipped; anything redelivered above it is
-//! skipped by the projections' version guards. Either way a replay changes nothing.
+//! skipped by the projections' own guards. Either way a replay changes nothing.
+//!
+//! Poison events never vanish and never stall a projection: a record that does not decode, or
+//! an event whose handler still fails after bounded retries (found by applying the batch's
+//! events one by one), is published to `wayfarer.dlq` and recorded as a dead letter in the
+//! transaction that moves the checkpoint past it; the projection goes on. Failures of a
+//! service (the database, the index, the cache away) are never dead-lettered: they are retried
+//! until the service is back.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
 use rdkafka::message::Message;
+use rdkafka::producer::FutureProducer;
 use rdkafka::{Offset, TopicPartitionList};
+use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 use wayfarer_projections::checkpoint::{self, BatchProgress};
-use wayfarer_projections::event::ItineraryEnvelope;
-use wayfarer_projections::ProjectionError;
+use wayfarer_projections::dead_letters::DeadLetter;
+use wayfarer_projections::{Envelope, ProjectionError, Registered};
+use wayfarer_schemas::Registry;
 
+use crate::apply::{apply, Finish};
 use crate::config::Settings;
-use crate::projections::{Projection, ProjectionKind};
-use crate::{kafka, metrics};
+use crate::{db, dlq, kafka, metrics, rebuild};
 
 /// Largest batch handed to a projection at once.
 const MAX_BATCH: usize = 500;
@@ -27,6 +37,9 @@ const MAX_BATCH: usize = 500;
 const BATCH_WINDOW: Duration = Duration::from_millis(1);
 /// How often the consumer group's offsets are committed to Kafka.
 const OFFSET_HINT_EVERY: Duration = Duration::from_secs(1);
+/// Tries of a batch (and then of each of its events) that failed on the event itself, before
+/// the event is dead-lettered.
+const POISON_ATTEMPTS: u32 = 3;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProjectorError {
@@ -42,16 +55,18 @@ pub enum ProjectorError {
 /// the consumer after a backoff; progress is never recorded for a batch that failed.
 pub async fn run(
     settings: Settings,
-    kind: ProjectionKind,
+    projection: Registered,
+    events: Registry,
     shutdown: CancellationToken,
 ) -> Result<(), ProjectorError> {
+    let name = projection.name();
     let mut backoff = Duration::from_millis(100);
     while !shutdown.is_cancelled() {
-        match consume(&settings, kind, &shutdown).await {
+        match consume(&settings, &projection, &events, &shutdown).await {
             Ok(()) => break,
             Err(_) if shutdown.is_cancelled() => break,
             Err(error) => {
-                tracing::warn!(projection = kind.name(), %error, "projector interrupted; restarting");
+                tracing::warn!(projection = name, %error, "projector interrupted; restarting");
                 tokio::select! {
                     _ = shutdown.cancelled() => {}
                     _ = tokio::time::sleep(backoff) => {}
@@ -60,28 +75,69 @@ pub async fn run(
             }
         }
     }
-    tracing::info!(projection = kind.name(), "projector stopped");
+    tracing::info!(projection = name, "projector stopped");
+    Ok(())
+}
+
+/// Readies the projection's store: its tables, or a missing document model rebuilt from the
+/// store (the source of truth) before following Kafka.
+async fn prepare(
+    settings: &Settings,
+    pool: &PgPool,
+    projection: &Registered,
+    events: &Registry,
+) -> Result<(), ProjectorError> {
+    let create = match projection {
+        Registered::Transactional(p) => p.create_tables(),
+        Registered::MultiStream(p) => p.create_tables(),
+        Registered::Document(p) => {
+            if p.needs_rebuild().await? {
+                tracing::info!(
+                    projection = projection.name(),
+                    "model missing; rebuilding it"
+                );
+                rebuild::rebuild(settings, projection, events, false).await?;
+            }
+            None
+        }
+    };
+    if let Some(sql) = create {
+        sqlx::raw_sql(sql).execute(pool).await?;
+    }
     Ok(())
 }
 
 async fn consume(
     settings: &Settings,
-    kind: ProjectionKind,
+    projection: &Registered,
+    events: &Registry,
     shutdown: &CancellationToken,
 ) -> Result<(), ProjectorError> {
-    let projection = Projection::connect(settings, kind).await?;
+    let name = projection.name();
+    let pool = db::connect(&settings.postgres).await?;
+    prepare(settings, &pool, projection, events).await?;
     let names = settings.names();
-    let topic = names.topic(wayfarer_schemas::itinerary::AGGREGATE_TYPE);
-    kafka::ensure_topics(&settings.kafka, std::slice::from_ref(&topic)).await?;
+    let topics: Vec<String> = projection
+        .info()
+        .aggregate_types()
+        .iter()
+        .map(|aggregate_type| names.topic(aggregate_type))
+        .collect();
+    let dead_letter_topic = names.dead_letter_topic();
+    let mut wanted = topics.clone();
+    wanted.push(dead_letter_topic.clone());
+    kafka::ensure_topics(&settings.kafka, &wanted).await?;
     let consumer = kafka::consumer(
         &settings.kafka,
-        &names.consumer_group(kind.name()),
-        kind.fetch_wait(),
+        &names.consumer_group(name),
+        projection.info().fetch_wait(),
     )?;
-    consumer.subscribe(&[topic.as_str()])?;
-    let mut applied = checkpoint::load_offsets(projection.pool(), kind.name()).await?;
+    let topic_refs: Vec<&str> = topics.iter().map(String::as_str).collect();
+    consumer.subscribe(&topic_refs)?;
+    let mut producer: Option<FutureProducer> = None;
+    let mut applied = checkpoint::load_offsets(&pool, name).await?;
     let mut hints = OffsetHints::new();
-    tracing::info!(projection = kind.name(), "projector started");
+    tracing::info!(projection = name, "projector started");
 
     while !shutdown.is_cancelled() {
         let first = tokio::select! {
@@ -89,11 +145,11 @@ async fn consume(
             received = consumer.recv() => received?,
         };
         let mut batch = Batch::default();
-        batch.take(&first, &applied, kind.name());
+        batch.take(&first, &applied, name);
         let deadline = tokio::time::Instant::now() + BATCH_WINDOW;
         while batch.len() < MAX_BATCH {
             match tokio::time::timeout_at(deadline, consumer.recv()).await {
-                Ok(received) => batch.take(&received?, &applied, kind.name()),
+                Ok(received) => batch.take(&received?, &applied, name),
                 Err(_) => break,
             }
         }
@@ -101,16 +157,67 @@ async fn consume(
             continue;
         }
         let progress = batch.progress();
-        apply_with_retry(&projection, &batch.events, &progress, shutdown).await?;
+        let applied_events = batch.events.len() as u64;
+        for (event, _) in &batch.events {
+            // Links this projection's work to the request that caused each event.
+            tracing::debug!(
+                projection = name,
+                traceparent = %event.metadata.traceparent(),
+                correlation_id = %event.metadata.correlation_id,
+                aggregate_type = %event.aggregate_type,
+                aggregate_id = %event.aggregate_id,
+                sequence = event.sequence,
+                event_type = %event.event_type,
+                "event received"
+            );
+        }
+        let poison = apply_or_isolate(
+            &pool,
+            projection,
+            batch.events,
+            batch.dead_letters,
+            &progress,
+            shutdown,
+        )
+        .await?;
+        if let Some(letters) = poison {
+            let producer = match &producer {
+                Some(producer) => producer,
+                None => producer.insert(kafka::producer(&settings.kafka)?),
+            };
+            dlq::publish(producer, &dead_letter_topic, &letters).await?;
+            // The offsets move past the dead letters only together with their record.
+            let offsets_only = BatchProgress {
+                events: 0,
+                ..progress.clone()
+            };
+            retry(shutdown, name, || {
+                apply(
+                    &pool,
+                    projection,
+                    &[],
+                    Finish {
+                        progress: offsets_only.clone(),
+                        dead_letters: &letters,
+                        replays: None,
+                    },
+                )
+            })
+            .await?;
+            metrics::metrics()
+                .projection_dead_letters
+                .with_label_values(&[name])
+                .inc_by(letters.len() as u64);
+        }
         for (topic, partition, next) in &progress.offsets {
             applied.insert((topic.clone(), *partition), *next);
         }
         let m = metrics::metrics();
         m.projection_events
-            .with_label_values(&[kind.name()])
-            .inc_by(batch.events.len() as u64);
+            .with_label_values(&[name])
+            .inc_by(applied_events);
         m.projection_position
-            .with_label_values(&[kind.name()])
+            .with_label_values(&[name])
             .set(progress.max_position);
         hints.record(&consumer, &progress);
     }
@@ -118,22 +225,97 @@ async fn consume(
     Ok(())
 }
 
-/// Retries a failing batch with backoff (the store or index may be briefly away); stops only
-/// on shutdown, without recording progress, so the batch is redelivered next time.
-async fn apply_with_retry(
-    projection: &Projection,
-    events: &[ItineraryEnvelope],
+/// Applies a batch with its checkpoint. Returns `None` when that is done. Otherwise the
+/// batch holds poison (undecodable records, or events that fail on their own data): its good
+/// events are applied one by one, and the dead letters come back for the caller to publish
+/// and record with the batch's offsets. A service failure is retried with backoff until it
+/// succeeds or `shutdown` (then nothing is recorded and the batch is redelivered).
+async fn apply_or_isolate(
+    pool: &PgPool,
+    projection: &Registered,
+    events: Vec<(Envelope, Source)>,
+    mut dead_letters: Vec<DeadLetter>,
     progress: &BatchProgress,
     shutdown: &CancellationToken,
-) -> Result<(), ProjectorError> {
-    let mut backoff = Duration::from_millis(50);
-    loop {
-        match projection.apply(events, progress).await {
-            Ok(()) => return Ok(()),
+) -> Result<Option<Vec<DeadLetter>>, ProjectorError> {
+    if dead_letters.is_empty() {
+        let envelopes: Vec<Envelope> = events.iter().map(|(e, _)| e.clone()).collect();
+        let whole = retry(shutdown, projection.name(), || {
+            apply(
+                pool,
+                projection,
+                &envelopes,
+                Finish {
+                    progress: progress.clone(),
+                    ..Finish::default()
+                },
+            )
+        })
+        .await;
+        match whole {
+            Ok(_) => return Ok(None),
+            Err(error) if !error.is_poison() => return Err(error.into()),
             Err(error) => {
-                tracing::warn!(projection = projection.kind().name(), %error, "batch failed; retrying");
+                tracing::warn!(projection = projection.name(), %error, "batch holds a poison event; applying its events one by one");
+            }
+        }
+    }
+    for (event, source) in &events {
+        let single = BatchProgress {
+            offsets: Vec::new(),
+            max_position: event.global_position,
+            events: 1,
+        };
+        let result = retry(shutdown, projection.name(), || {
+            apply(
+                pool,
+                projection,
+                std::slice::from_ref(event),
+                Finish {
+                    progress: single.clone(),
+                    ..Finish::default()
+                },
+            )
+        })
+        .await;
+        match result {
+            Ok(_) => {}
+            Err(error) if error.is_poison() => {
+                tracing::error!(projection = projection.name(), topic = %source.topic, partition = source.partition, offset = source.offset, %error, "event dead-lettered");
+                dead_letters.push(source.dead_letter(projection.name(), &error.to_string()));
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
+    Ok(Some(dead_letters))
+}
+
+/// Retries `attempt` with backoff: a service failure until it succeeds (or shutdown), a
+/// poison failure [`POISON_ATTEMPTS`] times.
+async fn retry<F, Fut>(
+    shutdown: &CancellationToken,
+    projection: &str,
+    mut attempt: F,
+) -> Result<bool, ProjectionError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<bool, ProjectionError>>,
+{
+    let mut backoff = Duration::from_millis(50);
+    let mut poisoned = 0;
+    loop {
+        match attempt().await {
+            Ok(done) => return Ok(done),
+            Err(error) => {
+                if error.is_poison() {
+                    poisoned += 1;
+                    if poisoned >= POISON_ATTEMPTS {
+                        return Err(error);
+                    }
+                }
+                tracing::warn!(projection, %error, "batch failed; retrying");
                 tokio::select! {
-                    _ = shutdown.cancelled() => return Err(error.into()),
+                    _ = shutdown.cancelled() => return Err(error),
                     _ = tokio::time::sleep(backoff) => {}
                 }
                 backoff = (backoff * 2).min(Duration::from_secs(5));
@@ -182,21 +364,42 @@ impl OffsetHints {
     }
 }
 
+/// Where a record came from, to name it in a dead letter.
+#[derive(Debug, Clone)]
+struct Source {
+    topic: String,
+    partition: i32,
+    offset: i64,
+    payload: String,
+}
+
+impl Source {
+    fn dead_letter(&self, projection: &str, error: &str) -> DeadLetter {
+        DeadLetter {
+            projection: projection.to_owned(),
+            topic: self.topic.clone(),
+            partition: self.partition,
+            offset: self.offset,
+            error: error.to_owned(),
+            payload: self.payload.clone(),
+        }
+    }
+}
+
 #[derive(Default)]
 struct Batch {
-    events: Vec<ItineraryEnvelope>,
+    events: Vec<(Envelope, Source)>,
+    dead_letters: Vec<DeadLetter>,
     offsets: HashMap<(String, i32), i64>,
-    max_position: i64,
 }
 
 impl Batch {
     fn len(&self) -> usize {
-        self.events.len()
+        self.events.len() + self.dead_letters.len()
     }
 
-    /// Adds a message unless the checkpoint shows it was applied. Undecodable messages are
-    /// logged and stepped over (their offset still advances) so one bad record cannot stall
-    /// the projection.
+    /// Adds a message unless the checkpoint shows it was applied. A record that does not
+    /// decode as an envelope becomes a dead letter at once (its offset still advances).
     fn take<M: Message>(
         &mut self,
         message: &M,
@@ -213,25 +416,29 @@ impl Batch {
         }
         let entry = self.offsets.entry(key).or_insert(next);
         *entry = (*entry).max(next);
-        let decoded = message.payload().map(wayfarer_projections::event::decode);
-        match decoded {
-            Some(Ok(envelope)) => {
-                self.max_position = self.max_position.max(envelope.global_position);
-                self.events.push(envelope);
+        let bytes = message.payload().unwrap_or_default();
+        let source = Source {
+            topic: message.topic().to_owned(),
+            partition: message.partition(),
+            offset: message.offset(),
+            // As text PostgreSQL can store: invalid UTF-8 and NUL become U+FFFD.
+            payload: String::from_utf8_lossy(bytes).replace('\0', "\u{FFFD}"),
+        };
+        match serde_json::from_slice::<Envelope>(bytes) {
+            Ok(envelope) => self.events.push((envelope, source)),
+            Err(error) => {
+                tracing::error!(
+                    projection,
+                    topic = message.topic(),
+                    partition = message.partition(),
+                    offset = message.offset(),
+                    %error,
+                    "undecodable record dead-lettered"
+                );
+                let error = format!("undecodable record: {error}");
+                self.dead_letters
+                    .push(source.dead_letter(projection, &error));
             }
-            Some(Err(error)) => tracing::error!(
-                projection,
-                topic = message.topic(),
-                partition = message.partition(),
-                offset = message.offset(),
-                %error,
-                "undecodable event skipped"
-            ),
-            None => tracing::error!(
-                projection,
-                offset = message.offset(),
-                "empty message skipped"
-            ),
         }
     }
 
@@ -242,7 +449,12 @@ impl Batch {
                 .iter()
                 .map(|((topic, partition), next)| (topic.clone(), *partition, *next))
                 .collect(),
-            max_position: self.max_position,
+            max_position: self
+                .events
+                .iter()
+                .map(|(e, _)| e.global_position)
+                .max()
+                .unwrap_or(0),
             events: self.events.len() as i64,
         }
     }

@@ -1,123 +1,299 @@
 //! Rebuilding a projection from the PostgreSQL store (complete whatever Kafka retains), in
-//! commit-safe order, into a shadow table or index that replaces the live one atomically.
-//! Readers keep the old model until the swap and never see a half-built one.
-
-use std::collections::HashMap;
+//! commit-safe order, into a shadow copy that replaces the live one atomically. Readers keep
+//! the old model until the swap and never see a half-built one.
+//!
+//! The store is streamed: a reader task fetches the next chunk while the current one is
+//! applied, and each chunk goes through the projection's own code (the same as live), so a
+//! rebuild needs no more memory than a chunk, whatever the store's size.
+//!
+//! - Transactional and multi-stream: shadow copies of the projection's tables are filled a
+//!   chunk per short transaction (a long one would hold back the relay's horizon), then the
+//!   events committed meanwhile are applied and the tables renamed into place, in one
+//!   transaction that holds the projection's lock, so the live runner pauses for the swap only.
+//! - Document: the projection fills a new target (a new index), makes it live (an atomic alias
+//!   swap), then applies what committed meanwhile to the live model (version-guarded).
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use sqlx::{PgConnection, PgPool};
-use uuid::Uuid;
+use tokio::sync::mpsc;
 use wayfarer_projections::checkpoint;
-use wayfarer_projections::event::stream_id;
-use wayfarer_projections::itinerary::pg::{self, ViewTables};
-use wayfarer_projections::itinerary::{cache, search, source, ItineraryView};
 use wayfarer_projections::store::{self, CommitPosition};
-use wayfarer_projections::ProjectionError;
-use wayfarer_schemas::itinerary::AGGREGATE_TYPE;
+use wayfarer_projections::{Envelope, ProjectionError, Registered, Tables};
+use wayfarer_schemas::Registry;
 
 use crate::config::Settings;
 use crate::db;
-use crate::projections::{opensearch_client, redis_pool, ProjectionKind};
 
 const READ_CHUNK: i64 = 5000;
-const WRITE_CHUNK: usize = 1000;
 
 /// What a rebuild did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RebuildReport {
     pub projection: &'static str,
     pub events: u64,
-    pub itineraries: u64,
     pub position: i64,
 }
 
-/// Rebuilds `kind`. `show_progress` draws a progress bar on stderr.
+/// Rebuilds `projection` from the store. `show_progress` draws a progress bar on stderr.
 pub async fn rebuild(
     settings: &Settings,
-    kind: ProjectionKind,
+    projection: &Registered,
+    events: &Registry,
     show_progress: bool,
 ) -> Result<RebuildReport, ProjectionError> {
-    // One rebuild of a projection at a time (two admins, or two search projectors finding the
-    // index missing): the lock lives as long as this connection.
+    let name = projection.name();
+    // One rebuild of a projection at a time (two admins, or two projectors finding a model
+    // missing): the lock lives as long as this connection.
     let mut lock = db::connect_single(&settings.postgres).await?;
     sqlx::query("SELECT pg_advisory_lock(hashtext($1))")
         .bind(format!(
-            "wayfarer.rebuild.{}.{}",
-            settings.postgres.schema,
-            kind.name()
+            "wayfarer.rebuild.{}.{name}",
+            settings.postgres.schema
         ))
         .execute(&mut lock)
         .await?;
     let pool = db::connect(&settings.postgres).await?;
-    let bar = progress_bar(&pool, show_progress).await?;
+    let types: Vec<&'static str> = projection.info().aggregate_types().to_vec();
+    let bar = progress_bar(&pool, &types, show_progress).await?;
     let reader = db::connect_single(&settings.postgres).await?;
+    let mut chunks = read_chunks(reader, types.clone(), events.clone());
     let started = std::time::Instant::now();
-    let (mut views, mut position, events, mut reader) =
-        fold_all(reader, &bar, CommitPosition::default()).await?;
+    let mut count = 0u64;
+    let position = match projection {
+        Registered::Transactional(_) | Registered::MultiStream(_) => {
+            let (tables, create) = pg_tables(projection);
+            let mut shadow = Shadow::create(&pool, tables, create).await?;
+            while let Some(chunk) = chunks.recv().await {
+                let chunk = chunk?;
+                count += chunk.events.len() as u64;
+                bar.inc(chunk.events.len() as u64);
+                let mut tx = pool.begin().await?;
+                apply_pg(projection, &mut tx, &shadow.shadow, &chunk.events).await?;
+                tx.commit().await?;
+                shadow.reached = chunk.last;
+            }
+            shadow.swap_in(&pool, projection, &types, events).await?
+        }
+        Registered::Document(p) => {
+            let target = p.begin_rebuild().await?;
+            let mut reached = CommitPosition::default();
+            while let Some(chunk) = chunks.recv().await {
+                let chunk = chunk?;
+                count += chunk.events.len() as u64;
+                bar.inc(chunk.events.len() as u64);
+                p.rebuild_chunk(&target, &chunk.events).await?;
+                reached = chunk.last;
+            }
+            p.finish_rebuild(&target).await?;
+            // What committed meanwhile, applied to the live model (version-guarded).
+            let mut connection = pool.acquire().await?;
+            loop {
+                let catch_up = read_envelopes(&mut connection, reached, &types, events).await?;
+                let Some(last) = catch_up.last else { break };
+                p.apply(&catch_up.events).await?;
+                reached = last;
+            }
+            drop(connection);
+            let mut tx = pool.begin().await?;
+            checkpoint::lock_state(&mut tx, name).await?;
+            checkpoint::mark_rebuilt(&mut tx, name, reached.global_position).await?;
+            tx.commit().await?;
+            reached
+        }
+    };
     bar.finish_and_clear();
     tracing::info!(
-        projection = kind.name(),
-        events,
-        itineraries = views.len(),
+        projection = name,
+        events = count,
         seconds = started.elapsed().as_secs_f64(),
-        "store read and folded"
+        "projection rebuilt"
     );
-    match kind {
-        ProjectionKind::ItineraryPg => rebuild_pg(&pool, &mut views, &mut position).await?,
-        ProjectionKind::ItinerarySearch => {
-            rebuild_search(settings, &pool, &mut reader, &views, &mut position).await?;
-            finish(&pool, kind, position).await?;
-        }
-        ProjectionKind::ItineraryCache => {
-            let redis = redis_pool(&settings.redis.url)?;
-            let all: Vec<ItineraryView> = views.values().cloned().collect();
-            for chunk in all.chunks(WRITE_CHUNK) {
-                cache::put_views(&redis, &settings.names(), chunk).await?;
-            }
-            finish(&pool, kind, position).await?;
-        }
-    }
     drop(lock);
     Ok(RebuildReport {
-        projection: kind.name(),
-        events,
-        itineraries: views.len() as u64,
+        projection: name,
+        events: count,
         position: position.global_position,
     })
 }
 
-/// A new index filled in bulk, the alias swapped onto it atomically, the old index dropped,
-/// then whatever committed meanwhile indexed too (version-guarded).
-async fn rebuild_search(
-    settings: &Settings,
-    pool: &PgPool,
-    reader: &mut PgConnection,
-    views: &HashMap<Uuid, ItineraryView>,
-    position: &mut CommitPosition,
-) -> Result<(), ProjectionError> {
-    let client = opensearch_client(&settings.opensearch.url)?;
-    let alias = settings.names().itineraries_alias();
-    let index = format!("{alias}_v{}", chrono::Utc::now().timestamp_millis());
-    search::create_index(&client, &index).await?;
-    let all: Vec<ItineraryView> = views.values().cloned().collect();
-    for chunk in all.chunks(WRITE_CHUNK) {
-        search::index_views(&client, &index, chunk).await?;
-    }
-    let old = search::current_index(&client, &alias).await?;
-    search::swap_alias(&client, &alias, old.as_deref(), &index).await?;
-    if let Some(old) = old.filter(|old| *old != index) {
-        search::delete_index(&client, &old).await?;
-    }
-    let touched = catch_up_ids(reader, position).await?;
-    let fresh = source::fold_views(pool, &touched).await?;
-    search::index_views(&client, &alias, &fresh).await
+/// A chunk of the store, as projections receive it, and where it ends in commit order.
+struct Chunk {
+    events: Vec<Envelope>,
+    last: CommitPosition,
 }
 
-async fn progress_bar(pool: &PgPool, visible: bool) -> Result<ProgressBar, ProjectionError> {
-    let (total,): (i64,) = sqlx::query_as("SELECT count(*) FROM events WHERE aggregate_type = $1")
-        .bind(AGGREGATE_TYPE)
-        .fetch_one(pool)
-        .await?;
+/// The next committed events of `types` after `after`, decoded (and upcast) through `events`.
+async fn read_envelopes(
+    connection: &mut PgConnection,
+    after: CommitPosition,
+    types: &[&str],
+    events: &Registry,
+) -> Result<ChunkOrEnd, ProjectionError> {
+    let raw = store::read_committed_of(connection, after, Some(types), READ_CHUNK).await?;
+    let last = raw.last().map(|e| e.commit_position());
+    let events = raw
+        .iter()
+        .map(|event| event.owned_envelope(events))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ChunkOrEnd { events, last })
+}
+
+struct ChunkOrEnd {
+    events: Vec<Envelope>,
+    last: Option<CommitPosition>,
+}
+
+/// Streams the store in chunks from a reader task, one chunk ahead of the consumer.
+fn read_chunks(
+    mut reader: PgConnection,
+    types: Vec<&'static str>,
+    events: Registry,
+) -> mpsc::Receiver<Result<Chunk, ProjectionError>> {
+    let (sender, receiver) = mpsc::channel(2);
+    tokio::spawn(async move {
+        let mut position = CommitPosition::default();
+        loop {
+            let chunk = match read_envelopes(&mut reader, position, &types, &events).await {
+                Ok(chunk) => chunk,
+                Err(error) => {
+                    let _ = sender.send(Err(error)).await;
+                    return;
+                }
+            };
+            let Some(last) = chunk.last else { return };
+            position = last;
+            let chunk = Chunk {
+                events: chunk.events,
+                last,
+            };
+            if sender.send(Ok(chunk)).await.is_err() {
+                return;
+            }
+        }
+    });
+    receiver
+}
+
+/// The tables of a PostgreSQL projection and the DDL that creates them, if it has any.
+fn pg_tables(projection: &Registered) -> (&'static [&'static str], Option<&'static str>) {
+    match projection {
+        Registered::Transactional(p) => (p.tables(), p.create_tables()),
+        Registered::MultiStream(p) => (p.tables(), p.create_tables()),
+        Registered::Document(_) => (&[], None),
+    }
+}
+
+/// Applies events to one copy of a PostgreSQL projection's tables. A rebuild reads each event
+/// once, in commit order, so a multi-stream projection needs no markers here (they are reset
+/// at the swap).
+async fn apply_pg(
+    projection: &Registered,
+    tx: &mut PgConnection,
+    tables: &Tables,
+    events: &[Envelope],
+) -> Result<(), ProjectionError> {
+    match projection {
+        Registered::Transactional(p) => p.apply(tx, tables, events).await,
+        Registered::MultiStream(p) => p.apply(tx, tables, events).await,
+        Registered::Document(_) => Ok(()),
+    }
+}
+
+/// Shadow copies of a PostgreSQL projection's tables.
+struct Shadow {
+    shadow: Tables,
+    /// The last event applied to the shadow copies.
+    reached: CommitPosition,
+}
+
+impl Shadow {
+    async fn create(
+        pool: &PgPool,
+        tables: &'static [&'static str],
+        create_live: Option<&'static str>,
+    ) -> Result<Self, ProjectionError> {
+        if let Some(sql) = create_live {
+            sqlx::raw_sql(sql).execute(pool).await?;
+        }
+        let suffix = format!("r{}", chrono::Utc::now().timestamp_millis());
+        let shadow = Tables::shadow(tables, &suffix);
+        let mut connection = pool.acquire().await?;
+        for (live, copy) in shadow.pairs() {
+            sqlx::query(&format!("DROP TABLE IF EXISTS {copy}"))
+                .execute(&mut *connection)
+                .await?;
+            sqlx::query(&format!("CREATE TABLE {copy} (LIKE {live} INCLUDING ALL)"))
+                .execute(&mut *connection)
+                .await?;
+        }
+        Ok(Self {
+            shadow,
+            reached: CommitPosition::default(),
+        })
+    }
+
+    /// In one transaction holding the projection's lock: applies what committed since the
+    /// bulk read to the shadow copies, renames them into place and marks the rebuild. For a
+    /// multi-stream projection the processed markers are reset to exactly the events the new
+    /// tables hold.
+    async fn swap_in(
+        &self,
+        pool: &PgPool,
+        projection: &Registered,
+        types: &[&str],
+        events: &Registry,
+    ) -> Result<CommitPosition, ProjectionError> {
+        let name = projection.name();
+        let mut tx = pool.begin().await?;
+        checkpoint::lock_state(&mut tx, name).await?;
+        let mut reached = self.reached;
+        loop {
+            let catch_up = read_envelopes(&mut tx, reached, types, events).await?;
+            let Some(last) = catch_up.last else { break };
+            apply_pg(projection, &mut tx, &self.shadow, &catch_up.events).await?;
+            reached = last;
+        }
+        for (live, copy) in self.shadow.pairs() {
+            sqlx::query(&format!("DROP TABLE IF EXISTS {live}"))
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(&format!("ALTER TABLE {copy} RENAME TO {live}"))
+                .execute(&mut *tx)
+                .await?;
+        }
+        if matches!(projection, Registered::MultiStream(_)) {
+            sqlx::query("DELETE FROM projection_processed WHERE projection = $1")
+                .bind(name)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO projection_processed (projection, event_id) \
+                 SELECT $1, event_id FROM events WHERE aggregate_type = ANY($2) \
+                   AND (tx_id, global_position) <= ($3::text::xid8, $4)",
+            )
+            .bind(name)
+            .bind(types)
+            .bind(reached.tx_id.to_string())
+            .bind(reached.global_position)
+            .execute(&mut *tx)
+            .await?;
+        }
+        checkpoint::mark_rebuilt(&mut tx, name, reached.global_position).await?;
+        tx.commit().await?;
+        Ok(reached)
+    }
+}
+
+async fn progress_bar(
+    pool: &PgPool,
+    types: &[&str],
+    visible: bool,
+) -> Result<ProgressBar, ProjectionError> {
+    let (total,): (i64,) =
+        sqlx::query_as("SELECT count(*) FROM events WHERE aggregate_type = ANY($1)")
+            .bind(types)
+            .fetch_one(pool)
+            .await?;
     let bar = ProgressBar::with_draw_target(
         Some(total as u64),
         if visible {
@@ -131,181 +307,4 @@ async fn progress_bar(pool: &PgPool, visible: bool) -> Result<ProgressBar, Proje
             .expect("valid template"),
     );
     Ok(bar)
-}
-
-/// Folds every committed itinerary event after `from` into views, in commit order. Reading the
-/// next chunk overlaps with decoding and folding the current one (the database and this
-/// process work at the same time).
-async fn fold_all(
-    reader: PgConnection,
-    bar: &ProgressBar,
-    from: CommitPosition,
-) -> Result<
-    (
-        HashMap<Uuid, ItineraryView>,
-        CommitPosition,
-        u64,
-        PgConnection,
-    ),
-    ProjectionError,
-> {
-    let (chunks_tx, mut chunks) = tokio::sync::mpsc::channel(2);
-    let read_ahead = tokio::spawn(async move {
-        let mut reader = reader;
-        let mut position = from;
-        loop {
-            let chunk = store::read_committed_after(
-                &mut reader,
-                position,
-                Some(AGGREGATE_TYPE),
-                READ_CHUNK,
-            )
-            .await;
-            let chunk = match chunk {
-                Ok(chunk) => chunk,
-                Err(error) => return Err(ProjectionError::from(error)),
-            };
-            let Some(last) = chunk.last().map(|e| e.commit_position()) else {
-                break;
-            };
-            position = last;
-            if chunks_tx.send(chunk).await.is_err() {
-                break;
-            }
-        }
-        Ok((reader, position))
-    });
-    let mut views: HashMap<Uuid, ItineraryView> = HashMap::new();
-    let mut events = 0u64;
-    while let Some(chunk) = chunks.recv().await {
-        for raw in &chunk {
-            apply(&mut views, &raw.itinerary_envelope()?);
-        }
-        events += chunk.len() as u64;
-        bar.inc(chunk.len() as u64);
-    }
-    let (reader, position) = read_ahead.await.map_err(ProjectionError::TaskFailed)??;
-    Ok((views, position, events, reader))
-}
-
-fn apply(
-    views: &mut HashMap<Uuid, ItineraryView>,
-    envelope: &wayfarer_projections::event::ItineraryEnvelope,
-) {
-    let id = stream_id(envelope);
-    match views.get_mut(&id) {
-        Some(view) => {
-            view.apply(envelope);
-        }
-        None => {
-            if let Some(view) = ItineraryView::start(envelope) {
-                views.insert(id, view);
-            }
-        }
-    }
-}
-
-/// Shadow tables filled in bulk, then caught up and swapped in one transaction that holds the
-/// projection's state lock, so the live projector pauses for the swap only.
-async fn rebuild_pg(
-    pool: &PgPool,
-    views: &mut HashMap<Uuid, ItineraryView>,
-    position: &mut CommitPosition,
-) -> Result<(), ProjectionError> {
-    let live = ViewTables::live();
-    let shadow = ViewTables::shadow(&format!("r{}", chrono::Utc::now().timestamp_millis()));
-    let mut connection = pool.acquire().await?;
-    for (shadow_table, live_table) in [
-        (&shadow.itineraries, &live.itineraries),
-        (&shadow.items, &live.items),
-    ] {
-        sqlx::query(&format!("DROP TABLE IF EXISTS {shadow_table}"))
-            .execute(&mut *connection)
-            .await?;
-        sqlx::query(&format!(
-            "CREATE TABLE {shadow_table} (LIKE {live_table} INCLUDING ALL)"
-        ))
-        .execute(&mut *connection)
-        .await?;
-    }
-    let all: Vec<&ItineraryView> = views.values().collect();
-    for chunk in all.chunks(WRITE_CHUNK) {
-        pg::save_views(&mut connection, &shadow, chunk).await?;
-    }
-    drop(connection);
-
-    let mut tx = pool.begin().await?;
-    checkpoint::lock_state(&mut tx, pg::NAME).await?;
-    // Events committed since the bulk read: apply them to the shadow copy too.
-    let mut touched = Vec::new();
-    loop {
-        let chunk =
-            store::read_committed_after(&mut tx, *position, Some(AGGREGATE_TYPE), READ_CHUNK)
-                .await?;
-        let Some(last) = chunk.last().map(|e| e.commit_position()) else {
-            break;
-        };
-        for raw in &chunk {
-            let envelope = raw.itinerary_envelope()?;
-            touched.push(stream_id(&envelope));
-            apply(views, &envelope);
-        }
-        *position = last;
-    }
-    touched.sort();
-    touched.dedup();
-    let caught_up: Vec<&ItineraryView> = touched.iter().filter_map(|id| views.get(id)).collect();
-    pg::save_views(&mut tx, &shadow, &caught_up).await?;
-    for (shadow_table, live_table) in [
-        (&shadow.itineraries, &live.itineraries),
-        (&shadow.items, &live.items),
-    ] {
-        sqlx::query(&format!("DROP TABLE {live_table}"))
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(&format!(
-            "ALTER TABLE {shadow_table} RENAME TO {live_table}"
-        ))
-        .execute(&mut *tx)
-        .await?;
-    }
-    checkpoint::mark_rebuilt(&mut tx, pg::NAME, position.global_position).await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-async fn catch_up_ids(
-    reader: &mut PgConnection,
-    position: &mut CommitPosition,
-) -> Result<Vec<Uuid>, ProjectionError> {
-    let mut touched = Vec::new();
-    loop {
-        let chunk =
-            store::read_committed_after(reader, *position, Some(AGGREGATE_TYPE), READ_CHUNK)
-                .await?;
-        let Some(last) = chunk.last().map(|e| e.commit_position()) else {
-            break;
-        };
-        touched.extend(
-            chunk
-                .iter()
-                .filter_map(|e| Uuid::parse_str(&e.aggregate_id).ok()),
-        );
-        *position = last;
-    }
-    touched.sort();
-    touched.dedup();
-    Ok(touched)
-}
-
-async fn finish(
-    pool: &PgPool,
-    kind: ProjectionKind,
-    position: CommitPosition,
-) -> Result<(), ProjectionError> {
-    let mut tx = pool.begin().await?;
-    checkpoint::lock_state(&mut tx, kind.name()).await?;
-    checkpoint::mark_rebuilt(&mut tx, kind.name(), position.global_position).await?;
-    tx.commit().await?;
-    Ok(())
 }

@@ -181,7 +181,13 @@ fn cloud_event_headers(event: &RawEvent) -> OwnedHeaders {
     let time = event
         .recorded_at
         .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-    kafka::cloud_event_headers(&event.event_id.to_string(), &kind, &source, &time)
+    kafka::cloud_event_headers(
+        &event.event_id.to_string(),
+        &kind,
+        &source,
+        &time,
+        &event.traceparent(),
+    )
 }
 
 async fn load_checkpoint(connection: &mut PgConnection) -> Result<CommitPosition, sqlx::Error> {
@@ -219,26 +225,37 @@ async fn save_checkpoint(
     Ok(())
 }
 
-/// The relay's checkpoint, for `projections status`: the last position published, how many
-/// events were published, and the commit-order position to read on from.
-pub async fn checkpoint(pool: &sqlx::PgPool) -> Result<(i64, i64, CommitPosition), sqlx::Error> {
-    let row: Option<(i64, i64, i64)> = sqlx::query_as(
-        "SELECT global_position, published, tx_id::text::bigint FROM relay_checkpoints \
-         WHERE relay = $1",
+/// The relay's checkpoint, for `projections status`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RelayProgress {
+    /// The last event published, in commit order.
+    pub position: CommitPosition,
+    /// Events published so far.
+    pub published: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct CheckpointRow {
+    tx_id: i64,
+    global_position: i64,
+    published: i64,
+}
+
+pub async fn checkpoint(pool: &sqlx::PgPool) -> Result<RelayProgress, sqlx::Error> {
+    let row: Option<CheckpointRow> = sqlx::query_as(
+        "SELECT tx_id::text::bigint AS tx_id, global_position, published \
+         FROM relay_checkpoints WHERE relay = $1",
     )
     .bind(RELAY_NAME)
     .fetch_optional(pool)
     .await?;
     Ok(row
-        .map(|(global_position, published, tx_id)| {
-            (
-                global_position,
-                published,
-                CommitPosition {
-                    tx_id: tx_id as u64,
-                    global_position,
-                },
-            )
+        .map(|row| RelayProgress {
+            position: CommitPosition {
+                tx_id: row.tx_id as u64,
+                global_position: row.global_position,
+            },
+            published: row.published,
         })
-        .unwrap_or((0, 0, CommitPosition::default())))
+        .unwrap_or_default())
 }

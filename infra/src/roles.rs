@@ -8,8 +8,8 @@ use tokio_util::sync::CancellationToken;
 use wayfarer_read_api::ApiState;
 
 use crate::config::Settings;
-use crate::projections::ProjectionKind;
-use crate::{http, projector, relay};
+use crate::{http, projector, relay, Platform};
+use wayfarer_projections::Registered;
 
 /// A running API server.
 pub struct RunningApi {
@@ -22,9 +22,10 @@ pub struct RunningApi {
 /// Binds `settings.http_addr` (port 0 picks a free port) and serves until `shutdown`.
 pub async fn spawn_api(
     settings: &Settings,
+    platform: &Platform,
     shutdown: CancellationToken,
 ) -> anyhow::Result<RunningApi> {
-    let state = http::api_state(settings).await?;
+    let state = http::api_state(settings, platform).await?;
     let listener = tokio::net::TcpListener::bind(&settings.http_addr).await?;
     let addr = listener.local_addr()?;
     let app = http::app(state.clone());
@@ -52,11 +53,13 @@ pub fn spawn_relay(
 
 pub fn spawn_projector(
     settings: &Settings,
-    kind: ProjectionKind,
+    platform: &Platform,
+    projection: Registered,
     shutdown: CancellationToken,
 ) -> JoinHandle<anyhow::Result<()>> {
     let settings = settings.clone();
-    tokio::spawn(async move { Ok(projector::run(settings, kind, shutdown).await?) })
+    let events = platform.events.clone();
+    tokio::spawn(async move { Ok(projector::run(settings, projection, events, shutdown).await?) })
 }
 
 /// Resolves when the process receives SIGINT or SIGTERM.

@@ -70,17 +70,35 @@ pub async fn record(
     .bind(progress.events)
     .execute(&mut *connection)
     .await?;
+    // Wakes read-your-writes waiters when (and only if) this transaction commits.
+    sqlx::query("SELECT pg_notify($1, current_schema() || ':' || $2)")
+        .bind(PROGRESS_CHANNEL)
+        .bind(projection)
+        .execute(&mut *connection)
+        .await?;
     Ok(())
 }
 
-/// Records progress outside any read-model transaction (for version-guarded stores).
-pub async fn record_standalone(
-    pool: &PgPool,
+/// The PostgreSQL notification channel on which every recorded batch is announced, as
+/// `<schema>:<projection>`.
+pub const PROGRESS_CHANNEL: &str = "wayfarer_progress";
+
+/// Claims the processed-event markers of a multi-stream projection; returns the ids not
+/// processed before (only those may be applied, in the same transaction).
+pub async fn claim_unprocessed(
+    connection: &mut PgConnection,
     projection: &str,
-    progress: &BatchProgress,
-) -> Result<(), sqlx::Error> {
-    let mut connection = pool.acquire().await?;
-    record(&mut connection, projection, progress).await
+    event_ids: &[uuid::Uuid],
+) -> Result<std::collections::HashSet<uuid::Uuid>, sqlx::Error> {
+    let claimed: Vec<(uuid::Uuid,)> = sqlx::query_as(
+        "INSERT INTO projection_processed (projection, event_id) SELECT $1, * FROM UNNEST($2::uuid[]) \
+         ON CONFLICT DO NOTHING RETURNING event_id",
+    )
+    .bind(projection)
+    .bind(event_ids)
+    .fetch_all(connection)
+    .await?;
+    Ok(claimed.into_iter().map(|(id,)| id).collect())
 }
 
 /// Next offset to read per `(topic, partition)` for a projection.

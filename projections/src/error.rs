@@ -39,3 +39,19 @@ impl From<deadpool_redis::PoolError> for ProjectionError {
         ProjectionError::RedisPool(error.to_string())
     }
 }
+
+impl ProjectionError {
+    /// Whether the failure lies in the event itself (it would fail again however often it is
+    /// retried): undecodable, or data the store refuses (SQLSTATE classes 22 and 23). Anything
+    /// else is a service away or failing, which a retry may cure, and never dead-letters.
+    pub fn is_poison(&self) -> bool {
+        match self {
+            ProjectionError::Undecodable { .. } => true,
+            ProjectionError::Postgres(error) => error
+                .as_database_error()
+                .and_then(|db| db.code())
+                .is_some_and(|code| code.starts_with("22") || code.starts_with("23")),
+            _ => false,
+        }
+    }
+}

@@ -5,8 +5,8 @@ use wayfarer_schemas::{EventEnvelope, ItineraryEvent};
 
 use crate::ProjectionError;
 
-/// One itinerary event with its envelope. Built only through [`checked`] (or [`decode`]), so
-/// its aggregate id is known to be a UUID.
+/// One itinerary event with its envelope. Built only through [`checked`] (or
+/// [`from_envelope`]), so its aggregate id is known to be a UUID.
 pub type ItineraryEnvelope = EventEnvelope<ItineraryEvent>;
 
 /// Accepts an itinerary envelope only if its aggregate id is a UUID (itinerary ids always
@@ -21,19 +21,34 @@ pub fn checked(envelope: ItineraryEnvelope) -> Result<ItineraryEnvelope, Project
     Ok(envelope)
 }
 
-/// Decodes a Kafka record's value as an itinerary envelope.
-pub fn decode(bytes: &[u8]) -> Result<ItineraryEnvelope, ProjectionError> {
-    let envelope: ItineraryEnvelope =
-        serde_json::from_slice(bytes).map_err(|error| ProjectionError::Undecodable {
-            position: -1,
-            reason: error.to_string(),
-        })?;
-    checked(envelope)
-}
-
 /// The itinerary an envelope belongs to.
 pub fn stream_id(envelope: &ItineraryEnvelope) -> Uuid {
     envelope
         .aggregate_uuid()
         .expect("itinerary envelopes are checked when decoded")
+}
+
+/// Decodes a projection envelope's payload as an itinerary event.
+pub fn from_envelope(
+    envelope: &crate::projection::Envelope,
+) -> Result<ItineraryEnvelope, ProjectionError> {
+    let payload: ItineraryEvent =
+        serde_json::from_str(envelope.payload.get()).map_err(|error| {
+            ProjectionError::Undecodable {
+                position: envelope.global_position,
+                reason: error.to_string(),
+            }
+        })?;
+    checked(EventEnvelope {
+        event_id: envelope.event_id,
+        aggregate_type: envelope.aggregate_type.clone(),
+        aggregate_id: envelope.aggregate_id.clone(),
+        sequence: envelope.sequence,
+        global_position: envelope.global_position,
+        event_type: envelope.event_type.clone(),
+        event_version: envelope.event_version.clone(),
+        occurred_at: envelope.occurred_at,
+        metadata: envelope.metadata.clone(),
+        payload,
+    })
 }

@@ -6,11 +6,17 @@
 //! Redis writes are guarded by the aggregate version.
 
 pub mod checkpoint;
+pub mod dead_letters;
 pub mod error;
 pub mod event;
 pub mod itinerary;
 pub mod names;
+pub mod projection;
 pub mod store;
 
 pub use error::ProjectionError;
 pub use names::Names;
+pub use projection::{
+    DocumentProjection, Envelope, MultiStreamProjection, Projection, ProjectionRegistry,
+    Registered, Tables, TransactionalProjection, Write,
+};

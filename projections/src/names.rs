@@ -21,6 +21,11 @@ impl Names {
         )
     }
 
+    /// The dead-letter topic: events projections gave up on (`wayfarer.dlq`).
+    pub fn dead_letter_topic(&self) -> String {
+        format!("{}wayfarer.dlq", self.kafka_prefix)
+    }
+
     pub fn consumer_group(&self, projection: &str) -> String {
         format!("{}wayfarer.projection.{projection}", self.kafka_prefix)
     }

@@ -8,6 +8,7 @@
 //! transaction not yet visible then has an id at or above that bound, so it sorts after
 //! everything already read and cannot be skipped.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -19,6 +20,7 @@ use wayfarer_schemas::{
 };
 
 use crate::event::ItineraryEnvelope;
+use crate::projection::{Envelope, Write};
 use crate::ProjectionError;
 
 /// A point in commit order: the last event read.
@@ -54,6 +56,11 @@ impl RawEvent {
         }
     }
 
+    /// The W3C `traceparent` of the request that wrote the event.
+    pub fn traceparent(&self) -> String {
+        self.metadata().traceparent()
+    }
+
     fn metadata(&self) -> EventMetadata {
         let map: HashMap<String, String> = serde_json::from_str(&self.metadata).unwrap_or_default();
         EventMetadata::from_map(&map)
@@ -75,11 +82,12 @@ impl RawEvent {
     }
 
     /// The envelope as published on Kafka: the payload in the current version of its
-    /// contract (upcast through the registry when stored under an older one).
+    /// contract. A current payload (the common case) is borrowed as stored, not copied; one
+    /// stored under an older version is upcast through the registry.
     pub fn envelope(
         &self,
         registry: &Registry,
-    ) -> Result<EventEnvelope<Box<RawValue>>, ProjectionError> {
+    ) -> Result<EventEnvelope<Cow<'_, RawValue>>, ProjectionError> {
         let undecodable = |reason: String| ProjectionError::Undecodable {
             position: self.global_position,
             reason,
@@ -92,10 +100,13 @@ impl RawEvent {
                 &self.payload,
             )
             .map_err(|error| undecodable(error.to_string()))?;
-        let payload = RawValue::from_string(payload.into_owned())
-            .map_err(|error| undecodable(error.to_string()))?;
+        let payload = match payload {
+            Cow::Borrowed(text) => serde_json::from_str::<&RawValue>(text).map(Cow::Borrowed),
+            Cow::Owned(text) => RawValue::from_string(text).map(Cow::Owned),
+        }
+        .map_err(|error| undecodable(error.to_string()))?;
         let mut envelope = self.with_payload(payload);
-        if !version.is_empty() {
+        if let Some(version) = version {
             envelope.event_version = version.to_owned();
         }
         Ok(envelope)
@@ -130,17 +141,28 @@ pub async fn read_committed_after(
     aggregate_type: Option<&str>,
     limit: i64,
 ) -> Result<Vec<RawEvent>, sqlx::Error> {
+    let types: Option<Vec<&str>> = aggregate_type.map(|t| vec![t]);
+    read_committed_of(connection, after, types.as_deref(), limit).await
+}
+
+/// As [`read_committed_after`], for events of any of `aggregate_types` (`None`: all types).
+pub async fn read_committed_of(
+    connection: &mut PgConnection,
+    after: CommitPosition,
+    aggregate_types: Option<&[&str]>,
+    limit: i64,
+) -> Result<Vec<RawEvent>, sqlx::Error> {
     let sql = format!(
         "SELECT {COLUMNS} FROM events \
          WHERE (tx_id, global_position) > ($1::text::xid8, $2) \
            AND tx_id < pg_snapshot_xmin(pg_current_snapshot()) \
-           AND ($3::text IS NULL OR aggregate_type = $3) \
+           AND ($3::text[] IS NULL OR aggregate_type = ANY($3)) \
          ORDER BY events.tx_id, events.global_position LIMIT $4"
     );
     sqlx::query_as(&sql)
         .bind(after.tx_id.to_string())
         .bind(after.global_position)
-        .bind(aggregate_type)
+        .bind(aggregate_types)
         .bind(limit)
         .fetch_all(connection)
         .await
@@ -148,7 +170,7 @@ pub async fn read_committed_after(
 
 /// Every event of the given aggregates, in sequence order per aggregate.
 pub async fn read_streams(
-    pool: &PgPool,
+    pool: impl sqlx::PgExecutor<'_>,
     aggregate_type: &str,
     aggregate_ids: &[Uuid],
 ) -> Result<Vec<RawEvent>, sqlx::Error> {
@@ -198,15 +220,46 @@ pub async fn head_position(pool: &PgPool) -> Result<i64, sqlx::Error> {
     Ok(head.unwrap_or(0))
 }
 
-/// Which aggregate and sequence the event at `position` belongs to.
-pub async fn locate(
-    pool: &PgPool,
-    position: i64,
-) -> Result<Option<(String, String, i64)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT aggregate_type, aggregate_id, sequence FROM events WHERE global_position = $1",
+/// The write stored at `position`: its event id, aggregate and sequence.
+pub async fn locate(pool: &PgPool, position: i64) -> Result<Option<Write>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Located {
+        event_id: Uuid,
+        aggregate_type: String,
+        aggregate_id: String,
+        sequence: i64,
+    }
+    let row: Option<Located> = sqlx::query_as(
+        "SELECT event_id, aggregate_type, aggregate_id, sequence FROM events \
+         WHERE global_position = $1",
     )
     .bind(position)
     .fetch_optional(pool)
-    .await
+    .await?;
+    Ok(row.map(|row| Write {
+        position,
+        event_id: row.event_id,
+        aggregate_type: row.aggregate_type,
+        aggregate_id: row.aggregate_id,
+        sequence: row.sequence as u64,
+    }))
+}
+
+impl RawEvent {
+    /// The event as projections receive it (see [`RawEvent::envelope`]).
+    pub fn owned_envelope(&self, registry: &Registry) -> Result<Envelope, ProjectionError> {
+        let envelope = self.envelope(registry)?;
+        Ok(EventEnvelope {
+            event_id: envelope.event_id,
+            aggregate_type: envelope.aggregate_type,
+            aggregate_id: envelope.aggregate_id,
+            sequence: envelope.sequence,
+            global_position: envelope.global_position,
+            event_type: envelope.event_type,
+            event_version: envelope.event_version,
+            occurred_at: envelope.occurred_at,
+            metadata: envelope.metadata,
+            payload: envelope.payload.into_owned(),
+        })
+    }
 }

@@ -1,117 +1,131 @@
-//! Read-your-writes: a mutation returns the store position it wrote; a query that passes it
-//! waits (bounded) until the projection it reads has applied that event.
+//! Read-your-writes for every projection: a mutation returns the store position it wrote; a
+//! query that passes it waits (bounded) until the projection it reads has applied that event.
+//!
+//! Waiters are woken by the projections' own progress announcements (PostgreSQL
+//! `LISTEN/NOTIFY` on [`checkpoint::PROGRESS_CHANNEL`], sent in the transaction that records a
+//! batch), not by polling; a slow fallback tick covers a notification lost while the listener
+//! reconnects.
 
 use std::time::Duration;
 
+use sqlx::postgres::PgListener;
 use sqlx::PgPool;
+use tokio::sync::watch;
 use tokio::time::Instant;
-use uuid::Uuid;
-use wayfarer_projections::{itinerary, store};
+use wayfarer_projections::checkpoint;
+use wayfarer_projections::{store, ProjectionRegistry, Registered, Write};
 
 use crate::error::{ApiError, ApiResult};
 
-const POLL_INTERVAL: Duration = Duration::from_millis(5);
+/// Longest a waiter sleeps without a notification before it looks again.
+const FALLBACK_TICK: Duration = Duration::from_millis(100);
 
-/// The itinerary write a read-your-writes position refers to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ItineraryWrite {
-    pub position: i64,
-    pub itinerary_id: Uuid,
-    pub sequence: u64,
+/// Counts the progress announcements of this deployment's projections.
+#[derive(Clone)]
+pub struct ProgressWatch {
+    announcements: watch::Receiver<u64>,
 }
 
-/// Looks the position up once; `None` for events of other aggregate types (nothing to wait for).
-pub async fn locate_itinerary_write(
-    pool: &PgPool,
-    position: i64,
-) -> ApiResult<Option<ItineraryWrite>> {
-    let Some((aggregate_type, aggregate_id, sequence)) = store::locate(pool, position).await?
-    else {
-        return Err(ApiError::Validation(format!(
-            "no event at position {position}"
-        )));
-    };
-    if aggregate_type != wayfarer_schemas::itinerary::AGGREGATE_TYPE {
-        return Ok(None);
+impl ProgressWatch {
+    /// Listens on a dedicated connection of `pool` for the announcements of `schema`.
+    pub fn start(pool: PgPool, schema: String) -> Self {
+        let (sender, announcements) = watch::channel(0u64);
+        tokio::spawn(listen(pool, schema, sender));
+        Self { announcements }
     }
-    Ok(Uuid::parse_str(&aggregate_id)
-        .ok()
-        .map(|itinerary_id| ItineraryWrite {
-            position,
-            itinerary_id,
-            sequence: sequence as u64,
-        }))
 }
 
-/// Waits until the PostgreSQL itinerary view has applied the event at `position`, returning
-/// the write for further waits (`None`: not an itinerary event, nothing to wait for).
-pub async fn wait_for_position_in_view(
-    pool: &PgPool,
-    position: i64,
-    timeout: Duration,
-) -> ApiResult<Option<ItineraryWrite>> {
-    let write = locate_itinerary_write(pool, position).await?;
-    if let Some(write) = &write {
-        wait_for_itinerary_view(pool, write, timeout).await?;
-    }
-    Ok(write)
-}
-
-/// Waits until the PostgreSQL itinerary view has applied `write`.
-pub async fn wait_for_itinerary_view(
-    pool: &PgPool,
-    write: &ItineraryWrite,
-    timeout: Duration,
-) -> ApiResult<()> {
-    let deadline = Instant::now() + timeout;
-    loop {
-        // A database error is a failure (INTERNAL), not a read model that is merely behind.
-        let current = itinerary::pg::version_of(pool, write.itinerary_id).await?;
-        if current >= write.sequence {
-            return Ok(());
+async fn listen(pool: PgPool, schema: String, sender: watch::Sender<u64>) {
+    let prefix = format!("{schema}:");
+    while !sender.is_closed() {
+        let mut listener = match PgListener::connect_with(&pool).await {
+            Ok(listener) => listener,
+            Err(error) => {
+                tracing::warn!(%error, "progress listener cannot connect; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        if let Err(error) = listener.listen(checkpoint::PROGRESS_CHANNEL).await {
+            tracing::warn!(%error, "progress listener cannot listen; retrying");
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            continue;
         }
-        if Instant::now() >= deadline {
-            return Err(ApiError::NotYetConsistent(write.position));
-        }
-        tokio::time::sleep(POLL_INTERVAL).await;
-    }
-}
-
-/// Waits until searches see the event's itinerary at least at its sequence (external
-/// versioning makes `_version` the aggregate sequence).
-pub async fn wait_for_search_index(
-    client: &opensearch::OpenSearch,
-    alias: &str,
-    write: &ItineraryWrite,
-    timeout: Duration,
-) -> ApiResult<()> {
-    let aggregate_id = write.itinerary_id.to_string();
-    let sequence = write.sequence as i64;
-    let position = write.position;
-    let deadline = Instant::now() + timeout;
-    loop {
-        // Ask the search side, not a realtime GET: a document is readable by id before a
-        // refresh makes it searchable.
-        let response = client
-            .search(opensearch::SearchParts::Index(&[alias]))
-            .body(serde_json::json!({
-                "query": { "bool": { "filter": [{ "term": { "id": aggregate_id } }] } },
-                "version": true,
-                "_source": false
-            }))
-            .send()
-            .await
-            .map_err(ApiError::internal)?;
-        if response.status_code().is_success() {
-            let body: serde_json::Value = response.json().await.map_err(ApiError::internal)?;
-            let version = body["hits"]["hits"][0]["_version"].as_i64().unwrap_or(0);
-            if version >= sequence {
-                return Ok(());
+        loop {
+            match listener.recv().await {
+                Ok(notification) if notification.payload().starts_with(&prefix) => {
+                    sender.send_modify(|count| *count += 1);
+                }
+                Ok(_) => {}
+                Err(error) => {
+                    tracing::warn!(%error, "progress listener lost its connection");
+                    break;
+                }
             }
         }
-        if Instant::now() >= deadline {
-            return Err(ApiError::NotYetConsistent(position));
-        }
-        tokio::time::sleep(POLL_INTERVAL * 4).await;
     }
+}
+
+/// Waits until each of `projections` has applied the event at `position` (those that do not
+/// consume its aggregate type have nothing to wait for). A position the store does not hold
+/// is `VALIDATION`; a store failure is `INTERNAL`; the timeout is `NOT_YET_CONSISTENT`.
+pub async fn wait_for(
+    pool: &PgPool,
+    registry: &ProjectionRegistry,
+    progress: &ProgressWatch,
+    projections: &[&str],
+    position: i64,
+    timeout: Duration,
+) -> ApiResult<()> {
+    let write = store::locate(pool, position)
+        .await?
+        .ok_or_else(|| ApiError::Validation(format!("no event at position {position}")))?;
+    let deadline = Instant::now() + timeout;
+    for name in projections {
+        let projection = registry
+            .get(name)
+            .ok_or_else(|| ApiError::internal(format!("projection {name} is not registered")))?;
+        if !projection
+            .info()
+            .aggregate_types()
+            .contains(&write.aggregate_type.as_str())
+        {
+            continue;
+        }
+        let mut announcements = progress.announcements.clone();
+        loop {
+            announcements.mark_unchanged();
+            if has_applied(pool, projection, &write).await? {
+                break;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(ApiError::NotYetConsistent(position));
+            }
+            let wait = (deadline - now).min(FALLBACK_TICK);
+            let _ = tokio::time::timeout(wait, announcements.changed()).await;
+        }
+    }
+    Ok(())
+}
+
+async fn has_applied(pool: &PgPool, projection: &Registered, write: &Write) -> ApiResult<bool> {
+    Ok(match projection {
+        Registered::Transactional(p) => {
+            let mut connection = pool.acquire().await?;
+            p.has_applied(&mut connection, write).await?
+        }
+        Registered::Document(p) => p.has_applied(write).await?,
+        Registered::MultiStream(p) => {
+            let (processed,): (bool,) = sqlx::query_as(
+                "SELECT EXISTS (SELECT 1 FROM projection_processed \
+                 WHERE projection = $1 AND event_id = $2)",
+            )
+            .bind(p.name())
+            .bind(write.event_id)
+            .fetch_one(pool)
+            .await?;
+            processed
+        }
+    })
 }

@@ -5,7 +5,10 @@ use opensearch::OpenSearch;
 use sqlx::PgPool;
 use wayfarer_commands::CommandHandler;
 use wayfarer_domain::Itinerary;
-use wayfarer_projections::Names;
+use wayfarer_projections::{Names, ProjectionRegistry};
+
+use crate::consistency::{self, ProgressWatch};
+use crate::error::ApiResult;
 
 use crate::auth::tokens::TokenKeys;
 use crate::graphql::subscription::UserSubscriptions;
@@ -48,4 +51,23 @@ pub struct ApiState {
     pub names: Names,
     pub keys: TokenKeys,
     pub settings: ApiSettings,
+    /// Every projection, for read-your-writes.
+    pub projections: ProjectionRegistry,
+    /// Wakes read-your-writes waiters when a projection records progress.
+    pub progress: ProgressWatch,
+}
+
+impl ApiState {
+    /// Waits (bounded) until each of `projections` has applied the event at `position`.
+    pub async fn read_your_write(&self, projections: &[&str], position: i64) -> ApiResult<()> {
+        consistency::wait_for(
+            &self.pool,
+            &self.projections,
+            &self.progress,
+            projections,
+            position,
+            self.settings.read_your_writes_timeout,
+        )
+        .await
+    }
 }

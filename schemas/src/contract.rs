@@ -137,21 +137,22 @@ impl Registry {
             .find(|contract| contract.aggregate_type == aggregate_type)
     }
 
-    /// A stored payload in the current version of its contract: borrowed as it is when it is
-    /// current (the common case, no parsing), upcast otherwise. Aggregates without a
-    /// registered contract pass through unchanged (analysts still get them).
+    /// A stored payload in the current version of its contract, with that version: borrowed
+    /// as it is when it is current (the common case, no parsing), upcast otherwise. Aggregates
+    /// without a registered contract pass through unchanged, with no version (analysts still
+    /// get them).
     pub fn to_current<'a>(
         &self,
         aggregate_type: &str,
         event_type: &str,
         version: &str,
         payload: &'a str,
-    ) -> Result<(Cow<'a, str>, &'static str), DecodeError> {
+    ) -> Result<(Cow<'a, str>, Option<&'static str>), DecodeError> {
         let Some(contract) = self.get(aggregate_type) else {
-            return Ok((Cow::Borrowed(payload), ""));
+            return Ok((Cow::Borrowed(payload), None));
         };
         if version == contract.version {
-            return Ok((Cow::Borrowed(payload), contract.version));
+            return Ok((Cow::Borrowed(payload), Some(contract.version)));
         }
         let value: Value =
             serde_json::from_str(payload).map_err(|source| DecodeError::Payload {
@@ -160,7 +161,7 @@ impl Registry {
                 source,
             })?;
         let current = (contract.upcast)(event_type, version, value)?;
-        Ok((Cow::Owned(current.to_string()), contract.version))
+        Ok((Cow::Owned(current.to_string()), Some(contract.version)))
     }
 
     /// `(file name, pretty JSON Schema)` for every registered topic, in registration order.

@@ -36,6 +36,14 @@ impl EventMetadata {
         }
     }
 
+    /// The W3C trace context of the flow this event belongs to (`traceparent`): the trace id
+    /// is the correlation id, the parent span id the low half of the command id, so every
+    /// span a consumer opens for the event names the request that caused it.
+    pub fn traceparent(&self) -> String {
+        let span = (self.command_id.as_u128() as u64).max(1);
+        format!("00-{}-{span:016x}-01", self.correlation_id.simple())
+    }
+
     pub fn to_map(&self) -> std::collections::HashMap<String, String> {
         let mut map = std::collections::HashMap::new();
         if let Some(actor) = self.actor {

@@ -10,4 +10,4 @@ pub mod schema_check;
 pub mod system;
 
 pub use graphql::GraphqlClient;
-pub use system::{Roles, TestSystem};
+pub use system::{Roles, TestSystem, ALL_PROJECTIONS};

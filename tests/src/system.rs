@@ -5,15 +5,21 @@ use std::time::Duration;
 use sqlx::PgPool;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
-use wayfarer_infra::projections::ProjectionKind;
-use wayfarer_infra::{db, roles, Settings};
+use wayfarer_infra::rebuild::{self, RebuildReport};
+use wayfarer_infra::{db, roles, Platform, Settings};
+use wayfarer_projections::itinerary::{cache, pg, search};
+use wayfarer_projections::Registered;
+
+/// The standard projections, by name.
+pub const ALL_PROJECTIONS: [&str; 3] = [pg::NAME, search::NAME, cache::NAME];
 
 /// Which roles to run in-process.
 #[derive(Debug, Clone)]
 pub struct Roles {
     pub api: bool,
     pub relay: bool,
-    pub projectors: Vec<ProjectionKind>,
+    /// Projections to run, by name (any registered with the system's platform).
+    pub projectors: Vec<&'static str>,
 }
 
 impl Roles {
@@ -21,7 +27,7 @@ impl Roles {
         Self {
             api: true,
             relay: true,
-            projectors: ProjectionKind::ALL.to_vec(),
+            projectors: ALL_PROJECTIONS.to_vec(),
         }
     }
 
@@ -45,6 +51,8 @@ impl Roles {
 pub struct TestSystem {
     pub settings: Settings,
     pub pool: PgPool,
+    /// The contracts and projections this system runs with.
+    pub platform: Platform,
     pub api_url: Option<String>,
     shutdown: CancellationToken,
     tasks: Vec<JoinHandle<anyhow::Result<()>>>,
@@ -86,29 +94,66 @@ impl TestSystem {
     }
 
     pub async fn start_with(settings: Settings, roles: Roles) -> anyhow::Result<Self> {
+        Self::start_extended(settings, roles, |platform| platform).await
+    }
+
+    /// Starts with the standard platform extended by `extend` (a test's own aggregates and
+    /// projections: registration only).
+    pub async fn start_extended(
+        settings: Settings,
+        roles: Roles,
+        extend: impl FnOnce(Platform) -> Platform,
+    ) -> anyhow::Result<Self> {
         db::migrate(&settings.postgres).await?;
         let pool = db::connect(&settings.postgres).await?;
+        let platform = extend(Platform::standard(&settings, &pool)?);
         let shutdown = CancellationToken::new();
         let mut tasks = Vec::new();
         let mut api_url = None;
         if roles.api {
-            let api = roles::spawn_api(&settings, shutdown.clone()).await?;
+            let api = roles::spawn_api(&settings, &platform, shutdown.clone()).await?;
             api_url = Some(format!("http://{}", api.addr));
             tasks.push(api.handle);
         }
         if roles.relay {
             tasks.push(roles::spawn_relay(&settings, shutdown.clone()));
         }
-        for kind in roles.projectors {
-            tasks.push(roles::spawn_projector(&settings, kind, shutdown.clone()));
+        for name in roles.projectors {
+            let projection = platform.projection(name)?.clone();
+            tasks.push(roles::spawn_projector(
+                &settings,
+                &platform,
+                projection,
+                shutdown.clone(),
+            ));
         }
         Ok(Self {
             settings,
             pool,
+            platform,
             api_url,
             shutdown,
             tasks,
         })
+    }
+
+    /// A registered projection.
+    pub fn projection(&self, name: &str) -> &Registered {
+        self.platform
+            .projection(name)
+            .expect("a registered projection")
+    }
+
+    /// Rebuilds a registered projection from the store.
+    pub async fn rebuild(&self, name: &str) -> RebuildReport {
+        rebuild::rebuild(
+            &self.settings,
+            self.projection(name),
+            &self.platform.events,
+            false,
+        )
+        .await
+        .expect("rebuild")
     }
 
     pub fn graphql(&self) -> crate::GraphqlClient {
@@ -144,7 +189,7 @@ impl TestSystem {
     /// deleted safely). A failing test panics before this, leaving its data for inspection.
     pub async fn stop(mut self) {
         // Every event any test stored must match the schema published to analysts.
-        crate::schema_check::assert_store_valid(&self.pool).await;
+        crate::schema_check::assert_store_valid(&self.pool, &self.platform.events).await;
         self.stop_roles_only().await;
         self.pool.close().await;
         let mut admin = db::connect_single(&wayfarer_infra::config::PostgresSettings {

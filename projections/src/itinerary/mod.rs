@@ -3,8 +3,10 @@
 pub mod cache;
 pub mod memo;
 pub mod pg;
+pub mod registered;
 pub mod search;
 pub mod source;
 pub mod view;
 
+pub use registered::{ItineraryCacheProjection, ItineraryPgProjection, ItinerarySearchProjection};
 pub use view::{ApplyOutcome, ItemView, ItineraryView};

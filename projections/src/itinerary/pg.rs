@@ -10,12 +10,17 @@ use wayfarer_schemas::itinerary::AGGREGATE_TYPE;
 use wayfarer_schemas::{Category, Location, MoneyAmount, Visibility};
 
 use super::view::{ApplyOutcome, ItemView, ItineraryView};
-use crate::checkpoint::{self, BatchProgress};
 use crate::event::{stream_id, ItineraryEnvelope};
+use crate::projection::Tables;
 use crate::{store, ProjectionError};
 
 /// Projection name, used for checkpoints, consumer groups and the CLI.
 pub const NAME: &str = "itinerary_pg";
+
+/// The tables the view lives in, as the projection declares them.
+pub const TABLES: &[&str] = &[ITINERARIES, ITEMS];
+const ITINERARIES: &str = "itinerary_view";
+const ITEMS: &str = "itinerary_item_view";
 
 /// The two tables one copy of the view lives in (live, or a rebuild's shadow).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,36 +31,29 @@ pub struct ViewTables {
 
 impl ViewTables {
     pub fn live() -> Self {
-        Self {
-            itineraries: "itinerary_view".to_owned(),
-            items: "itinerary_item_view".to_owned(),
-        }
+        Self::of(&Tables::live(TABLES))
     }
 
-    pub fn shadow(suffix: &str) -> Self {
+    pub fn of(tables: &Tables) -> Self {
         Self {
-            itineraries: format!("itinerary_view_{suffix}"),
-            items: format!("itinerary_item_view_{suffix}"),
+            itineraries: tables.name(ITINERARIES).to_owned(),
+            items: tables.name(ITEMS).to_owned(),
         }
     }
 }
 
-/// Applies a batch of events to the live view and records `progress`, all in one transaction.
-/// Redelivered events are skipped by the per-itinerary version; a hole in a stream (which
-/// Kafka's per-key order rules out, but a rebuild racing the live projector could leave) is
-/// healed by folding that itinerary from the store.
+/// Applies events to one copy of the view inside the caller's transaction. Redelivered
+/// events are skipped by the per-itinerary version; a hole in a stream (which Kafka's per-key
+/// order rules out, but a rebuild racing the live projector could leave) is healed by folding
+/// that itinerary from the store.
 #[tracing::instrument(skip_all, fields(projection = NAME, events = events.len()))]
-pub async fn apply_batch(
-    pool: &PgPool,
+pub async fn apply_events(
+    tx: &mut PgConnection,
+    tables: &ViewTables,
     events: &[ItineraryEnvelope],
-    progress: &BatchProgress,
 ) -> Result<(), ProjectionError> {
-    let tables = ViewTables::live();
-    let mut tx = pool.begin().await?;
-    // Lock order: the projection's state row first (a rebuild's swap takes it too), then rows.
-    checkpoint::lock_state(&mut tx, NAME).await?;
     let ids: Vec<Uuid> = unique_ids(events);
-    let mut views = load_views(&mut tx, &tables, &ids).await?;
+    let mut views = load_views(&mut *tx, tables, &ids).await?;
     let mut changed: Vec<Uuid> = Vec::new();
     for envelope in events {
         let id = stream_id(envelope);
@@ -75,7 +73,7 @@ pub async fn apply_batch(
             ApplyOutcome::AlreadyApplied => {}
             ApplyOutcome::Gap => {
                 tracing::warn!(aggregate_id = %id, "gap in itinerary stream, folding from the store");
-                if let Some(view) = fold_from_store(pool, id).await? {
+                if let Some(view) = fold_from_store(&mut *tx, id).await? {
                     views.insert(id, view);
                     changed.push(id);
                 }
@@ -85,17 +83,15 @@ pub async fn apply_batch(
     changed.sort();
     changed.dedup();
     let to_save: Vec<&ItineraryView> = changed.iter().filter_map(|id| views.get(id)).collect();
-    save_views(&mut tx, &tables, &to_save).await?;
-    checkpoint::record(&mut tx, NAME, progress).await?;
-    tx.commit().await?;
+    save_views(tx, tables, &to_save).await?;
     Ok(())
 }
 
 async fn fold_from_store(
-    pool: &PgPool,
+    connection: &mut PgConnection,
     id: Uuid,
 ) -> Result<Option<ItineraryView>, ProjectionError> {
-    let raw = store::read_streams(pool, AGGREGATE_TYPE, &[id]).await?;
+    let raw = store::read_streams(connection, AGGREGATE_TYPE, &[id]).await?;
     let envelopes = raw
         .iter()
         .map(|event| event.itinerary_envelope())
@@ -373,10 +369,14 @@ pub struct ViewAccess {
 }
 
 impl ViewAccess {
-    /// The owner always, others only when public and not deleted (as [`ItineraryView::visible_to`]).
+    /// Who may read the itinerary (the rule of [`super::view::visible`]).
     pub fn visible_to(&self, viewer: Option<Uuid>) -> bool {
-        !self.deleted
-            && (self.visibility == Visibility::Public.as_str() || viewer == Some(self.owner_id))
+        super::view::visible(
+            self.owner_id,
+            parse_visibility(&self.visibility),
+            self.deleted,
+            viewer,
+        )
     }
 }
 
@@ -391,11 +391,14 @@ pub async fn access_of(pool: &PgPool, id: Uuid) -> Result<Option<ViewAccess>, sq
 }
 
 /// The current version of one itinerary in the live view (0 when absent).
-pub async fn version_of(pool: &PgPool, id: Uuid) -> Result<u64, sqlx::Error> {
+pub async fn version_of(
+    connection: impl sqlx::PgExecutor<'_>,
+    id: Uuid,
+) -> Result<u64, sqlx::Error> {
     let row: Option<(i64,)> =
         sqlx::query_as("SELECT version FROM itinerary_view WHERE itinerary_id = $1")
             .bind(id)
-            .fetch_optional(pool)
+            .fetch_optional(connection)
             .await?;
     Ok(row.map(|r| r.0 as u64).unwrap_or(0))
 }

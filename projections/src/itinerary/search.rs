@@ -183,6 +183,30 @@ pub async fn index_views(
     Ok(())
 }
 
+/// The version of `id` that searches see (0 when it is not searchable yet). Asks the search
+/// side, not a realtime GET: a document is readable by id before a refresh makes it
+/// searchable. External versioning makes `_version` the aggregate sequence.
+pub async fn searchable_version(
+    client: &OpenSearch,
+    alias: &str,
+    id: Uuid,
+) -> Result<u64, ProjectionError> {
+    let response = client
+        .search(SearchParts::Index(&[alias]))
+        .body(json!({
+            "query": { "bool": { "filter": [{ "term": { "id": id.to_string() } }] } },
+            "version": true,
+            "_source": false
+        }))
+        .send()
+        .await?;
+    if !response.status_code().is_success() {
+        return Ok(0);
+    }
+    let body: Value = response.json().await?;
+    Ok(body["hits"]["hits"][0]["_version"].as_u64().unwrap_or(0))
+}
+
 /// A geo filter: within `radius_km` of a point.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Near {

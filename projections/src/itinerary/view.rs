@@ -182,15 +182,23 @@ impl ItineraryView {
         ApplyOutcome::Applied
     }
 
-    /// Who may read this view: the owner always, others only when public and not deleted.
+    /// Who may read this view (see [`visible`]).
     pub fn visible_to(&self, viewer: Option<Uuid>) -> bool {
-        if self.deleted {
-            return false;
-        }
-        self.visibility == Visibility::Public || viewer == Some(self.owner_id)
+        visible(self.owner_id, self.visibility, self.deleted, viewer)
     }
 }
 
 #[cfg(test)]
 #[path = "view_tests.rs"]
 mod tests;
+
+/// The one rule of who may read an itinerary: nobody once it is deleted; otherwise its
+/// owner always, and everyone when it is public.
+pub fn visible(
+    owner_id: Uuid,
+    visibility: Visibility,
+    deleted: bool,
+    viewer: Option<Uuid>,
+) -> bool {
+    !deleted && (visibility == Visibility::Public || viewer == Some(owner_id))
+}

@@ -106,14 +106,7 @@ pub async fn register(
         user_name: registration.user_name,
         role: "USER".into(),
     };
-    issue(
-        &mut *pool.acquire().await?,
-        keys,
-        settings,
-        account,
-        Uuid::now_v7(),
-    )
-    .await
+    issue_new_family(pool, keys, settings, account).await
 }
 
 pub async fn login(
@@ -150,14 +143,7 @@ pub async fn login(
                 user_name,
                 role,
             };
-            issue(
-                &mut *pool.acquire().await?,
-                keys,
-                settings,
-                account,
-                Uuid::now_v7(),
-            )
-            .await
+            issue_new_family(pool, keys, settings, account).await
         }
         _ => Err(ApiError::InvalidCredentials),
     }
@@ -238,6 +224,17 @@ pub async fn find(pool: &PgPool, user_id: Uuid) -> ApiResult<Option<Account>> {
         user_name,
         role,
     }))
+}
+
+/// Tokens for a fresh sign-in: a new refresh-token family.
+async fn issue_new_family(
+    pool: &PgPool,
+    keys: &TokenKeys,
+    settings: &ApiSettings,
+    account: Account,
+) -> ApiResult<IssuedTokens> {
+    let mut connection = pool.acquire().await?;
+    issue(&mut connection, keys, settings, account, Uuid::now_v7()).await
 }
 
 async fn issue(

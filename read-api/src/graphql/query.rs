@@ -12,7 +12,6 @@ use super::context::{caller, require_caller, state};
 use super::inputs::NearInput;
 use super::resolve::resolve;
 use super::types::{Itinerary, Position};
-use crate::consistency;
 use crate::error::{ApiError, ApiResult};
 
 const MAX_PAGE: usize = 100;
@@ -35,12 +34,7 @@ pub async fn read_itinerary(
     let api = state(ctx);
     let viewer = caller(ctx);
     if let Some(position) = after {
-        consistency::wait_for_position_in_view(
-            &api.pool,
-            position.0,
-            api.settings.read_your_writes_timeout,
-        )
-        .await?;
+        api.read_your_write(&[pg::NAME], position.0).await?;
     }
     // Who may see it is decided on the PostgreSQL view (what `after` waited for): the hot
     // cache may trail it, and a stale copy must never show what has since become private or
@@ -148,12 +142,7 @@ impl ItineraryQuery {
             let size = page_size(first)?;
             let cursor = after.as_deref().map(decode_cursor).transpose()?;
             if let Some(position) = after_position {
-                consistency::wait_for_position_in_view(
-                    &api.pool,
-                    position.0,
-                    api.settings.read_your_writes_timeout,
-                )
-                .await?;
+                api.read_your_write(&[pg::NAME], position.0).await?;
             }
             let mut views = pg::page_by_owner(&api.pool, owner, cursor, size as i64 + 1).await?;
             let has_next = views.len() > size;
@@ -207,21 +196,9 @@ impl ItineraryQuery {
         let alias = api.names.itineraries_alias();
         if let Some(position) = after_position {
             // Hits are shown from the PostgreSQL view, so both must have the write.
-            let write = consistency::wait_for_position_in_view(
-                &api.pool,
-                position.0,
-                api.settings.read_your_writes_timeout,
-            )
-            .await?;
-            if let Some(write) = write {
-                consistency::wait_for_search_index(
-                    &api.opensearch,
-                    &alias,
-                    &write,
-                    api.settings.read_your_writes_timeout,
-                )
+            api.read_your_write(&[pg::NAME, search::NAME], position.0)
                 .await?;
-            }
+
         }
         let near = near.map(|n| search::Near {
             lat: n.lat,

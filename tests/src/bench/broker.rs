@@ -13,7 +13,6 @@ use rdkafka::producer::{FutureProducer, FutureRecord};
 use tokio::sync::Mutex;
 use tokio_util::sync::CancellationToken;
 use wayfarer_infra::kafka;
-use wayfarer_infra::projections::ProjectionKind;
 
 use crate::stats::{micros, Summary};
 
@@ -77,6 +76,7 @@ fn headers() -> OwnedHeaders {
         "wayfarer.itinerary.ItineraryItemAdded.v1.0",
         "/wayfarer/itinerary",
         &chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        &wayfarer_schemas::EventMetadata::for_new_command(None, uuid::Uuid::now_v7()).traceparent(),
     )
 }
 
@@ -106,14 +106,17 @@ pub async fn run(rate: u32, seconds: u64) -> anyhow::Result<BrokerRun> {
     let stop = CancellationToken::new();
     let delivered: SharedReceived = Arc::default();
     let mut readers = Vec::new();
-    for kind in ProjectionKind::ALL {
+    let pool = wayfarer_infra::db::connect(&settings.postgres).await?;
+    let platform = wayfarer_infra::Platform::standard(&settings, &pool)?;
+    for projection in platform.projections.all() {
+        let name = projection.name();
         let consumer = kafka::consumer(
             &settings.kafka,
-            &names.consumer_group(&format!("probe-{}", kind.name())),
-            kind.fetch_wait(),
+            &names.consumer_group(&format!("probe-{name}")),
+            projection.info().fetch_wait(),
         )?;
         consumer.subscribe(&[topic.as_str()])?;
-        let measuring = kind == ProjectionKind::ItineraryPg;
+        let measuring = name == wayfarer_projections::itinerary::pg::NAME;
         readers.push(tokio::spawn(read(
             consumer,
             clock,

@@ -5,8 +5,8 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use serde_json::{json, Value};
-use wayfarer_infra::projections::ProjectionKind;
 use wayfarer_tests::TestSystem;
+use wayfarer_tests::ALL_PROJECTIONS;
 
 use crate::stats::{ErrorSamples, Summary, Tally};
 use crate::support::wait_projections;
@@ -73,7 +73,7 @@ pub async fn prime(system: &TestSystem, user: &User, with_projectors: bool) -> a
         .await
         .map_err(anyhow::Error::msg)?;
     if with_projectors {
-        wait_projections(&system.pool, &ProjectionKind::ALL, Duration::from_secs(120)).await?;
+        wait_projections(&system.pool, &ALL_PROJECTIONS, Duration::from_secs(120)).await?;
     }
     Ok(())
 }
@@ -114,7 +114,7 @@ pub async fn run(
     // Commands that started inside the window count; the window ends when the last finished.
     let elapsed = last_done.saturating_duration_since(warm_end).max(measure);
     let drain = if with_projectors {
-        wait_projections(&system.pool, &ProjectionKind::ALL, Duration::from_secs(300)).await?
+        wait_projections(&system.pool, &ALL_PROJECTIONS, Duration::from_secs(300)).await?
     } else {
         Duration::ZERO
     };

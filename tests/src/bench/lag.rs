@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, Semaphore};
 use uuid::Uuid;
 use wayfarer_infra::db;
-use wayfarer_infra::projections::ProjectionKind;
 use wayfarer_tests::fixtures::{ItineraryHandler, RunCommand};
+use wayfarer_tests::ALL_PROJECTIONS;
 use wayfarer_tests::{fixtures, TestSystem};
 
 use crate::stats::{micros, ErrorSamples, Summary, Tally};
@@ -66,7 +66,7 @@ pub async fn run(
     tasks: usize,
 ) -> anyhow::Result<LagRun> {
     anyhow::ensure!(rate > 0 && tasks > 0, "rate and tasks must be positive");
-    wait_projections(&system.pool, &ProjectionKind::ALL, Duration::from_secs(300)).await?;
+    wait_projections(&system.pool, &ALL_PROJECTIONS, Duration::from_secs(300)).await?;
     let mut pg = system.settings.postgres.clone();
     pg.max_connections = tasks as u32 + 2;
     let command_pool = db::connect(&pg).await?;

@@ -5,7 +5,6 @@ use wayfarer_schemas::EventContract;
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use uuid::Uuid;
-use wayfarer_infra::projections::ProjectionKind;
 use wayfarer_infra::rebuild;
 use wayfarer_schemas::itinerary::{AGGREGATE_TYPE, EVENT_VERSION};
 use wayfarer_schemas::{
@@ -97,7 +96,13 @@ async fn measure(system: &TestSystem, events: u64) -> anyhow::Result<RebuildRun>
     sqlx::query("ANALYZE events").execute(&system.pool).await?;
 
     let started = Instant::now();
-    let report = rebuild::rebuild(&system.settings, ProjectionKind::ItineraryPg, false).await?;
+    let report = rebuild::rebuild(
+        &system.settings,
+        system.projection(wayfarer_projections::itinerary::pg::NAME),
+        &system.platform.events,
+        false,
+    )
+    .await?;
     let rebuild_elapsed = started.elapsed();
 
     let (rows,): (i64,) = sqlx::query_as("SELECT count(*) FROM itinerary_view")
@@ -112,9 +117,8 @@ async fn measure(system: &TestSystem, events: u64) -> anyhow::Result<RebuildRun>
         report.events
     );
     anyhow::ensure!(
-        report.itineraries == aggregates && rows == aggregates as i64,
-        "rebuild produced {} itineraries ({rows} rows in itinerary_view), {aggregates} aggregates were inserted",
-        report.itineraries
+        rows == aggregates as i64,
+        "rebuild produced {rows} rows in itinerary_view, {aggregates} aggregates were inserted"
     );
     let items = (events - aggregates) as i64;
     anyhow::ensure!(

@@ -3,7 +3,6 @@
 use std::time::{Duration, Instant};
 
 use sqlx::{Connection, PgConnection, PgPool};
-use wayfarer_infra::projections::ProjectionKind;
 use wayfarer_infra::Settings;
 use wayfarer_projections::{checkpoint, store};
 
@@ -11,15 +10,15 @@ use wayfarer_projections::{checkpoint, store};
 /// that took. Fails after `timeout`.
 pub async fn wait_projections(
     pool: &PgPool,
-    kinds: &[ProjectionKind],
+    projections: &[&str],
     timeout: Duration,
 ) -> anyhow::Result<Duration> {
     let started = Instant::now();
     loop {
         let head = store::head_position(pool).await?;
         let mut caught_up = true;
-        for kind in kinds {
-            let status = checkpoint::status(pool, kind.name()).await?;
+        for name in projections {
+            let status = checkpoint::status(pool, name).await?;
             if head > 0 && status.is_none_or(|s| s.last_position < head) {
                 caught_up = false;
                 break;
@@ -31,7 +30,7 @@ pub async fn wait_projections(
         if started.elapsed() > timeout {
             anyhow::bail!(
                 "projections {:?} did not catch up with the store head {head} within {timeout:?}",
-                kinds.iter().map(|k| k.name()).collect::<Vec<_>>()
+                projections
             );
         }
         tokio::time::sleep(Duration::from_millis(10)).await;

@@ -7,8 +7,6 @@ use std::time::Duration;
 
 use tokio::process::{Child, Command};
 use uuid::Uuid;
-use wayfarer_infra::projections::ProjectionKind;
-use wayfarer_infra::rebuild;
 use wayfarer_tests::fixtures::{ItineraryHandler, RunCommand};
 use wayfarer_tests::kafka_reader::read_topic;
 use wayfarer_tests::{fixtures, Roles, TestSystem};
@@ -137,9 +135,9 @@ async fn killed_relay_and_projector_resume_without_loss_or_duplicates() {
     assert!(views
         .iter()
         .all(|v| v["version"] == (ITEMS_EACH as i64 + 1)));
-    rebuild::rebuild(&system.settings, ProjectionKind::ItineraryPg, false)
-        .await
-        .unwrap();
+    system
+        .rebuild(wayfarer_projections::itinerary::pg::NAME)
+        .await;
     assert_eq!(
         snapshot(&system.pool).await,
         (views, items),

@@ -130,7 +130,7 @@ async fn a_traveller_plans_a_trip_end_to_end_through_graphql() {
     );
     assert_eq!(change["data"]["itineraryChanged"]["version"], 5 + attempt);
 
-    assert!(schema_check::assert_store_valid(&system.pool).await >= 6);
+    assert!(schema_check::assert_store_valid(&system.pool, &system.platform.events).await >= 6);
     system.stop().await;
 }
 

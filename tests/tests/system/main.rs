@@ -11,3 +11,4 @@ mod platform;
 mod redelivery;
 mod relay_lease;
 mod support;
+mod test_aggregate;

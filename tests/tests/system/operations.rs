@@ -5,8 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::json;
-use wayfarer_infra::projections::ProjectionKind;
-use wayfarer_infra::rebuild;
+use wayfarer_tests::ALL_PROJECTIONS;
 use wayfarer_tests::{schema_check, Roles, TestSystem};
 
 use crate::support::*;
@@ -65,7 +64,7 @@ async fn the_cli_shows_status_and_an_aggregates_events() {
         item("Opera house", 2, Some(("Opera", 59.907, 10.753))),
     )
     .await;
-    for projection in ProjectionKind::names() {
+    for projection in ALL_PROJECTIONS {
         system
             .wait_caught_up(projection, Duration::from_secs(60))
             .await;
@@ -88,7 +87,7 @@ async fn the_cli_shows_status_and_an_aggregates_events() {
         }
     };
     let status = run(&["projections", "status"]).await;
-    for name in ProjectionKind::names() {
+    for name in ALL_PROJECTIONS {
         let line = status
             .lines()
             .find(|l| l.starts_with(name))
@@ -167,20 +166,14 @@ async fn rebuilding_under_live_writes_never_shows_readers_an_empty_model() {
         })
     };
     tokio::time::sleep(Duration::from_millis(300)).await;
-    rebuild::rebuild(&system.settings, ProjectionKind::ItineraryPg, false)
-        .await
-        .unwrap();
-    rebuild::rebuild(&system.settings, ProjectionKind::ItinerarySearch, false)
-        .await
-        .unwrap();
-    rebuild::rebuild(&system.settings, ProjectionKind::ItineraryCache, false)
-        .await
-        .unwrap();
+    for name in ALL_PROJECTIONS {
+        system.rebuild(name).await;
+    }
     tokio::time::sleep(Duration::from_millis(300)).await;
     writing.store(false, Ordering::SeqCst);
     let added = writer.await.unwrap();
     assert!(reader.await.unwrap() > 0);
-    for projection in ProjectionKind::names() {
+    for projection in ALL_PROJECTIONS {
         system
             .wait_caught_up(projection, Duration::from_secs(60))
             .await;
@@ -239,7 +232,7 @@ async fn a_lost_search_index_is_rebuilt_from_the_store_when_its_projector_starts
     let mut projector = TestSystem::start_with(
         settings,
         Roles {
-            projectors: vec![ProjectionKind::ItinerarySearch],
+            projectors: vec![wayfarer_projections::itinerary::search::NAME],
             ..Roles::none()
         },
     )

@@ -8,7 +8,6 @@ use futures::future::join_all;
 use futures::StreamExt;
 use serde_json::{json, Value};
 use uuid::Uuid;
-use wayfarer_infra::projections::ProjectionKind;
 use wayfarer_projections::itinerary::{cache, pg};
 use wayfarer_tests::fixtures::{self, ItineraryHandler, RunCommand};
 use wayfarer_tests::{Roles, TestSystem};
@@ -22,7 +21,7 @@ fn pg_only() -> Roles {
     Roles {
         api: true,
         relay: true,
-        projectors: vec![ProjectionKind::ItineraryPg],
+        projectors: vec![pg::NAME],
     }
 }
 

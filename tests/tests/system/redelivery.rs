@@ -3,11 +3,13 @@
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use wayfarer_infra::projections::{Projection, ProjectionKind};
+use wayfarer_infra::apply::{apply, Finish};
 use wayfarer_projections::checkpoint::BatchProgress;
 use wayfarer_projections::event::ItineraryEnvelope;
 use wayfarer_projections::itinerary::{cache, search, ItineraryView};
 use wayfarer_projections::store;
+use wayfarer_projections::Envelope;
+use wayfarer_tests::ALL_PROJECTIONS;
 use wayfarer_tests::{Roles, TestSystem};
 
 use crate::support::*;
@@ -25,6 +27,18 @@ async fn all_envelopes(pool: &sqlx::PgPool) -> Vec<ItineraryEnvelope> {
     .iter()
     .map(|raw| raw.itinerary_envelope().unwrap())
     .collect()
+}
+
+/// Every stored event as projections receive it.
+async fn raw_envelopes(pool: &sqlx::PgPool) -> Vec<Envelope> {
+    let mut connection = pool.acquire().await.unwrap();
+    let registry = wayfarer_schemas::Registry::standard();
+    store::read_committed_after(&mut connection, Default::default(), None, 100_000)
+        .await
+        .unwrap()
+        .iter()
+        .map(|raw| raw.owned_envelope(&registry).unwrap())
+        .collect()
 }
 
 async fn pg_rows(pool: &sqlx::PgPool) -> Vec<Value> {
@@ -83,7 +97,7 @@ async fn redelivering_a_batch_or_an_older_state_leaves_every_read_model_unchange
         .await;
         ids.push(id);
     }
-    for projection in ProjectionKind::names() {
+    for projection in ALL_PROJECTIONS {
         system
             .wait_caught_up(projection, Duration::from_secs(60))
             .await;
@@ -103,13 +117,18 @@ async fn redelivering_a_batch_or_an_older_state_leaves_every_read_model_unchange
         max_position: 0,
         events: events.len() as i64,
     };
-    for kind in ProjectionKind::ALL {
-        let projection = Projection::connect(&system.settings, kind).await.unwrap();
-        projection.apply(&events, &progress).await.unwrap();
-        projection
-            .apply(&events[..events.len() / 2], &progress)
-            .await
-            .unwrap();
+    let raw = raw_envelopes(&system.pool).await;
+    for name in ALL_PROJECTIONS {
+        let projection = system.projection(name);
+        for replay in [&raw[..], &raw[..raw.len() / 2]] {
+            let finish = Finish {
+                progress: progress.clone(),
+                ..Finish::default()
+            };
+            apply(&system.pool, projection, replay, finish)
+                .await
+                .unwrap();
+        }
     }
     // Older states of each itinerary written straight at the version-guarded stores.
     let stale: Vec<ItineraryView> = ids

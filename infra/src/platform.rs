@@ -1,0 +1,56 @@
+//! What one process knows: every aggregate's event contract and every projection. The
+//! standard set is what this release ships; tests (and each later capability) add theirs by
+//! registration, without touching the relay, the runner, rebuilds or the CLI.
+
+use sqlx::PgPool;
+use wayfarer_projections::{ProjectionError, ProjectionRegistry, Registered};
+use wayfarer_schemas::Registry;
+
+use crate::config::Settings;
+use crate::projections::standard_registry;
+
+#[derive(Clone)]
+pub struct Platform {
+    pub events: Registry,
+    pub projections: ProjectionRegistry,
+}
+
+impl Platform {
+    /// The standard contracts and projections, connected to the configured services.
+    pub fn standard(settings: &Settings, pool: &PgPool) -> Result<Self, ProjectionError> {
+        Ok(Self {
+            events: Registry::standard(),
+            projections: standard_registry(settings, pool)?,
+        })
+    }
+
+    /// Adds a projection.
+    pub fn with_projection(mut self, projection: Registered) -> Self {
+        self.projections = self.projections.register(projection);
+        self
+    }
+
+    /// Adds an aggregate's event contract.
+    pub fn with_events<E>(mut self) -> Self
+    where
+        E: wayfarer_schemas::EventContract + schemars::JsonSchema,
+    {
+        self.events = self.events.register::<E>();
+        self
+    }
+
+    /// The registered projection called `name`, or an error naming the known ones.
+    pub fn projection(&self, name: &str) -> Result<&Registered, UnknownProjection> {
+        self.projections.get(name).ok_or_else(|| UnknownProjection {
+            name: name.to_owned(),
+            known: self.projections.names().join(", "),
+        })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("unknown projection {name:?}; known: {known}")]
+pub struct UnknownProjection {
+    pub name: String,
+    pub known: String,
+}
