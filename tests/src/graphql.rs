@@ -84,13 +84,8 @@ impl GraphqlClient {
         (self.with_token(&token), id)
     }
 
-    /// Opens a graphql-transport-ws subscription; returns a stream of its `payload` values,
-    /// `{"errors": …}` for an error and `{"complete": true}` when the server ends it.
-    pub async fn subscribe(
-        &self,
-        query: &str,
-        variables: Value,
-    ) -> impl futures::Stream<Item = Value> + Unpin {
+    /// Opens a graphql-transport-ws connection, initialised (with this client's token).
+    pub async fn ws(&self) -> WsConnection {
         let url = format!("{}/graphql", self.base.replacen("http", "ws", 1));
         let mut request = url.into_client_request().expect("valid ws url");
         request.headers_mut().insert(
@@ -119,12 +114,19 @@ impl GraphqlClient {
                 }
             }
         }
-        let subscribe = json!({ "id": "1", "type": "subscribe", "payload": { "query": query, "variables": variables } });
-        socket
-            .send(Message::text(subscribe.to_string()))
-            .await
-            .expect("subscribe sent");
-        Box::pin(socket.filter_map(|message| async move {
+        WsConnection { socket }
+    }
+
+    /// Opens a graphql-transport-ws subscription; returns a stream of its `payload` values,
+    /// `{"errors": …}` for an error and `{"complete": true}` when the server ends it.
+    pub async fn subscribe(
+        &self,
+        query: &str,
+        variables: Value,
+    ) -> impl futures::Stream<Item = Value> + Unpin {
+        let mut connection = self.ws().await;
+        connection.subscribe("1", query, variables).await;
+        Box::pin(connection.socket.filter_map(|message| async move {
             match message.ok()? {
                 Message::Text(text) => {
                     let value: Value = serde_json::from_str(&text).ok()?;
@@ -139,5 +141,38 @@ impl GraphqlClient {
                 _ => None,
             }
         }))
+    }
+}
+
+/// One graphql-transport-ws connection that can carry several subscriptions.
+pub struct WsConnection {
+    socket: tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+}
+
+impl WsConnection {
+    /// Starts a subscription with the client-chosen `id`.
+    pub async fn subscribe(&mut self, id: &str, query: &str, variables: Value) {
+        let subscribe = json!({ "id": id, "type": "subscribe", "payload": { "query": query, "variables": variables } });
+        self.socket
+            .send(Message::text(subscribe.to_string()))
+            .await
+            .expect("subscribe sent");
+    }
+
+    /// The next protocol message (`{"type": …, "id": …, "payload": …}`), or `None` when none
+    /// arrives within `timeout`.
+    pub async fn next_message(&mut self, timeout: std::time::Duration) -> Option<Value> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let message = tokio::time::timeout_at(deadline, self.socket.next())
+                .await
+                .ok()??
+                .ok()?;
+            if let Message::Text(text) = message {
+                return serde_json::from_str(&text).ok();
+            }
+        }
     }
 }

@@ -433,3 +433,200 @@ async fn idempotency_keys_are_kept_a_day_and_purged_after() {
     assert_eq!(left, 1);
     system.stop().await;
 }
+
+const WATCH: &str =
+    "subscription($id: UUID!) { itineraryChanged(id: $id) { version visibility deleted } }";
+
+/// Changes the itinerary until the subscription delivers (the server subscribes to Redis
+/// asynchronously), then returns.
+async fn until_live(
+    owner: &wayfarer_tests::GraphqlClient,
+    id: &str,
+    changes: &mut (impl futures::Stream<Item = Value> + Unpin),
+) {
+    for n in 0..20 {
+        add(owner, id, item(&format!("Stop {n}"), 2, None)).await;
+        if let Ok(Some(_)) =
+            tokio::time::timeout(std::time::Duration::from_millis(500), changes.next()).await
+        {
+            return;
+        }
+    }
+    panic!("the subscription never delivered");
+}
+
+/// The next message within `seconds`, skipping ordinary changes; `None` on timeout.
+async fn completion(
+    changes: &mut (impl futures::Stream<Item = Value> + Unpin),
+    seconds: u64,
+) -> (bool, Vec<Value>) {
+    let mut seen = Vec::new();
+    let completed = tokio::time::timeout(std::time::Duration::from_secs(seconds), async {
+        while let Some(message) = changes.next().await {
+            if message["complete"] == true {
+                return true;
+            }
+            seen.push(message);
+        }
+        false
+    })
+    .await
+    .unwrap_or(false);
+    (completed, seen)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_subscriber_who_loses_access_is_shown_nothing_more_and_the_subscription_ends() {
+    let system = TestSystem::start("subaccess", Roles::all()).await.unwrap();
+    let (owner, _) = system.graphql().register_user("subowner").await;
+    let (watcher, _) = system.graphql().register_user("subwatcher").await;
+    let (id, position) = create(&owner, "Soon private", "PUBLIC").await;
+    owner
+        .data(READ, json!({ "id": id, "after": position }))
+        .await;
+    let mut changes = watcher.subscribe(WATCH, json!({ "id": id })).await;
+    until_live(&owner, &id, &mut changes).await;
+    owner
+        .data(
+            "mutation($id: UUID!) { updateItinerary(id: $id, input: { visibility: PRIVATE }) { version } }",
+            json!({ "id": id }),
+        )
+        .await;
+    let (completed, seen) = completion(&mut changes, 10).await;
+    assert!(completed, "the subscription ends when access is lost");
+    assert!(
+        seen.iter()
+            .all(|m| m["data"]["itineraryChanged"]["visibility"] != "PRIVATE"),
+        "nothing hidden is shown: {seen:?}"
+    );
+    system.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_subscription_ends_when_its_access_token_expires() {
+    let mut settings = wayfarer_tests::system::isolated_settings("subexpiry");
+    settings.api.access_token_ttl = std::time::Duration::from_secs(3);
+    let system = TestSystem::start_with(settings, Roles::all())
+        .await
+        .unwrap();
+    let (owner, _) = system.graphql().register_user("expiring").await;
+    let (id, position) = create(&owner, "Short token", "PUBLIC").await;
+    owner
+        .data(READ, json!({ "id": id, "after": position }))
+        .await;
+    let mut changes = owner.subscribe(WATCH, json!({ "id": id })).await;
+    let (completed, _) = completion(&mut changes, 15).await;
+    assert!(
+        completed,
+        "the server ends the subscription at the token's expiry"
+    );
+    system.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn subscriptions_per_connection_are_limited() {
+    let system = TestSystem::start("sublimit", pg_only()).await.unwrap();
+    let (owner, _) = system.graphql().register_user("sublimit").await;
+    let (id, position) = create(&owner, "Popular", "PUBLIC").await;
+    owner
+        .data(READ, json!({ "id": id, "after": position }))
+        .await;
+    let mut connection = owner.ws().await;
+    let limit = 20;
+    for n in 0..=limit {
+        connection
+            .subscribe(&n.to_string(), WATCH, json!({ "id": id }))
+            .await;
+    }
+    let mut errors = Vec::new();
+    while let Some(message) = connection
+        .next_message(std::time::Duration::from_secs(3))
+        .await
+    {
+        if message["type"] == "error" || message["payload"]["errors"].is_array() {
+            errors.push(message);
+        }
+    }
+    assert_eq!(
+        errors.len(),
+        1,
+        "only the subscription past the limit fails: {errors:?}"
+    );
+    assert!(errors[0]
+        .to_string()
+        .contains("at most 20 subscriptions per connection"));
+    system.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_replayed_refresh_token_revokes_the_successor_its_race_produced() {
+    let system = TestSystem::start("refreshrace", Roles::api_only())
+        .await
+        .unwrap();
+    let unique = &Uuid::new_v4().simple().to_string()[..8];
+    let registered = system
+        .graphql()
+        .data(
+            "mutation($e: String!, $u: String!) { register(email: $e, password: \"long-enough-pass\", userName: $u) { refreshToken } }",
+            json!({ "e": format!("race{unique}@example.com"), "u": format!("race{unique}") }),
+        )
+        .await;
+    let first = registered["register"]["refreshToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    const REFRESH: &str =
+        "mutation($t: String!) { refreshToken(refreshToken: $t) { refreshToken } }";
+    let client = system.graphql();
+    let answers = join_all((0..2).map(|_| {
+        let client = client.clone();
+        let first = first.clone();
+        async move { client.execute(REFRESH, json!({ "t": first })).await }
+    }))
+    .await;
+    let winners: Vec<String> = answers
+        .iter()
+        .filter_map(|a| {
+            a["data"]["refreshToken"]["refreshToken"]
+                .as_str()
+                .map(str::to_owned)
+        })
+        .collect();
+    assert_eq!(winners.len(), 1, "one rotation wins: {answers:?}");
+    // The loser replayed a spent token: the whole family is revoked, the winner's successor
+    // included.
+    let code = client.error_code(REFRESH, json!({ "t": winners[0] })).await;
+    assert_eq!(code, "UNAUTHENTICATED");
+    system.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn times_read_the_same_from_every_model() {
+    let system = TestSystem::start("precision", Roles::all()).await.unwrap();
+    let (owner, _) = system.graphql().register_user("precise").await;
+    let (id, position) = create(&owner, "Exact times", "PUBLIC").await;
+    system
+        .wait_caught_up("itinerary_cache", std::time::Duration::from_secs(30))
+        .await;
+    let one = owner
+        .data(
+            "query($id: UUID!, $after: Position) { itinerary(id: $id, after: $after) { createdAt updatedAt } }",
+            json!({ "id": id, "after": position }),
+        )
+        .await;
+    let mine = owner
+        .data(
+            "{ myItineraries { edges { node { createdAt updatedAt } } } }",
+            json!({}),
+        )
+        .await;
+    let listed = &mine["myItineraries"]["edges"][0]["node"];
+    assert_eq!(one["itinerary"]["createdAt"], listed["createdAt"]);
+    assert_eq!(one["itinerary"]["updatedAt"], listed["updatedAt"]);
+    let text = listed["createdAt"].as_str().unwrap();
+    let fraction = text.split('.').nth(1).map_or(0, |rest| {
+        rest.trim_end_matches('Z').trim_end_matches("+00:00").len()
+    });
+    assert!(fraction <= 6, "microseconds at most: {text}");
+    system.stop().await;
+}
