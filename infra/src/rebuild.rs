@@ -24,7 +24,7 @@ use wayfarer_schemas::Registry;
 use crate::config::Settings;
 use crate::db;
 
-const READ_CHUNK: i64 = 5000;
+const READ_CHUNK: i64 = 10_000;
 
 /// What a rebuild did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,17 +59,22 @@ pub async fn rebuild(
     let mut chunks = read_chunks(reader, types.clone(), events.clone());
     let started = std::time::Instant::now();
     let mut count = 0u64;
+    // Time spent waiting for the store reader: the rest is applying.
+    let mut reading = std::time::Duration::ZERO;
     let position = match projection {
         Registered::Transactional(_) | Registered::MultiStream(_) => {
             let (tables, create) = pg_tables(projection);
             let mut shadow = Shadow::create(&pool, tables, create).await?;
-            while let Some(chunk) = chunks.recv().await {
+            loop {
+                let waited = std::time::Instant::now();
+                let Some(chunk) = chunks.recv().await else {
+                    break;
+                };
+                reading += waited.elapsed();
                 let chunk = chunk?;
                 count += chunk.events.len() as u64;
                 bar.inc(chunk.events.len() as u64);
-                let mut tx = pool.begin().await?;
-                apply_pg(projection, &mut tx, &shadow.shadow, &chunk.events).await?;
-                tx.commit().await?;
+                fill(&pool, projection, &shadow.shadow, &chunk.events).await?;
                 shadow.reached = chunk.last;
             }
             shadow.swap_in(&pool, projection, &types, events).await?
@@ -106,6 +111,7 @@ pub async fn rebuild(
         projection = name,
         events = count,
         seconds = started.elapsed().as_secs_f64(),
+        waiting_for_store_seconds = reading.as_secs_f64(),
         "projection rebuilt"
     );
     drop(lock);
@@ -197,6 +203,27 @@ async fn apply_pg(
         Registered::MultiStream(p) => p.apply(tx, tables, events).await,
         Registered::Document(_) => Ok(()),
     }
+}
+
+/// Applies events to the shadow copy in a transaction of their own. The shadow copy is not
+/// live: a crash only means rebuilding again, and the swap's own (synchronous) commit flushes
+/// everything before it, so these commits need not wait for their WAL flush.
+async fn fill(
+    pool: &PgPool,
+    projection: &Registered,
+    shadow: &Tables,
+    events: &[Envelope],
+) -> Result<(), ProjectionError> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let mut tx = pool.begin().await?;
+    sqlx::query("SET LOCAL synchronous_commit = off")
+        .execute(&mut *tx)
+        .await?;
+    apply_pg(projection, &mut tx, shadow, events).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Shadow copies of a PostgreSQL projection's tables.

@@ -47,6 +47,7 @@ pub struct Write {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tables {
     names: HashMap<&'static str, String>,
+    replay: bool,
 }
 
 impl Tables {
@@ -54,6 +55,7 @@ impl Tables {
     pub fn live(tables: &[&'static str]) -> Self {
         Self {
             names: tables.iter().map(|t| (*t, (*t).to_owned())).collect(),
+            replay: false,
         }
     }
 
@@ -64,7 +66,14 @@ impl Tables {
                 .iter()
                 .map(|t| (*t, format!("{t}_{suffix}")))
                 .collect(),
+            replay: true,
         }
+    }
+
+    /// True for a rebuild's copy: filled from empty, in commit order, each event once, so a
+    /// stream that starts in a batch has no rows yet (a projection may skip looking).
+    pub fn is_replay(&self) -> bool {
+        self.replay
     }
 
     /// The actual name of `table` in this copy.

@@ -27,6 +27,8 @@ const ITEMS: &str = "itinerary_item_view";
 pub struct ViewTables {
     pub itineraries: String,
     pub items: String,
+    /// A rebuild's copy (see [`Tables::is_replay`]).
+    pub replay: bool,
 }
 
 impl ViewTables {
@@ -38,6 +40,7 @@ impl ViewTables {
         Self {
             itineraries: tables.name(ITINERARIES).to_owned(),
             items: tables.name(ITEMS).to_owned(),
+            replay: tables.is_replay(),
         }
     }
 }
@@ -52,8 +55,15 @@ pub async fn apply_events(
     tables: &ViewTables,
     events: &[ItineraryEnvelope],
 ) -> Result<(), ProjectionError> {
-    let ids: Vec<Uuid> = unique_ids(events);
-    let mut views = load_views(&mut *tx, tables, &ids).await?;
+    // In a rebuild's copy a stream whose creation is in this batch has no rows yet; elsewhere
+    // every touched view is loaded (a redelivered creation must find its row).
+    let stored: Vec<Uuid> = if tables.replay {
+        continuing_streams(events)
+    } else {
+        unique_ids(events)
+    };
+    let mut views = load_views(&mut *tx, tables, &stored).await?;
+    let loaded: Vec<Uuid> = views.keys().copied().collect();
     let mut changed: Vec<Uuid> = Vec::new();
     for envelope in events {
         let id = stream_id(envelope);
@@ -83,8 +93,28 @@ pub async fn apply_events(
     changed.sort();
     changed.dedup();
     let to_save: Vec<&ItineraryView> = changed.iter().filter_map(|id| views.get(id)).collect();
-    save_views(tx, tables, &to_save).await?;
+    let had_rows = if tables.replay {
+        &loaded[..]
+    } else {
+        &changed[..]
+    };
+    save_views(tx, tables, &to_save, had_rows).await?;
     Ok(())
+}
+
+/// Streams whose first event in the batch is not their creation.
+fn continuing_streams(events: &[ItineraryEnvelope]) -> Vec<Uuid> {
+    let mut first: HashMap<Uuid, u64> = HashMap::new();
+    for event in events {
+        first.entry(stream_id(event)).or_insert(event.sequence);
+    }
+    let mut ids: Vec<Uuid> = first
+        .into_iter()
+        .filter(|(_, sequence)| *sequence > 1)
+        .map(|(id, _)| id)
+        .collect();
+    ids.sort();
+    ids
 }
 
 async fn fold_from_store(
@@ -223,11 +253,13 @@ fn parse_category(text: &str) -> Category {
     serde_json::from_value(serde_json::Value::String(text.to_owned())).unwrap_or(Category::Other)
 }
 
-/// Writes whole views (row upserted, items replaced) in bulk.
+/// Writes whole views (row upserted, items replaced) in bulk. `had_rows` names the views
+/// that may have item rows already (only theirs are deleted first).
 pub async fn save_views(
     connection: &mut PgConnection,
     tables: &ViewTables,
     views: &[&ItineraryView],
+    had_rows: &[Uuid],
 ) -> Result<(), sqlx::Error> {
     if views.is_empty() {
         return Ok(());
@@ -272,13 +304,15 @@ pub async fn save_views(
     .execute(&mut *connection)
     .await?;
 
-    sqlx::query(&format!(
-        "DELETE FROM {} WHERE itinerary_id = ANY($1)",
-        tables.items
-    ))
-    .bind(&ids)
-    .execute(&mut *connection)
-    .await?;
+    if !had_rows.is_empty() {
+        sqlx::query(&format!(
+            "DELETE FROM {} WHERE itinerary_id = ANY($1)",
+            tables.items
+        ))
+        .bind(had_rows)
+        .execute(&mut *connection)
+        .await?;
+    }
     let items: Vec<(Uuid, i32, &ItemView)> = views
         .iter()
         .flat_map(|view| {
