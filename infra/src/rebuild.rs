@@ -18,7 +18,7 @@ use sqlx::{PgConnection, PgPool};
 use tokio::sync::mpsc;
 use wayfarer_projections::checkpoint;
 use wayfarer_projections::store::{self, CommitPosition};
-use wayfarer_projections::{Envelope, ProjectionError, Registered, Tables};
+use wayfarer_projections::{Envelope, Prepared, ProjectionError, Registered, Tables};
 use wayfarer_schemas::Registry;
 
 use crate::config::Settings;
@@ -59,24 +59,26 @@ pub async fn rebuild(
     let mut chunks = read_chunks(reader, types.clone(), events.clone());
     let started = std::time::Instant::now();
     let mut count = 0u64;
-    // Time spent waiting for the store reader: the rest is applying.
+    // Time spent waiting for the store reader and the preparation: the rest is writing.
     let mut reading = std::time::Duration::ZERO;
     let position = match projection {
         Registered::Transactional(_) | Registered::MultiStream(_) => {
             let (tables, create) = pg_tables(projection);
             let mut shadow = Shadow::create(&pool, tables, create).await?;
+            let mut prepared = prepare_ahead(chunks, projection.clone());
             loop {
                 let waited = std::time::Instant::now();
-                let Some(chunk) = chunks.recv().await else {
+                let Some(chunk) = prepared.recv().await else {
                     break;
                 };
                 reading += waited.elapsed();
                 let chunk = chunk?;
-                count += chunk.events.len() as u64;
-                bar.inc(chunk.events.len() as u64);
-                fill(&pool, projection, &shadow.shadow, &chunk.events).await?;
+                count += chunk.events;
+                bar.inc(chunk.events);
+                fill(&pool, projection, &shadow.shadow, chunk.prepared).await?;
                 shadow.reached = chunk.last;
             }
+            shadow.build_indexes(&pool).await?;
             shadow.swap_in(&pool, projection, &types, events).await?
         }
         Registered::Document(p) => {
@@ -205,30 +207,106 @@ async fn apply_pg(
     }
 }
 
-/// Applies events to the shadow copy in a transaction of their own. The shadow copy is not
-/// live: a crash only means rebuilding again, and the swap's own (synchronous) commit flushes
-/// everything before it, so these commits need not wait for their WAL flush.
+/// A chunk after the projection's work ahead of the database (see
+/// [`TransactionalProjection::prepare`](wayfarer_projections::TransactionalProjection::prepare)).
+struct PreparedChunk {
+    prepared: Prepared,
+    events: u64,
+    last: CommitPosition,
+}
+
+/// Runs the projection's preparation (decoding) of each chunk on a blocking thread, a chunk
+/// ahead of the writer: with the reader, three stages work at once.
+fn prepare_ahead(
+    mut chunks: mpsc::Receiver<Result<Chunk, ProjectionError>>,
+    projection: Registered,
+) -> mpsc::Receiver<Result<PreparedChunk, ProjectionError>> {
+    let (sender, receiver) = mpsc::channel(1);
+    tokio::spawn(async move {
+        while let Some(chunk) = chunks.recv().await {
+            let projection = projection.clone();
+            let prepared = match chunk {
+                Ok(chunk) => tokio::task::spawn_blocking(move || {
+                    let events = chunk.events.len() as u64;
+                    let prepared = match &projection {
+                        Registered::Transactional(p) => p.prepare(chunk.events)?,
+                        _ => Prepared::new(chunk.events),
+                    };
+                    Ok(PreparedChunk {
+                        prepared,
+                        events,
+                        last: chunk.last,
+                    })
+                })
+                .await
+                .unwrap_or_else(|error| Err(ProjectionError::TaskFailed(error))),
+                Err(error) => Err(error),
+            };
+            if sender.send(prepared).await.is_err() {
+                return;
+            }
+        }
+    });
+    receiver
+}
+
+/// Writes a prepared chunk to the shadow copy in a transaction of its own. The shadow copy is
+/// not live: a crash only means rebuilding again, and the swap's own (synchronous) commit
+/// flushes everything before it, so these commits need not wait for their WAL flush.
 async fn fill(
     pool: &PgPool,
     projection: &Registered,
     shadow: &Tables,
-    events: &[Envelope],
+    prepared: Prepared,
 ) -> Result<(), ProjectionError> {
-    if events.is_empty() {
-        return Ok(());
-    }
     let mut tx = pool.begin().await?;
     sqlx::query("SET LOCAL synchronous_commit = off")
         .execute(&mut *tx)
         .await?;
-    apply_pg(projection, &mut tx, shadow, events).await?;
+    match projection {
+        Registered::Transactional(p) => p.apply_prepared(&mut tx, shadow, prepared).await?,
+        _ => {
+            let events: Vec<Envelope> = prepared.take()?;
+            apply_pg(projection, &mut tx, shadow, &events).await?;
+        }
+    }
     tx.commit().await?;
     Ok(())
+}
+
+/// An index of a live table, as PostgreSQL describes it.
+#[derive(sqlx::FromRow)]
+struct LiveIndex {
+    definition: String,
+    constraint_name: Option<String>,
+    constraint_definition: Option<String>,
+}
+
+impl LiveIndex {
+    /// The same index on `copy`, named `name`.
+    fn for_copy(&self, copy: &str, name: &str) -> String {
+        let on = self
+            .definition
+            .find(" ON ")
+            .expect("an index definition names its table");
+        let using = self.definition[on..]
+            .find(" USING ")
+            .map(|at| on + at)
+            .expect("an index definition names its method");
+        let kind = if self.definition.starts_with("CREATE UNIQUE") {
+            "CREATE UNIQUE INDEX"
+        } else {
+            "CREATE INDEX"
+        };
+        format!("{kind} {name} ON {copy}{}", &self.definition[using..])
+    }
 }
 
 /// Shadow copies of a PostgreSQL projection's tables.
 struct Shadow {
     shadow: Tables,
+    /// Index statements to run once the copies are filled.
+    deferred_indexes: Vec<String>,
     /// The last event applied to the shadow copies.
     reached: CommitPosition,
 }
@@ -245,18 +323,58 @@ impl Shadow {
         let suffix = format!("r{}", chrono::Utc::now().timestamp_millis());
         let shadow = Tables::shadow(tables, &suffix);
         let mut connection = pool.acquire().await?;
+        let mut deferred = Vec::new();
         for (live, copy) in shadow.pairs() {
             sqlx::query(&format!("DROP TABLE IF EXISTS {copy}"))
                 .execute(&mut *connection)
                 .await?;
-            sqlx::query(&format!("CREATE TABLE {copy} (LIKE {live} INCLUDING ALL)"))
-                .execute(&mut *connection)
-                .await?;
+            // Everything but the indexes; the primary key at once (loads look rows up by it),
+            // the other indexes after the bulk fill, which builds them faster than keeping
+            // them up to date row by row.
+            sqlx::query(&format!(
+                "CREATE TABLE {copy} (LIKE {live} INCLUDING DEFAULTS INCLUDING CONSTRAINTS \
+                 INCLUDING GENERATED INCLUDING IDENTITY)"
+            ))
+            .execute(&mut *connection)
+            .await?;
+            let indexes: Vec<LiveIndex> = sqlx::query_as(
+                "SELECT pg_get_indexdef(i.indexrelid) AS definition, \
+                        c.conname AS constraint_name, \
+                        pg_get_constraintdef(c.oid) AS constraint_definition \
+                 FROM pg_index i \
+                 LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid AND c.contype IN ('p', 'u') \
+                 WHERE i.indrelid = $1::regclass",
+            )
+            .bind(live)
+            .fetch_all(&mut *connection)
+            .await?;
+            for (n, index) in indexes.into_iter().enumerate() {
+                match (&index.constraint_name, &index.constraint_definition) {
+                    (Some(_), Some(definition)) if definition.starts_with("PRIMARY KEY") => {
+                        sqlx::query(&format!("ALTER TABLE {copy} ADD {definition}"))
+                            .execute(&mut *connection)
+                            .await?;
+                    }
+                    (Some(_), Some(definition)) => {
+                        deferred.push(format!("ALTER TABLE {copy} ADD {definition}"))
+                    }
+                    _ => deferred.push(index.for_copy(copy, &format!("{copy}_i{n}"))),
+                }
+            }
         }
         Ok(Self {
             shadow,
+            deferred_indexes: deferred,
             reached: CommitPosition::default(),
         })
+    }
+
+    /// Builds the indexes left out while filling (before the swap, outside its transaction).
+    async fn build_indexes(&self, pool: &PgPool) -> Result<(), ProjectionError> {
+        for statement in &self.deferred_indexes {
+            sqlx::query(statement).execute(pool).await?;
+        }
+        Ok(())
     }
 
     /// In one transaction holding the projection's lock: applies what committed since the

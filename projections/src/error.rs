@@ -13,6 +13,9 @@ pub enum ProjectionError {
     /// A worker task of the projection panicked or was cancelled.
     #[error("projection task failed: {0}")]
     TaskFailed(#[from] tokio::task::JoinError),
+    /// A projection was handed prepared events of another type than it prepares (a bug).
+    #[error("prepared events of an unexpected type")]
+    Prepared,
     /// The search index behind an alias does not exist yet (being built from the store).
     #[error("search index {0} is not built yet")]
     IndexMissing(String),

@@ -17,6 +17,6 @@ pub mod store;
 pub use error::ProjectionError;
 pub use names::Names;
 pub use projection::{
-    DocumentProjection, Envelope, MultiStreamProjection, Projection, ProjectionRegistry,
+    DocumentProjection, Envelope, MultiStreamProjection, Prepared, Projection, ProjectionRegistry,
     Registered, Tables, TransactionalProjection, Write,
 };

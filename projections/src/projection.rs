@@ -90,6 +90,24 @@ impl Tables {
     }
 }
 
+/// Events a projection has prepared for writing (see [`TransactionalProjection::prepare`]), in
+/// whatever form it chose.
+pub struct Prepared(Box<dyn std::any::Any + Send>);
+
+impl Prepared {
+    pub fn new<T: Send + 'static>(value: T) -> Self {
+        Self(Box::new(value))
+    }
+
+    /// The prepared value, if it has the type the projection prepared.
+    pub fn take<T: 'static>(self) -> Result<T, ProjectionError> {
+        self.0
+            .downcast::<T>()
+            .map(|value| *value)
+            .map_err(|_| ProjectionError::Prepared)
+    }
+}
+
 /// What every projection declares.
 pub trait Projection: Send + Sync + 'static {
     /// Unique name: checkpoints, consumer group, CLI and metrics use it.
@@ -126,6 +144,23 @@ pub trait TransactionalProjection: Projection {
         tables: &Tables,
         events: &[Envelope],
     ) -> Result<(), ProjectionError>;
+    /// The work on `events` that needs no database (decoding), done ahead: a rebuild prepares
+    /// the next chunk while the current one is written. By default nothing is done ahead.
+    fn prepare(&self, events: Vec<Envelope>) -> Result<Prepared, ProjectionError> {
+        Ok(Prepared::new(events))
+    }
+    /// Applies what [`TransactionalProjection::prepare`] returned, as [`apply`] would.
+    ///
+    /// [`apply`]: TransactionalProjection::apply
+    async fn apply_prepared(
+        &self,
+        tx: &mut PgConnection,
+        tables: &Tables,
+        prepared: Prepared,
+    ) -> Result<(), ProjectionError> {
+        let events: Vec<Envelope> = prepared.take()?;
+        self.apply(tx, tables, &events).await
+    }
     /// Whether the live model includes `write` (read-your-writes).
     async fn has_applied(
         &self,

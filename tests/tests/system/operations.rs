@@ -169,6 +169,17 @@ async fn rebuilding_under_live_writes_never_shows_readers_an_empty_model() {
     for name in ALL_PROJECTIONS {
         system.rebuild(name).await;
     }
+    // The rebuilt tables carry every index the live ones had (built after the bulk fill).
+    for (table, expected) in [("itinerary_view", 2i64), ("itinerary_item_view", 2)] {
+        let (indexes,): (i64,) = sqlx::query_as(
+            "SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1",
+        )
+        .bind(table)
+        .fetch_one(&system.pool)
+        .await
+        .unwrap();
+        assert_eq!(indexes, expected, "indexes of {table}");
+    }
     tokio::time::sleep(Duration::from_millis(300)).await;
     writing.store(false, Ordering::SeqCst);
     let added = writer.await.unwrap();
