@@ -120,7 +120,7 @@ enum ArtifactCommand {
 /// Parses the process arguments and runs the chosen subcommand to completion.
 pub async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    telemetry::init();
+    let _telemetry = telemetry::init();
     let settings = Settings::from_env()?;
     match cli.command {
         Command::Migrate => {

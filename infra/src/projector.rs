@@ -26,6 +26,8 @@ use wayfarer_projections::dead_letters::DeadLetter;
 use wayfarer_projections::{Envelope, ProjectionError, Registered};
 use wayfarer_schemas::Registry;
 
+use wayfarer_read_api::trace::{command_span, join_trace};
+
 use crate::apply::{apply, Finish};
 use crate::config::Settings;
 use crate::{db, dlq, kafka, metrics, rebuild};
@@ -159,17 +161,22 @@ async fn consume(
         let progress = batch.progress();
         let applied_events = batch.events.len() as u64;
         for (event, _) in &batch.events {
-            // Links this projection's work to the request that caused each event.
-            tracing::debug!(
+            // One span per event, in the trace of the request that caused it.
+            let span = tracing::info_span!(
+                "project_event",
                 projection = name,
-                traceparent = %event.metadata.traceparent(),
                 correlation_id = %event.metadata.correlation_id,
                 aggregate_type = %event.aggregate_type,
                 aggregate_id = %event.aggregate_id,
                 sequence = event.sequence,
                 event_type = %event.event_type,
-                "event received"
             );
+            join_trace(
+                &span,
+                event.metadata.correlation_id,
+                command_span(event.metadata.command_id),
+            );
+            span.in_scope(|| tracing::debug!(traceparent = %event.metadata.traceparent(), "event received"));
         }
         let poison = apply_or_isolate(
             &pool,

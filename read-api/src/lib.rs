@@ -7,6 +7,7 @@ pub mod error;
 pub mod graphql;
 pub mod notifications;
 pub mod state;
+pub mod trace;
 
 pub use error::ApiError;
 pub use graphql::{build_schema, router, sdl, WayfarerSchema};

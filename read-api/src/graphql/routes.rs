@@ -84,6 +84,7 @@ async fn post_graphql(
         return coded_error(&refused.to_string(), "VALIDATION").into();
     }
     let span = tracing::info_span!("graphql", correlation_id = %correlation.0);
+    crate::trace::join_trace(&span, correlation.0, correlation.0.as_u128() as u64);
     request = request.data(correlation);
     let mut response = state.schema.execute(request).instrument(span).await;
     code_request_errors(&mut response);

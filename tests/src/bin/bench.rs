@@ -99,7 +99,7 @@ async fn main() -> anyhow::Result<()> {
     if std::env::var_os("RUST_LOG").is_none() {
         std::env::set_var("RUST_LOG", "warn");
     }
-    wayfarer_infra::telemetry::init();
+    let _telemetry = wayfarer_infra::telemetry::init();
     anyhow::ensure!(
         args.clients.iter().all(|&c| c > 0),
         "--clients must be positive"

@@ -12,3 +12,4 @@ mod redelivery;
 mod relay_lease;
 mod support;
 mod test_aggregate;
+mod tracing;
