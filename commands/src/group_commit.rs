@@ -152,7 +152,10 @@ async fn write(pool: &PgPool, mut batch: Vec<Request>) {
     }
     match insert_with_retry(pool, &rows).await {
         Ok(stored) => answer(rows, &stored),
-        Err(failure) if rows.len() > 1 => {
+        // Only a refusal of the data can belong to one row: split the batch to find it. A
+        // service failure says nothing about the rows (the statement may even have committed
+        // before the connection dropped), so every row is told so, none is written again.
+        Err(failure @ RowFailure::Refused { .. }) if rows.len() > 1 => {
             tracing::warn!(
                 rows = rows.len(),
                 ?failure,

@@ -100,19 +100,19 @@ impl<A: Aggregate> CommandHandler<A> {
                         .ok_or_else(|| StoreError::Postgres(sqlx::Error::RowNotFound))?;
                     return replay(claim, outcome);
                 }
-                Err(Attempt::Append(AppendError::Conflict))
-                    if !pinned && attempt < MAX_ATTEMPTS =>
-                {
+                Err(Attempt::Append(AppendError::Conflict)) => {
                     // The race may have been lost to a repeat of this very request.
                     if let Some(claim) = &idempotency {
                         if let Some(outcome) = self.store.recorded(claim).await? {
                             return replay(claim, outcome);
                         }
                     }
+                    if pinned || attempt >= MAX_ATTEMPTS {
+                        return Err(CommandError::Conflict);
+                    }
                     tracing::debug!(attempt, "append race lost, retrying");
                     tokio::time::sleep(backoff(attempt)).await;
                 }
-                Err(Attempt::Append(AppendError::Conflict)) => return Err(CommandError::Conflict),
                 Err(Attempt::Append(AppendError::Store(error))) => return Err(error.into()),
                 Err(Attempt::Load(error)) => return Err(error.into()),
             }

@@ -176,7 +176,9 @@ async fn consume(
                 event.metadata.correlation_id,
                 command_span(event.metadata.command_id),
             );
-            span.in_scope(|| tracing::debug!(traceparent = %event.metadata.traceparent(), "event received"));
+            span.in_scope(
+                || tracing::debug!(traceparent = %event.metadata.traceparent(), "event received"),
+            );
         }
         let poison = apply_or_isolate(
             &pool,

@@ -17,6 +17,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use sqlx::{PgConnection, PgPool};
 use tokio::sync::mpsc;
 use wayfarer_projections::checkpoint;
+use wayfarer_projections::dead_letters::{self, DeadLetter};
 use wayfarer_projections::store::{self, CommitPosition};
 use wayfarer_projections::{Envelope, Prepared, ProjectionError, Registered, Tables};
 use wayfarer_schemas::Registry;
@@ -65,21 +66,38 @@ pub async fn rebuild(
         Registered::Transactional(_) | Registered::MultiStream(_) => {
             let (tables, create) = pg_tables(projection);
             let mut shadow = Shadow::create(&pool, tables, create).await?;
-            let mut prepared = prepare_ahead(chunks, projection.clone());
-            loop {
-                let waited = std::time::Instant::now();
-                let Some(chunk) = prepared.recv().await else {
-                    break;
-                };
-                reading += waited.elapsed();
-                let chunk = chunk?;
-                count += chunk.events;
-                bar.inc(chunk.events);
-                fill(&pool, projection, &shadow.shadow, chunk.prepared).await?;
-                shadow.reached = chunk.last;
+            let filled = async {
+                let mut prepared = prepare_ahead(chunks, projection.clone());
+                loop {
+                    let waited = std::time::Instant::now();
+                    let Some(chunk) = prepared.recv().await else {
+                        break;
+                    };
+                    reading += waited.elapsed();
+                    let chunk = chunk?;
+                    count += chunk.raw.len() as u64;
+                    bar.inc(chunk.raw.len() as u64);
+                    fill(
+                        &pool,
+                        projection,
+                        &shadow.shadow,
+                        chunk.prepared,
+                        &chunk.raw,
+                    )
+                    .await?;
+                    shadow.reached = chunk.last;
+                }
+                shadow.build_indexes(&pool).await?;
+                shadow.swap_in(&pool, projection, &types, events).await
             }
-            shadow.build_indexes(&pool).await?;
-            shadow.swap_in(&pool, projection, &types, events).await?
+            .await;
+            match filled {
+                Ok(position) => position,
+                Err(error) => {
+                    shadow.discard(&pool).await;
+                    return Err(error);
+                }
+            }
         }
         Registered::Document(p) => {
             let target = p.begin_rebuild().await?;
@@ -88,7 +106,26 @@ pub async fn rebuild(
                 let chunk = chunk?;
                 count += chunk.events.len() as u64;
                 bar.inc(chunk.events.len() as u64);
-                p.rebuild_chunk(&target, &chunk.events).await?;
+                if let Err(error) = p.rebuild_chunk(&target, &chunk.events).await {
+                    if !error.is_poison() {
+                        return Err(error);
+                    }
+                    // One by one: the events that fail on their own data are dead-lettered.
+                    for event in &chunk.events {
+                        match p.rebuild_chunk(&target, std::slice::from_ref(event)).await {
+                            Ok(()) => {}
+                            Err(error) if error.is_poison() => {
+                                let mut connection = pool.acquire().await?;
+                                dead_letters::record(
+                                    &mut connection,
+                                    &[store_dead_letter(name, event, &error)],
+                                )
+                                .await?;
+                            }
+                            Err(error) => return Err(error),
+                        }
+                    }
+                }
                 reached = chunk.last;
             }
             p.finish_rebuild(&target).await?;
@@ -208,10 +245,12 @@ async fn apply_pg(
 }
 
 /// A chunk after the projection's work ahead of the database (see
-/// [`TransactionalProjection::prepare`](wayfarer_projections::TransactionalProjection::prepare)).
+/// [`TransactionalProjection::prepare`](wayfarer_projections::TransactionalProjection::prepare)),
+/// with its events as read (to isolate a poison event, should one be in it).
 struct PreparedChunk {
-    prepared: Prepared,
-    events: u64,
+    /// `None` when preparing failed on an event's own data.
+    prepared: Option<Prepared>,
+    raw: Vec<Envelope>,
     last: CommitPosition,
 }
 
@@ -227,14 +266,17 @@ fn prepare_ahead(
             let projection = projection.clone();
             let prepared = match chunk {
                 Ok(chunk) => tokio::task::spawn_blocking(move || {
-                    let events = chunk.events.len() as u64;
                     let prepared = match &projection {
-                        Registered::Transactional(p) => p.prepare(chunk.events)?,
-                        _ => Prepared::new(chunk.events),
+                        Registered::Transactional(p) => match p.prepare(&chunk.events) {
+                            Ok(prepared) => Some(prepared),
+                            Err(error) if error.is_poison() => None,
+                            Err(error) => return Err(error),
+                        },
+                        _ => None,
                     };
                     Ok(PreparedChunk {
                         prepared,
-                        events,
+                        raw: chunk.events,
                         last: chunk.last,
                     })
                 })
@@ -250,33 +292,98 @@ fn prepare_ahead(
     receiver
 }
 
-/// Writes a prepared chunk to the shadow copy in a transaction of its own. The shadow copy is
-/// not live: a crash only means rebuilding again, and the swap's own (synchronous) commit
-/// flushes everything before it, so these commits need not wait for their WAL flush.
+/// Writes a chunk to the shadow copy in a transaction of its own. The shadow copy is not
+/// live: a crash only means rebuilding again, and the swap's own (synchronous) commit flushes
+/// everything before it, so these commits need not wait for their WAL flush.
 async fn fill(
     pool: &PgPool,
     projection: &Registered,
     shadow: &Tables,
-    prepared: Prepared,
+    prepared: Option<Prepared>,
+    raw: &[Envelope],
 ) -> Result<(), ProjectionError> {
     let mut tx = pool.begin().await?;
     sqlx::query("SET LOCAL synchronous_commit = off")
         .execute(&mut *tx)
         .await?;
-    match projection {
-        Registered::Transactional(p) => p.apply_prepared(&mut tx, shadow, prepared).await?,
-        _ => {
-            let events: Vec<Envelope> = prepared.take()?;
-            apply_pg(projection, &mut tx, shadow, &events).await?;
-        }
-    }
+    apply_isolating(&mut tx, projection, shadow, prepared, raw).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Applies a chunk within the caller's transaction (with its preparation, when it has one).
+/// Should it fail on an event's own data,
+/// each event is applied in a savepoint of its own and the ones that fail are dead-lettered
+/// (in the same transaction): a poison event never stops a rebuild, as it never stalls the
+/// live projector.
+async fn apply_isolating(
+    tx: &mut PgConnection,
+    projection: &Registered,
+    shadow: &Tables,
+    prepared: Option<Prepared>,
+    raw: &[Envelope],
+) -> Result<(), ProjectionError> {
+    {
+        let mut savepoint = sqlx::Connection::begin(&mut *tx).await?;
+        let applied = match (projection, prepared) {
+            (Registered::Transactional(p), Some(prepared)) => {
+                p.apply_prepared(&mut savepoint, shadow, prepared, raw)
+                    .await
+            }
+            _ => apply_pg(projection, &mut savepoint, shadow, raw).await,
+        };
+        match applied {
+            Ok(()) => return Ok(savepoint.commit().await?),
+            Err(error) if !error.is_poison() => return Err(error),
+            Err(error) => {
+                savepoint.rollback().await?;
+                tracing::warn!(projection = projection.name(), %error, "chunk holds a poison event; applying its events one by one");
+            }
+        }
+    }
+    for event in raw {
+        let mut savepoint = sqlx::Connection::begin(&mut *tx).await?;
+        match apply_pg(
+            projection,
+            &mut savepoint,
+            shadow,
+            std::slice::from_ref(event),
+        )
+        .await
+        {
+            Ok(()) => savepoint.commit().await?,
+            Err(error) if error.is_poison() => {
+                savepoint.rollback().await?;
+                tracing::error!(projection = projection.name(), position = event.global_position, %error, "event dead-lettered by the rebuild");
+                dead_letters::record(
+                    &mut *tx,
+                    &[store_dead_letter(projection.name(), event, &error)],
+                )
+                .await?;
+            }
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(())
+}
+
+/// A dead letter for an event read from the store (topic `store`, offset = its position).
+fn store_dead_letter(projection: &str, event: &Envelope, error: &ProjectionError) -> DeadLetter {
+    DeadLetter {
+        projection: projection.to_owned(),
+        topic: "store".to_owned(),
+        partition: 0,
+        offset: event.global_position,
+        error: error.to_string(),
+        payload: serde_json::to_string(event).expect("an envelope always serialises"),
+    }
 }
 
 /// An index of a live table, as PostgreSQL describes it.
 #[derive(sqlx::FromRow)]
 struct LiveIndex {
+    /// The index's own name (also its constraint's, for a key).
+    name: String,
     definition: String,
     constraint_name: Option<String>,
     constraint_definition: Option<String>,
@@ -302,11 +409,26 @@ impl LiveIndex {
     }
 }
 
+/// A name given to a shadow copy's index or key, to become the live one's at the swap.
+enum Rename {
+    Index {
+        shadow: String,
+        live: String,
+    },
+    Constraint {
+        table: String,
+        shadow: String,
+        live: String,
+    },
+}
+
 /// Shadow copies of a PostgreSQL projection's tables.
 struct Shadow {
     shadow: Tables,
     /// Index statements to run once the copies are filled.
     deferred_indexes: Vec<String>,
+    /// Names that go back to the live ones when the copies take their place.
+    renames: Vec<Rename>,
     /// The last event applied to the shadow copies.
     reached: CommitPosition,
 }
@@ -324,6 +446,7 @@ impl Shadow {
         let shadow = Tables::shadow(tables, &suffix);
         let mut connection = pool.acquire().await?;
         let mut deferred = Vec::new();
+        let mut renames = Vec::new();
         for (live, copy) in shadow.pairs() {
             sqlx::query(&format!("DROP TABLE IF EXISTS {copy}"))
                 .execute(&mut *connection)
@@ -338,10 +461,10 @@ impl Shadow {
             .execute(&mut *connection)
             .await?;
             let indexes: Vec<LiveIndex> = sqlx::query_as(
-                "SELECT pg_get_indexdef(i.indexrelid) AS definition, \
+                "SELECT c2.relname::text AS name, pg_get_indexdef(i.indexrelid) AS definition, \
                         c.conname AS constraint_name, \
                         pg_get_constraintdef(c.oid) AS constraint_definition \
-                 FROM pg_index i \
+                 FROM pg_index i JOIN pg_class c2 ON c2.oid = i.indexrelid \
                  LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid AND c.contype IN ('p', 'u') \
                  WHERE i.indrelid = $1::regclass",
             )
@@ -349,24 +472,50 @@ impl Shadow {
             .fetch_all(&mut *connection)
             .await?;
             for (n, index) in indexes.into_iter().enumerate() {
+                let shadow_name = format!("{copy}_i{n}");
                 match (&index.constraint_name, &index.constraint_definition) {
-                    (Some(_), Some(definition)) if definition.starts_with("PRIMARY KEY") => {
-                        sqlx::query(&format!("ALTER TABLE {copy} ADD {definition}"))
-                            .execute(&mut *connection)
-                            .await?;
+                    (Some(constraint), Some(definition)) => {
+                        let add =
+                            format!("ALTER TABLE {copy} ADD CONSTRAINT {shadow_name} {definition}");
+                        if definition.starts_with("PRIMARY KEY") {
+                            sqlx::query(&add).execute(&mut *connection).await?;
+                        } else {
+                            deferred.push(add);
+                        }
+                        renames.push(Rename::Constraint {
+                            table: live.to_owned(),
+                            shadow: shadow_name,
+                            live: constraint.clone(),
+                        });
                     }
-                    (Some(_), Some(definition)) => {
-                        deferred.push(format!("ALTER TABLE {copy} ADD {definition}"))
+                    _ => {
+                        deferred.push(index.for_copy(copy, &shadow_name));
+                        renames.push(Rename::Index {
+                            shadow: shadow_name,
+                            live: index.name.clone(),
+                        });
                     }
-                    _ => deferred.push(index.for_copy(copy, &format!("{copy}_i{n}"))),
                 }
             }
         }
         Ok(Self {
             shadow,
             deferred_indexes: deferred,
+            renames,
             reached: CommitPosition::default(),
         })
+    }
+
+    /// Drops the copies of a rebuild that failed (best effort: a later rebuild drops them too).
+    async fn discard(&self, pool: &PgPool) {
+        for (_, copy) in self.shadow.pairs() {
+            if let Err(error) = sqlx::query(&format!("DROP TABLE IF EXISTS {copy}"))
+                .execute(pool)
+                .await
+            {
+                tracing::warn!(table = copy, %error, "could not drop a failed rebuild's copy");
+            }
+        }
     }
 
     /// Builds the indexes left out while filling (before the swap, outside its transaction).
@@ -395,7 +544,7 @@ impl Shadow {
         loop {
             let catch_up = read_envelopes(&mut tx, reached, types, events).await?;
             let Some(last) = catch_up.last else { break };
-            apply_pg(projection, &mut tx, &self.shadow, &catch_up.events).await?;
+            apply_isolating(&mut tx, projection, &self.shadow, None, &catch_up.events).await?;
             reached = last;
         }
         for (live, copy) in self.shadow.pairs() {
@@ -405,6 +554,18 @@ impl Shadow {
             sqlx::query(&format!("ALTER TABLE {copy} RENAME TO {live}"))
                 .execute(&mut *tx)
                 .await?;
+        }
+        // The live names again, so that later migrations find the indexes they name.
+        for rename in &self.renames {
+            let statement = match rename {
+                Rename::Index { shadow, live } => format!("ALTER INDEX {shadow} RENAME TO {live}"),
+                Rename::Constraint {
+                    table,
+                    shadow,
+                    live,
+                } => format!("ALTER TABLE {table} RENAME CONSTRAINT {shadow} TO {live}"),
+            };
+            sqlx::query(&statement).execute(&mut *tx).await?;
         }
         if matches!(projection, Registered::MultiStream(_)) {
             sqlx::query("DELETE FROM projection_processed WHERE projection = $1")

@@ -11,9 +11,9 @@ use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::layer::SubscriberExt;
-use tracing_subscriber::Layer as _;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::Layer as _;
 
 /// Flushes exported spans when dropped (at the end of `main`).
 pub struct Telemetry {
@@ -65,7 +65,9 @@ pub fn init() -> Telemetry {
     Telemetry { provider }
 }
 
-fn otlp_provider(endpoint: &str) -> Result<SdkTracerProvider, opentelemetry_otlp::ExporterBuildError> {
+fn otlp_provider(
+    endpoint: &str,
+) -> Result<SdkTracerProvider, opentelemetry_otlp::ExporterBuildError> {
     use opentelemetry_otlp::{WithExportConfig, WithHttpConfig};
     let exporter = opentelemetry_otlp::SpanExporter::builder()
         .with_http()

@@ -146,10 +146,12 @@ pub trait TransactionalProjection: Projection {
     ) -> Result<(), ProjectionError>;
     /// The work on `events` that needs no database (decoding), done ahead: a rebuild prepares
     /// the next chunk while the current one is written. By default nothing is done ahead.
-    fn prepare(&self, events: Vec<Envelope>) -> Result<Prepared, ProjectionError> {
-        Ok(Prepared::new(events))
+    fn prepare(&self, events: &[Envelope]) -> Result<Prepared, ProjectionError> {
+        let _ = events;
+        Ok(Prepared::new(()))
     }
-    /// Applies what [`TransactionalProjection::prepare`] returned, as [`apply`] would.
+    /// Applies `events`, with what [`TransactionalProjection::prepare`] returned for them, as
+    /// [`apply`] would. By default the preparation is ignored.
     ///
     /// [`apply`]: TransactionalProjection::apply
     async fn apply_prepared(
@@ -157,9 +159,10 @@ pub trait TransactionalProjection: Projection {
         tx: &mut PgConnection,
         tables: &Tables,
         prepared: Prepared,
+        events: &[Envelope],
     ) -> Result<(), ProjectionError> {
-        let events: Vec<Envelope> = prepared.take()?;
-        self.apply(tx, tables, &events).await
+        let _ = prepared;
+        self.apply(tx, tables, events).await
     }
     /// Whether the live model includes `write` (read-your-writes).
     async fn has_applied(

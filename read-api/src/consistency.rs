@@ -6,6 +6,8 @@
 //! batch), not by polling; a slow fallback tick covers a notification lost while the listener
 //! reconnects.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use sqlx::postgres::PgListener;
@@ -20,24 +22,41 @@ use crate::error::{ApiError, ApiResult};
 /// Longest a waiter sleeps without a notification before it looks again.
 const FALLBACK_TICK: Duration = Duration::from_millis(100);
 
-/// Counts the progress announcements of this deployment's projections.
+/// Counts the progress announcements of this deployment's projections, per projection, so a
+/// waiter wakes only for the projection it waits for.
 #[derive(Clone)]
 pub struct ProgressWatch {
-    announcements: watch::Receiver<u64>,
+    projections: Announcements,
 }
+
+type Announcements = Arc<Mutex<HashMap<String, watch::Sender<u64>>>>;
 
 impl ProgressWatch {
     /// Listens on a dedicated connection of `pool` for the announcements of `schema`.
     pub fn start(pool: PgPool, schema: String) -> Self {
-        let (sender, announcements) = watch::channel(0u64);
-        tokio::spawn(listen(pool, schema, sender));
-        Self { announcements }
+        let projections: Announcements = Arc::default();
+        tokio::spawn(listen(pool, schema, Arc::downgrade(&projections)));
+        Self { projections }
+    }
+
+    /// Announcements of one projection from now on.
+    fn of(&self, projection: &str) -> watch::Receiver<u64> {
+        let mut projections = self.projections.lock().expect("announcements lock");
+        projections
+            .entry(projection.to_owned())
+            .or_insert_with(|| watch::channel(0).0)
+            .subscribe()
     }
 }
 
-async fn listen(pool: PgPool, schema: String, sender: watch::Sender<u64>) {
+/// Runs as long as the watch it feeds exists.
+async fn listen(
+    pool: PgPool,
+    schema: String,
+    projections: Weak<Mutex<HashMap<String, watch::Sender<u64>>>>,
+) {
     let prefix = format!("{schema}:");
-    while !sender.is_closed() {
+    while projections.strong_count() > 0 {
         let mut listener = match PgListener::connect_with(&pool).await {
             Ok(listener) => listener,
             Err(error) => {
@@ -53,10 +72,18 @@ async fn listen(pool: PgPool, schema: String, sender: watch::Sender<u64>) {
         }
         loop {
             match listener.recv().await {
-                Ok(notification) if notification.payload().starts_with(&prefix) => {
-                    sender.send_modify(|count| *count += 1);
+                Ok(notification) => {
+                    let Some(projection) = notification.payload().strip_prefix(&prefix) else {
+                        continue;
+                    };
+                    let Some(projections) = projections.upgrade() else {
+                        return;
+                    };
+                    let projections = projections.lock().expect("announcements lock");
+                    if let Some(sender) = projections.get(projection) {
+                        sender.send_modify(|count| *count += 1);
+                    }
                 }
-                Ok(_) => {}
                 Err(error) => {
                     tracing::warn!(%error, "progress listener lost its connection");
                     break;
@@ -92,7 +119,7 @@ pub async fn wait_for(
         {
             continue;
         }
-        let mut announcements = progress.announcements.clone();
+        let mut announcements = progress.of(name);
         loop {
             announcements.mark_unchanged();
             if has_applied(pool, projection, &write).await? {

@@ -13,6 +13,8 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 
 /// Messages buffered per channel for a slow subscriber (older ones are dropped for it).
 const CHANNEL_BUFFER: usize = 64;
+/// The longest a subscription waits for the hub to subscribe its channel.
+const SUBSCRIBE_TIMEOUT: Duration = Duration::from_secs(5);
 /// How often channels without listeners are unsubscribed.
 const SWEEP_EVERY: Duration = Duration::from_secs(30);
 
@@ -31,6 +33,8 @@ pub struct Notifications {
 pub enum NotificationError {
     #[error("the notification hub stopped")]
     Stopped,
+    #[error("change notifications are unavailable (Redis is not answering)")]
+    Unavailable,
 }
 
 impl Notifications {
@@ -47,11 +51,17 @@ impl Notifications {
         channel: String,
     ) -> Result<broadcast::Receiver<String>, NotificationError> {
         let (reply, answer) = oneshot::channel();
-        self.requests
-            .send(Subscribe { channel, reply })
+        let asked = async {
+            self.requests
+                .send(Subscribe { channel, reply })
+                .await
+                .map_err(|_| NotificationError::Stopped)?;
+            answer.await.map_err(|_| NotificationError::Stopped)
+        };
+        // While Redis is away the hub is reconnecting and answers nobody: say so in time.
+        tokio::time::timeout(SUBSCRIBE_TIMEOUT, asked)
             .await
-            .map_err(|_| NotificationError::Stopped)?;
-        answer.await.map_err(|_| NotificationError::Stopped)
+            .map_err(|_| NotificationError::Unavailable)?
     }
 }
 

@@ -62,8 +62,8 @@ impl TransactionalProjection for ItineraryPgProjection {
     }
 
     /// Decoding is a third of a rebuild's work: done ahead, it overlaps the writes.
-    fn prepare(&self, events: Vec<Envelope>) -> Result<Prepared, ProjectionError> {
-        Ok(Prepared::new(decode_all(&events)?))
+    fn prepare(&self, events: &[Envelope]) -> Result<Prepared, ProjectionError> {
+        Ok(Prepared::new(decode_all(events)?))
     }
 
     async fn apply_prepared(
@@ -71,6 +71,7 @@ impl TransactionalProjection for ItineraryPgProjection {
         tx: &mut PgConnection,
         tables: &Tables,
         prepared: Prepared,
+        _events: &[Envelope],
     ) -> Result<(), ProjectionError> {
         let events: Vec<ItineraryEnvelope> = prepared.take()?;
         pg::apply_events(tx, &pg::ViewTables::of(tables), &events).await

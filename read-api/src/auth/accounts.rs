@@ -201,7 +201,9 @@ pub async fn refresh(
         .bind(&hash)
         .execute(&mut *tx)
         .await?;
-    let account = find(pool, user_id)
+    // On the transaction's connection: a second pool connection per refresh, while the first
+    // holds the token's lock, could exhaust the pool under concurrent refreshes.
+    let account = find(&mut *tx, user_id)
         .await?
         .ok_or(ApiError::InvalidCredentials)?;
     // The successor is stored in the rotation's transaction: a concurrent replay of the old
@@ -212,7 +214,7 @@ pub async fn refresh(
     Ok(issued)
 }
 
-pub async fn find(pool: &PgPool, user_id: Uuid) -> ApiResult<Option<Account>> {
+pub async fn find(pool: impl sqlx::PgExecutor<'_>, user_id: Uuid) -> ApiResult<Option<Account>> {
     let row: Option<(Uuid, String, String, String)> =
         sqlx::query_as("SELECT user_id, email, user_name, role FROM accounts WHERE user_id = $1")
             .bind(user_id)

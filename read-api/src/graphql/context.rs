@@ -15,8 +15,12 @@ pub fn state<'a>(ctx: &Context<'a>) -> &'a ApiState {
     ctx.data_unchecked::<ApiState>()
 }
 
+/// The signed-in caller, while their access token is valid. A WebSocket connection keeps the
+/// caller it was opened with, so the expiry is checked on every operation, not only once.
 pub fn caller(ctx: &Context<'_>) -> Option<Uuid> {
-    ctx.data_opt::<Caller>().map(|caller| caller.user_id)
+    ctx.data_opt::<Caller>()
+        .filter(|caller| caller.expires_at >= chrono::Utc::now().timestamp())
+        .map(|caller| caller.user_id)
 }
 
 pub fn require_caller(ctx: &Context<'_>) -> ApiResult<Uuid> {

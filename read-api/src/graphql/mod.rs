@@ -8,6 +8,7 @@ mod parsed_queries;
 mod query;
 pub mod resolve;
 mod routes;
+mod selection_limit;
 pub mod subscription;
 mod types;
 
@@ -44,6 +45,7 @@ pub fn build_schema(state: ApiState) -> WayfarerSchema {
     .data(state)
     .limit_depth(depth)
     .limit_complexity(complexity)
+    .extension(selection_limit::SelectionLimit { limit: complexity })
     .finish()
 }
 

@@ -89,6 +89,28 @@ impl Invocation {
     }
 }
 
+/// A value's text with object fields in name order, so the same input digests the same however
+/// a client orders its fields.
+fn canonical(value: &async_graphql::Value) -> String {
+    use async_graphql::Value;
+    match value {
+        Value::Object(fields) => {
+            let mut fields: Vec<_> = fields.iter().collect();
+            fields.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
+            let inner: Vec<String> = fields
+                .into_iter()
+                .map(|(name, value)| format!("{name}:{}", canonical(value)))
+                .collect();
+            format!("{{{}}}", inner.join(","))
+        }
+        Value::List(items) => {
+            let inner: Vec<String> = items.iter().map(canonical).collect();
+            format!("[{}]", inner.join(","))
+        }
+        other => other.to_string(),
+    }
+}
+
 /// A digest of the field being resolved and its arguments, variables substituted.
 fn fingerprint(ctx: &Context<'_>) -> String {
     let field = ctx.field();
@@ -97,7 +119,7 @@ fn fingerprint(ctx: &Context<'_>) -> String {
         .unwrap_or_default()
         .into_iter()
         .filter(|(name, _)| name.as_str() != "idempotencyKey")
-        .map(|(name, value)| (name.to_string(), value.to_string()))
+        .map(|(name, value)| (name.to_string(), canonical(&value)))
         .collect();
     arguments.sort();
     let mut digest = Sha256::new();

@@ -18,13 +18,14 @@ use super::WayfarerSchema;
 use crate::auth::tokens::{bearer, TokenKeys};
 use crate::state::ApiState;
 
+/// The largest WebSocket message read (as the HTTP body limit, 1 MiB).
+const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
+
 #[derive(Clone)]
 struct RouteState {
     schema: WayfarerSchema,
     keys: TokenKeys,
     parsed_queries: ParsedQueries,
-    /// Most selections one document may hold (the complexity limit, `__typename` counted).
-    max_selections: usize,
 }
 
 /// `/graphql`: POST for queries and mutations, GET for GraphiQL in a browser or a
@@ -34,7 +35,6 @@ pub fn router(schema: WayfarerSchema, state: &ApiState) -> Router {
         schema,
         keys: state.keys.clone(),
         parsed_queries: ParsedQueries::default(),
-        max_selections: state.settings.max_complexity,
     };
     Router::new()
         .route("/graphql", get(get_graphql).post(post_graphql))
@@ -77,12 +77,7 @@ async fn post_graphql(
         }
         None => {}
     }
-    if let Err(refused) = state
-        .parsed_queries
-        .prepare(&mut request, state.max_selections)
-    {
-        return coded_error(&refused.to_string(), "VALIDATION").into();
-    }
+    state.parsed_queries.prepare(&mut request);
     let span = tracing::info_span!("graphql", correlation_id = %correlation.0);
     crate::trace::join_trace(&span, correlation.0, correlation.0.as_u128() as u64);
     request = request.data(correlation);
@@ -144,6 +139,8 @@ async fn get_graphql(
     let schema = state.schema.clone();
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        // The same bound as HTTP bodies: no message bigger than a request may be.
+        .max_message_size(MAX_MESSAGE_BYTES)
         .on_upgrade(move |socket| async move {
             GraphQLWebSocket::new(socket, schema, protocol)
                 .on_connection_init(move |payload| async move {

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use async_graphql::{Context, Subscription};
 use futures::{Stream, StreamExt};
 use uuid::Uuid;
+use wayfarer_projections::itinerary::view::visible;
 use wayfarer_projections::itinerary::{pg, ItineraryView};
 
 use super::context::{caller, state};
@@ -20,19 +21,21 @@ use crate::error::ApiError;
 pub const MAX_PER_CONNECTION: usize = 20;
 /// Most live subscriptions of one user across the process.
 pub const MAX_PER_USER: usize = 50;
+/// Most live subscriptions of anonymous callers together, in this process.
+pub const MAX_ANONYMOUS: usize = 1_000;
 
 /// Live subscriptions of one WebSocket connection (inserted at `connection_init`).
 #[derive(Clone, Default)]
 pub struct ConnectionSubscriptions(Arc<AtomicUsize>);
 
-/// Live subscriptions per user in this process.
+/// Live subscriptions per user in this process (anonymous callers counted together, as `None`).
 #[derive(Clone, Default)]
-pub struct UserSubscriptions(Arc<Mutex<HashMap<Uuid, usize>>>);
+pub struct UserSubscriptions(Arc<Mutex<HashMap<Option<Uuid>, usize>>>);
 
 /// Holds one subscription's places in the counts; gives them back when the stream ends.
 struct Slot {
     connection: Option<ConnectionSubscriptions>,
-    user: Option<(UserSubscriptions, Uuid)>,
+    user: Option<(UserSubscriptions, Option<Uuid>)>,
 }
 
 impl Slot {
@@ -54,17 +57,21 @@ impl Slot {
             }
             slot.connection = Some(connection.clone());
         }
-        if let Some(user) = user {
-            let mut counts = users.0.lock().expect("subscription counts lock");
-            let count = counts.entry(user).or_default();
-            if *count >= MAX_PER_USER {
-                return Err(ApiError::Validation(format!(
-                    "at most {MAX_PER_USER} subscriptions per user"
-                )));
-            }
-            *count += 1;
-            slot.user = Some((users.clone(), user));
+        let limit = if user.is_some() {
+            MAX_PER_USER
+        } else {
+            MAX_ANONYMOUS
+        };
+        let mut counts = users.0.lock().expect("subscription counts lock");
+        let count = counts.entry(user).or_default();
+        if *count >= limit {
+            return Err(ApiError::Validation(match user {
+                Some(_) => format!("at most {MAX_PER_USER} subscriptions per user"),
+                None => "too many anonymous subscriptions; sign in to subscribe".to_owned(),
+            }));
         }
+        *count += 1;
+        slot.user = Some((users.clone(), user));
         Ok(slot)
     }
 }
@@ -122,7 +129,7 @@ async fn itinerary_changes(
         .notifications
         .subscribe(api.names.itinerary_channel(id))
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(|error| ApiError::Unavailable(error.to_string()))?;
     let state = Watch {
         messages,
         viewer,
@@ -165,10 +172,13 @@ impl Watch {
             if view.visible_to(self.viewer) {
                 return Some(view);
             }
-            // The deletion is announced (with `deleted: true`) as the last message; a loss of
-            // access ends the stream without showing the now hidden itinerary.
+            // The deletion is announced (with `deleted: true`) as the last message, but only
+            // if the subscriber could still see the itinerary apart from its deletion (it may
+            // have become private in the same batch); a loss of access ends the stream
+            // without showing the now hidden itinerary.
             self.finished = true;
-            return view.deleted.then_some(view);
+            let seen_until_deleted = visible(view.owner_id, view.visibility, false, self.viewer);
+            return (view.deleted && seen_until_deleted).then_some(view);
         }
     }
 }

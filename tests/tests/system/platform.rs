@@ -248,6 +248,25 @@ async fn oversized_requests_and_typename_floods_are_refused() {
         .await
         .unwrap();
     assert_eq!(response["errors"][0]["extensions"]["code"], "VALIDATION");
+    // Spreading one fragment many times counts it each time.
+    let fields: String = (0..40).map(|n| format!(" f{n}: __typename")).collect();
+    let spreads: String = (0..40)
+        .map(|n| format!(" x{n}: __schema {{ ...F }}"))
+        .collect();
+    let spread_query = format!("{{{spreads} }} fragment F on __Schema {{{fields} }}");
+    let response: Value = client
+        .post(&url)
+        .json(&json!({ "query": spread_query }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        response["errors"][0]["extensions"]["code"], "VALIDATION",
+        "{response}"
+    );
     assert!(response.get("data").is_none_or(Value::is_null));
 
     let search = "query($q: String, $after: String) { searchItineraries(query: $q, after: $after) { edges { cursor } } }";
@@ -520,6 +539,24 @@ async fn a_subscription_ends_when_its_access_token_expires() {
         completed,
         "the server ends the subscription at the token's expiry"
     );
+    // A connection opened with a token that has expired since can no longer act.
+    let mut connection = owner.ws().await;
+    tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+    connection
+        .subscribe(
+            "late",
+            "mutation($id: UUID!) { deleteItinerary(id: $id) { version } }",
+            json!({ "id": id }),
+        )
+        .await;
+    let answer = connection
+        .next_message(std::time::Duration::from_secs(5))
+        .await
+        .expect("an answer");
+    assert_eq!(
+        answer["payload"]["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+        "{answer}"
+    );
     system.stop().await;
 }
 
@@ -628,5 +665,118 @@ async fn times_read_the_same_from_every_model() {
         rest.trim_end_matches('Z').trim_end_matches("+00:00").len()
     });
     assert!(fraction <= 6, "microseconds at most: {text}");
+    system.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_last_message_never_shows_an_itinerary_that_became_private_before_its_deletion() {
+    let system = TestSystem::start("subleak", Roles::all()).await.unwrap();
+    let (owner, _) = system.graphql().register_user("leakowner").await;
+    let (watcher, _) = system.graphql().register_user("leakwatcher").await;
+    let (id, position) = create(&owner, "Public for now", "PUBLIC").await;
+    owner
+        .data(READ, json!({ "id": id, "after": position }))
+        .await;
+    let mut changes = watcher
+        .subscribe(
+            "subscription($id: UUID!) { itineraryChanged(id: $id) { title deleted } }",
+            json!({ "id": id }),
+        )
+        .await;
+    until_live(&owner, &id, &mut changes).await;
+    // One batch made it private, renamed it and deleted it: the cache publishes one view.
+    let uuid: Uuid = id.parse().unwrap();
+    let mut last = pg::find(&system.pool, uuid).await.unwrap().unwrap();
+    last.visibility = wayfarer_schemas::Visibility::Private;
+    last.title = "Secret plan".into();
+    last.deleted = true;
+    last.version += 10;
+    let redis = wayfarer_infra::projections::redis_pool(&system.settings.redis.url).unwrap();
+    cache::put_views(&redis, &system.settings.names(), &[last])
+        .await
+        .unwrap();
+    let (completed, seen) = completion(&mut changes, 10).await;
+    assert!(completed, "the subscription ends");
+    assert!(
+        !seen.iter().any(|m| m.to_string().contains("Secret plan")),
+        "nothing private is shown: {seen:?}"
+    );
+    system.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_retry_with_its_fields_in_another_order_is_the_same_request() {
+    let system = TestSystem::start("idemorder", Roles::api_only())
+        .await
+        .unwrap();
+    let (owner, _) = system.graphql().register_user("idemorder").await;
+    let key = Uuid::new_v4();
+    let first = format!("mutation {{ createItinerary(idempotencyKey: \"{key}\", input: {{title: \"Ordered\", startDate: \"2027-05-01\", endDate: \"2027-05-03\", visibility: PUBLIC, baseCurrency: \"EUR\"}}) {{ itineraryId replayed }} }}");
+    let again = format!("mutation {{ createItinerary(input: {{baseCurrency: \"EUR\", visibility: PUBLIC, endDate: \"2027-05-03\", startDate: \"2027-05-01\", title: \"Ordered\"}}, idempotencyKey: \"{key}\") {{ itineraryId replayed }} }}");
+    let one = owner.data(&first, json!({})).await;
+    let two = owner.data(&again, json!({})).await;
+    assert_eq!(
+        one["createItinerary"]["itineraryId"],
+        two["createItinerary"]["itineraryId"]
+    );
+    assert_eq!(two["createItinerary"]["replayed"], true);
+    system.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_rebuild_dead_letters_a_poison_event_and_completes() {
+    let system = TestSystem::start("rebuildpoison", Roles::api_only())
+        .await
+        .unwrap();
+    let (owner, _) = system.graphql().register_user("poisoned").await;
+    let (id, _) = create(&owner, "Survives", "PUBLIC").await;
+    // A stored itinerary event whose payload no longer decodes (as written by a bug).
+    let bad = Uuid::now_v7().to_string();
+    sqlx::query(
+        "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, \
+         payload, metadata) VALUES ('itinerary', $1, 1, 'ItineraryCreated', '1.0', \
+         '{\"type\": \"ItineraryCreated\", \"title\": 7}', '{}')",
+    )
+    .bind(&bad)
+    .execute(&system.pool)
+    .await
+    .unwrap();
+    let report = system.rebuild(pg::NAME).await;
+    assert_eq!(report.events, 2);
+    let letters = wayfarer_projections::dead_letters::list(&system.pool, Some(pg::NAME), true)
+        .await
+        .unwrap();
+    assert_eq!(letters.len(), 1, "{letters:?}");
+    assert_eq!(letters[0].topic, "store");
+    let (rows,): (i64,) =
+        sqlx::query_as("SELECT count(*) FROM itinerary_view WHERE itinerary_id = $1")
+            .bind(Uuid::parse_str(&id).unwrap())
+            .fetch_one(&system.pool)
+            .await
+            .unwrap();
+    assert_eq!(rows, 1, "the good itinerary is rebuilt");
+    // The rebuilt tables carry the live names of their indexes and keys again.
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT indexname::text FROM pg_indexes WHERE schemaname = current_schema() \
+         AND tablename IN ('itinerary_view', 'itinerary_item_view') ORDER BY 1",
+    )
+    .fetch_all(&system.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        names,
+        [
+            "itinerary_item_view_order",
+            "itinerary_item_view_pkey",
+            "itinerary_view_owner",
+            "itinerary_view_pkey"
+        ]
+    );
+    // Delete the poison event so the teardown's schema check sees only valid events.
+    sqlx::query("DELETE FROM events WHERE aggregate_id = $1")
+        .bind(&bad)
+        .execute(&system.pool)
+        .await
+        .unwrap();
     system.stop().await;
 }

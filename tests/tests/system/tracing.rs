@@ -25,7 +25,9 @@ async fn otlp_receiver() -> (String, Arc<Mutex<Vec<Vec<u8>>>>) {
                 let mut request = Vec::new();
                 let mut buffer = [0u8; 8192];
                 loop {
-                    let Ok(read) = socket.read(&mut buffer).await else { return };
+                    let Ok(read) = socket.read(&mut buffer).await else {
+                        return;
+                    };
                     if read == 0 {
                         return;
                     }
