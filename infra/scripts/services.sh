@@ -3,30 +3,57 @@
 #
 #   PostgreSQL 15  127.0.0.1:5432  (the machine's; started if down; database `wayfarer`)
 #   Redis 7        127.0.0.1:6379  (the machine's; started if down)
-#   Kafka API      127.0.0.1:9092  tansu 0.6.0 with SQLite storage (installed with cargo)
+#   Kafka API      127.0.0.1:9092  WAYFARER_BROKER picks the broker:
+#                    nisshi  (default) nisshi 0.7.0 with SQLite storage: durable; what the tests,
+#                            CI and the benchmark use. Built with cargo on first use (~17 min).
+#                    noida   noida-db 0.2.3 from PyPI, a prebuilt binary: running in seconds,
+#                            but it keeps Kafka data in memory only (a restart loses every
+#                            topic and committed offset). The README's quick start uses it.
 #   OpenSearch API 127.0.0.1:9200  osmem-server (installed with pip; in-memory)
 #
 # usage: infra/scripts/services.sh up|down|status|reset|env
 #   up      install what is missing, start what is down, wait until all four answer
-#   down    stop tansu and osmem-server (never PostgreSQL or Redis)
+#           (a broker of the other kind that this script started is stopped first)
+#   down    stop the broker and osmem-server (never PostgreSQL or Redis)
 #   status  one line per service (up, down or degraded); exit status 1 unless all are up
-#   reset   down, delete tansu's data (all Kafka topics), up
+#   reset   down, delete the broker's data (all Kafka topics and offsets), up
 #   env     print `export WAYFARER_...=...` lines for these services
 #
-# State (logs, pid files, tansu's data) lives in ${WAYFARER_SERVICES_DIR:-$HOME/.wayfarer/services}.
-# WAYFARER_TANSU_PORT and WAYFARER_OSMEM_PORT move tansu and osmem-server off 9092 and 9200
-# (with their own WAYFARER_SERVICES_DIR, a second set beside the first).
-# Safe to run repeatedly, without a terminal and with CI=true.
-# tansu: the default build stores nothing, hence `--features libsql` and sqlite:// storage;
-# fetches scan the whole header table without the index on header (topition, offset_id),
-# which is added with the broker stopped; never delete a topic in tansu 0.6 (that deletes
-# every topic's data): use `reset`, and separate tests by topic prefix.
+# State (logs, pid files, each broker's data) lives in
+# ${WAYFARER_SERVICES_DIR:-$HOME/.wayfarer/services}. WAYFARER_KAFKA_PORT and
+# WAYFARER_OSMEM_PORT move the broker and osmem-server off 9092 and 9200 (with their own
+# WAYFARER_SERVICES_DIR, a second set beside the first). Safe to run repeatedly, without a
+# terminal and with CI=true.
+#
+# Measured facts behind the choices here (2026-11-30, 2 cores; ../shared/SERVICES.md):
+# - nisshi (tansu's successor) passes all eight Kafka checks we run (watermarks, ListOffsets,
+#   contiguous offsets, headers, commit and resume, deleting one topic leaves the others,
+#   read_committed transactions). Its default build stores nothing, hence `--features libsql`
+#   and sqlite:// storage; its `rama` dependency declares rust-version 1.96 but compiles on
+#   1.95, hence `--ignore-rust-version`. Never use its memory:// storage: it reports wrong
+#   "latest" offsets. It reads a .env from its working directory and falls back to CLUSTER_ID
+#   and other variables for its flags, so it is started from its data directory with those
+#   cleared. An empty fetch sleeps about half of fetch.wait.max.ms before it answers.
+# - noida-db answers a waiting fetch as soon as data arrives; it needs about 150 MB of memory
+#   per 100,000 retained messages; on Debian 12 its binary prints a harmless glibc "weak
+#   version" warning. It never hands a SIGKILLed consumer's partitions to the group's other
+#   members (the crash-recovery test fails on it), so the suite runs on nisshi.
+# - tansu 0.6 (used until 2026-11-30) is gone: deleting one topic deleted every topic's data,
+#   it had no transactions, and every fetch re-prepared its SQL.
 set -euo pipefail
 
 STATE_DIR=${WAYFARER_SERVICES_DIR:-$HOME/.wayfarer/services}
 LOG_DIR=$STATE_DIR/logs
 RUN_DIR=$STATE_DIR/run
-TANSU_DIR=$STATE_DIR/tansu
+
+BROKER=${WAYFARER_BROKER:-nisshi}
+case $BROKER in
+  nisshi | noida) ;;
+  *)
+    printf '[services] error: WAYFARER_BROKER must be nisshi or noida, not "%s"\n' "$BROKER" >&2
+    exit 2
+    ;;
+esac
 
 PG_HOST=127.0.0.1
 PG_PORT=5432
@@ -35,18 +62,16 @@ PG_DB=wayfarer
 REDIS_HOST=127.0.0.1
 REDIS_PORT=6379
 KAFKA_HOST=127.0.0.1
-KAFKA_PORT=${WAYFARER_TANSU_PORT:-9092}
+KAFKA_PORT=${WAYFARER_KAFKA_PORT:-9092}
 OSMEM_HOST=127.0.0.1
 OSMEM_PORT=${WAYFARER_OSMEM_PORT:-9200}
 
-TANSU_VERSION=0.6.0
+NISSHI_VERSION=0.7.0
+NOIDA_PIP_SPEC=noida-db==0.2.3
 OSMEM_PIP_SPEC=osmem-server
 
-TANSU_PID=$RUN_DIR/tansu.pid
-TANSU_LOG=$LOG_DIR/tansu.log
 OSMEM_PID=$RUN_DIR/osmem-server.pid
 OSMEM_LOG=$LOG_DIR/osmem-server.log
-HEADER_INDEX_SQL='create index if not exists header_topition_offset on header (topition, offset_id)'
 
 export DEBIAN_FRONTEND=noninteractive
 
@@ -164,127 +189,133 @@ ensure_redis() {
   wait_for 30 redis_up || die "Redis did not answer PING on $REDIS_HOST:$REDIS_PORT within 30 s"
 }
 
-# ---------------------------------------------------------------- sqlite3
-ensure_sqlite3() {
-  command -v sqlite3 >/dev/null && return 0
-  say "installing sqlite3 (apt-get)"
-  as_root apt-get update -q
-  as_root apt-get install -y -q sqlite3
-}
-
-# ---------------------------------------------------------------- tansu
-tansu_bin() { command -v tansu 2>/dev/null || echo "${CARGO_HOME:-$HOME/.cargo}/bin/tansu"; }
-
-# The libsql (SQLite) storage engine is compiled in only with `--features libsql`; tansu's
-# top-level help ends with the line "Storage engines: <list>" naming the compiled-in engines
-# (empty in the default build). Also insist on the version the project has measured.
-tansu_ok() {
-  local bin help version
-  bin=$(tansu_bin)
-  [[ -x $bin ]] || return 1
-  version=$("$bin" --version 2>/dev/null || true)
-  [[ $version == "tansu $TANSU_VERSION" ]] || return 1
-  help=$("$bin" --help 2>/dev/null || true)
-  grep -Eq '^Storage engines:.*\<libsql\>' <<<"$help"
-}
-
-ensure_tansu_installed() {
-  tansu_ok && return 0
-  if pgrep -f "cargo install tansu" >/dev/null 2>&1; then
-    say "another 'cargo install tansu' is running; waiting for it"
-    while pgrep -f "cargo install tansu" >/dev/null 2>&1; do sleep 10; done
-    tansu_ok && return 0
-  fi
-  say "installing tansu $TANSU_VERSION with SQLite storage (cargo install; ~16 min cold on 2 cores)"
-  cargo install tansu --version "$TANSU_VERSION" --locked --features libsql --force
-  tansu_ok || die "tansu installed, but '$(tansu_bin) --help' still lists no libsql storage engine"
-}
+# ---------------------------------------------------------------- Kafka brokers
+# Each broker has its own data directory, pid file and log: $STATE_DIR/<broker>/,
+# $RUN_DIR/<broker>.pid, $LOG_DIR/<broker>.log. The pid file names the broker's own process,
+# whose executable is `nisshi` or `noida-db`.
+broker_dir() { echo "$STATE_DIR/$1"; }
+broker_pidfile() { echo "$RUN_DIR/$1.pid"; }
+broker_log() { echo "$LOG_DIR/$1.log"; }
+broker_exe() { case $1 in nisshi) echo nisshi ;; noida) echo noida-db ;; esac; }
+broker_running() { pid_alive "$(broker_pidfile "$1")" "$(broker_exe "$1")"; }
+other_broker() { case $1 in nisshi) echo noida ;; noida) echo nisshi ;; esac; }
 
 kafka_up() { port_open "$KAFKA_HOST" "$KAFKA_PORT"; }
 
-tansu_db() { echo "$TANSU_DIR/tansu.db"; }
+nisshi_bin() { command -v nisshi 2>/dev/null || echo "${CARGO_HOME:-$HOME/.cargo}/bin/nisshi"; }
 
-sqlite_query() { sqlite3 -batch -noheader "$(tansu_db)" "$1"; }
-
-header_table_exists() {
-  [[ -f $(tansu_db) ]] &&
-    [[ $(sqlite_query "select count(*) from sqlite_master where type='table' and name='header'" 2>/dev/null) == 1 ]]
+# The SQLite engine is compiled in only with `--features libsql`; the top-level help ends with
+# "Storage engines: <list>" naming the compiled-in engines. Insist on the measured version.
+nisshi_ok() {
+  local bin
+  bin=$(nisshi_bin)
+  [[ -x $bin ]] || return 1
+  [[ $("$bin" --version 2>/dev/null || true) == "nisshi $NISSHI_VERSION" ]] || return 1
+  grep -Eq '^Storage engines:.*\<libsql\>' <<<"$("$bin" --help 2>/dev/null || true)"
 }
 
-header_index_exists() {
-  [[ -f $(tansu_db) ]] &&
-    [[ $(sqlite_query "select count(*) from sqlite_master where type='index' and name='header_topition_offset'" 2>/dev/null) == 1 ]]
-}
-
-start_tansu() {
-  mkdir -p "$TANSU_DIR"
-  local bin t0
-  bin=$(tansu_bin)
-  t0=$(now_ms)
-  # The sqlite:// path is relative to the working directory, and tansu reads a .env there.
-  # exec keeps $! the broker's own pid. Clear env vars that tansu's flags would fall back to.
-  (
-    cd "$TANSU_DIR" &&
-      exec env -u SCHEMA_REGISTRY -u OTEL_EXPORTER_OTLP_ENDPOINT -u CLUSTER_ID \
-        setsid nohup "$bin" broker \
-        --listener-url "tcp://$KAFKA_HOST:$KAFKA_PORT" \
-        --advertised-listener-url "tcp://$KAFKA_HOST:$KAFKA_PORT" \
-        --storage-engine sqlite://tansu.db \
-        >>"$TANSU_LOG" 2>&1 </dev/null 9>&-
-  ) &
-  echo $! >"$TANSU_PID"
-  if ! wait_for 30 kafka_up; then
-    show_log_tail "$TANSU_LOG"
-    pid_alive "$TANSU_PID" tansu || die "tansu exited during startup (log: $TANSU_LOG)"
-    die "tansu did not accept connections on $KAFKA_HOST:$KAFKA_PORT within 30 s (log: $TANSU_LOG)"
+ensure_nisshi_installed() {
+  nisshi_ok && return 0
+  if pgrep -f "cargo install nisshi" >/dev/null 2>&1; then
+    say "another 'cargo install nisshi' is running; waiting for it"
+    while pgrep -f "cargo install nisshi" >/dev/null 2>&1; do sleep 10; done
+    nisshi_ok && return 0
   fi
-  pid_alive "$TANSU_PID" tansu || {
-    show_log_tail "$TANSU_LOG"
-    die "tansu (pid $(<"$TANSU_PID")) is not running, yet $KAFKA_HOST:$KAFKA_PORT answers"
+  say "installing nisshi $NISSHI_VERSION with SQLite storage (cargo install; ~17 min cold on 2 cores)"
+  cargo install nisshi --version "$NISSHI_VERSION" --locked --ignore-rust-version \
+    --features libsql --force
+  nisshi_ok || die "nisshi installed, but '$(nisshi_bin) --help' lists no libsql storage engine"
+}
+
+noida_bin() {
+  local dir
+  dir=$(python3 -c 'import noida_db, os; print(os.path.dirname(noida_db.__file__))' 2>/dev/null) || return 1
+  [[ -f $dir/noida-db ]] || return 1
+  chmod +x "$dir/noida-db" # the wheel's launcher does this on first use; we run it directly
+  echo "$dir/noida-db"
+}
+
+ensure_noida_installed() {
+  local bin
+  if bin=$(noida_bin) && [[ $("$bin" version 2>/dev/null) == *0.2.3* ]]; then return 0; fi
+  say "installing $NOIDA_PIP_SPEC (pip; a prebuilt binary)"
+  python3 -m pip install --quiet --disable-pip-version-check --no-input "$NOIDA_PIP_SPEC"
+  noida_bin >/dev/null || die "noida-db installed, but its binary was not found in site-packages/noida_db"
+}
+
+# start_broker NAME: starts it from its data directory and waits until the port answers.
+# exec keeps $! the broker's own pid; the servers must not inherit the lock (fd 9).
+start_broker() {
+  local name=$1 dir log bin t0
+  dir=$(broker_dir "$name")
+  log=$(broker_log "$name")
+  mkdir -p "$dir"
+  t0=$(now_ms)
+  case $name in
+    nisshi)
+      bin=$(nisshi_bin)
+      (
+        cd "$dir" &&
+          exec env -u SCHEMA_REGISTRY -u OTEL_EXPORTER_OTLP_ENDPOINT -u CLUSTER_ID \
+            setsid nohup "$bin" broker \
+            --listener-url "tcp://$KAFKA_HOST:$KAFKA_PORT" \
+            --advertised-listener-url "tcp://$KAFKA_HOST:$KAFKA_PORT" \
+            --storage-engine sqlite://nisshi.db \
+            >>"$log" 2>&1 </dev/null 9>&-
+      ) &
+      ;;
+    noida)
+      bin=$(noida_bin)
+      (
+        cd "$dir" &&
+          exec setsid nohup "$bin" start --only kafka --host "$KAFKA_HOST" \
+            --kafka-port "$KAFKA_PORT" --data-dir "$dir" \
+            >>"$log" 2>&1 </dev/null 9>&-
+      ) &
+      ;;
+  esac
+  echo $! >"$(broker_pidfile "$name")"
+  if ! wait_for 30 kafka_up; then
+    show_log_tail "$log"
+    broker_running "$name" || die "$name exited during startup (log: $log)"
+    die "$name did not accept connections on $KAFKA_HOST:$KAFKA_PORT within 30 s (log: $log)"
+  fi
+  broker_running "$name" || {
+    show_log_tail "$log"
+    die "$name (pid $(<"$(broker_pidfile "$name")")) is not running, yet $KAFKA_HOST:$KAFKA_PORT answers"
   }
-  say "tansu started (pid $(<"$TANSU_PID"), listening after $(($(now_ms) - t0)) ms)"
+  say "$name started (pid $(<"$(broker_pidfile "$name")"), listening after $(($(now_ms) - t0)) ms)"
 }
 
-create_header_index() {
-  say "creating index header_topition_offset in $(tansu_db)"
-  sqlite_query "$HEADER_INDEX_SQL"
-}
+stop_broker() { stop_pid "$(broker_pidfile "$1")" "$(broker_exe "$1")"; }
 
-ensure_tansu() {
-  mkdir -p "$TANSU_DIR"
-  if kafka_up && ! pid_alive "$TANSU_PID" tansu; then
+ensure_broker() {
+  local other
+  other=$(other_broker "$BROKER")
+  if broker_running "$other"; then
+    say "stopping $other (started here earlier) to run $BROKER on port $KAFKA_PORT"
+    [[ $other == noida ]] && say "noida keeps nothing across a restart: its topics are gone"
+    stop_broker "$other"
+  fi
+  mkdir -p "$(broker_dir "$BROKER")"
+  if kafka_up && ! broker_running "$BROKER"; then
     local lpid
     lpid=$(listener_pid "$KAFKA_PORT")
-    if [[ -n $lpid && $(readlink "/proc/$lpid/cwd" 2>/dev/null) == "$(cd "$TANSU_DIR" && pwd -P)" ]]; then
-      say "adopting tansu already running from $TANSU_DIR (pid $lpid)"
-      echo "$lpid" >"$TANSU_PID"
+    if [[ -n $lpid && $(readlink "/proc/$lpid/cwd" 2>/dev/null) == "$(cd "$(broker_dir "$BROKER")" && pwd -P)" ]]; then
+      say "adopting $BROKER already running from $(broker_dir "$BROKER") (pid $lpid)"
+      echo "$lpid" >"$(broker_pidfile "$BROKER")"
     else
       die "port $KAFKA_PORT is in use by another process (pid ${lpid:-unknown}:" \
         "$(tr '\0' ' ' <"/proc/${lpid:-0}/cmdline" 2>/dev/null || echo '?')); stop it first"
     fi
   fi
-
-  if pid_alive "$TANSU_PID" tansu && kafka_up; then
-    :
-  else
-    stop_pid "$TANSU_PID" tansu
-    ensure_tansu_installed
-    # With the broker stopped: add the index now if an existing database lacks it.
-    if header_table_exists && ! header_index_exists; then create_header_index; fi
-    start_tansu
-  fi
-
-  # A fresh database gets its schema when the broker starts; then the index is added with
-  # the broker stopped (as SERVICES.md measured), and the broker started again.
-  if ! header_index_exists; then
-    wait_for 10 header_table_exists ||
-      die "tansu is up but $(tansu_db) has no 'header' table after 10 s (log: $TANSU_LOG)"
-    say "restarting tansu to add the header index"
-    stop_pid "$TANSU_PID" tansu
-    create_header_index
-    start_tansu
-  fi
-  header_index_exists || die "index header_topition_offset is missing from $(tansu_db)"
+  broker_running "$BROKER" && kafka_up && return 0
+  stop_broker "$BROKER"
+  case $BROKER in
+    nisshi) ensure_nisshi_installed ;;
+    noida) ensure_noida_installed ;;
+  esac
+  start_broker "$BROKER"
 }
 
 # ---------------------------------------------------------------- osmem-server
@@ -348,9 +379,11 @@ cmd_status() {
   ok=0; note=""
   if kafka_up; then
     ok=1
-    if pid_alive "$TANSU_PID" tansu; then
-      note="tansu pid $(<"$TANSU_PID"), data $TANSU_DIR"
-      header_index_exists || { ok=2; note="$note; header index missing (run up)"; }
+    if broker_running "$BROKER"; then
+      note="$BROKER pid $(<"$(broker_pidfile "$BROKER")"), data $(broker_dir "$BROKER")"
+      [[ $BROKER == noida ]] && note="$note (in memory)"
+    elif broker_running "$(other_broker "$BROKER")"; then
+      ok=2; note="$(other_broker "$BROKER") is running, not WAYFARER_BROKER=$BROKER (run up)"
     else
       note="not started by this script"
     fi
@@ -373,7 +406,7 @@ cmd_status() {
 # Serialises up/down/reset. The servers started here must not inherit fd 9 (9>&- below),
 # or they would hold the lock for as long as they run.
 lock() {
-  mkdir -p "$LOG_DIR" "$RUN_DIR" "$TANSU_DIR"
+  mkdir -p "$LOG_DIR" "$RUN_DIR"
   exec 9>"$STATE_DIR/.lock"
   flock -w 1800 9 || die "another services.sh holds $STATE_DIR/.lock"
 }
@@ -382,36 +415,40 @@ cmd_up() {
   lock
   ensure_postgres
   ensure_redis
-  ensure_sqlite3
-  ensure_tansu
+  ensure_broker
   ensure_osmem
   cmd_status
 }
 
 cmd_down() {
   lock
-  stop_pid "$TANSU_PID" tansu
+  stop_broker nisshi
+  stop_broker noida
   stop_pid "$OSMEM_PID" osmem-server
 }
 
 cmd_reset() {
   lock
-  stop_pid "$TANSU_PID" tansu
+  stop_broker nisshi
+  stop_broker noida
   stop_pid "$OSMEM_PID" osmem-server
   if kafka_up; then
-    die "port $KAFKA_PORT still answers after stopping this script's tansu; not deleting $TANSU_DIR"
+    die "port $KAFKA_PORT still answers after stopping this script's brokers; not deleting their data"
   fi
-  say "deleting $TANSU_DIR (every Kafka topic, record and committed offset)"
-  rm -rf "$TANSU_DIR"
+  say "deleting $(broker_dir "$BROKER") (every Kafka topic, record and committed offset)"
+  rm -rf "$(broker_dir "$BROKER")"
   cmd_up
 }
 
 cmd_env() {
+  local running=$BROKER
+  broker_running "$BROKER" || ! broker_running "$(other_broker "$BROKER")" || running=$(other_broker "$BROKER")
   cat <<EOF
 export WAYFARER_POSTGRES_URL="postgres://$PG_USER@$PG_HOST:$PG_PORT/$PG_DB?sslmode=disable"
 export WAYFARER_KAFKA_BROKERS=$KAFKA_HOST:$KAFKA_PORT
 export WAYFARER_REDIS_URL=redis://$REDIS_HOST:$REDIS_PORT
 export WAYFARER_OPENSEARCH_URL=http://$OSMEM_HOST:$OSMEM_PORT
+export WAYFARER_BROKER=$running
 EOF
 }
 

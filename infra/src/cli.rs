@@ -3,7 +3,10 @@
 
 use std::path::PathBuf;
 
-use crate::{db, demo, dlq, http, rebuild, relay, roles, telemetry, Platform, Settings};
+use crate::{
+    broker_health, db, demo, dlq, http, lost_log, rebuild, relay, roles, telemetry, Platform,
+    Settings,
+};
 use anyhow::bail;
 use clap::{Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
@@ -253,6 +256,19 @@ fn println_json(value: &serde_json::Value) {
     println!("{value}");
 }
 
+/// The `broker` column of `projections status`: what the role last recorded.
+fn broker_column(health: &[broker_health::BrokerHealthRow], component: &str) -> String {
+    match health.iter().find(|row| row.component == component) {
+        None => "-".into(),
+        Some(row) if row.reachable => "reachable".into(),
+        Some(row) => format!(
+            "UNREACHABLE since {} ({})",
+            row.since.format("%H:%M:%S UTC"),
+            row.detail.as_deref().unwrap_or("no detail")
+        ),
+    }
+}
+
 #[allow(clippy::print_stdout)]
 async fn projections(settings: Settings, command: ProjectionsCommand) -> anyhow::Result<()> {
     let pool = db::connect(&settings.postgres).await?;
@@ -277,17 +293,21 @@ async fn projections(settings: Settings, command: ProjectionsCommand) -> anyhow:
             let head = store::committed_head(&pool, progress.position)
                 .await?
                 .max(relayed);
+            let health = broker_health::all(&pool).await?;
+            let broker = |component: &str| broker_column(&health, component);
             println!(
-                "{:<18} {:>12} {:>12} {:>14} {:>13}",
+                "{:<18} {:>12} {:>12} {:>14} {:>13}  broker",
                 "name", "position", "lag", "events", "dead letters"
             );
             println!("{:<18} {:>12} {:>12} {:>14}", "store head", head, 0, "");
             println!(
-                "{:<18} {:>12} {:>12} {:>14}",
+                "{:<18} {:>12} {:>12} {:>14} {:>13}  {}",
                 "relay",
                 relayed,
                 head - relayed,
-                published
+                published,
+                "",
+                broker("relay")
             );
             for projection in platform.projections.all() {
                 let name = projection.name();
@@ -297,12 +317,13 @@ async fn projections(settings: Settings, command: ProjectionsCommand) -> anyhow:
                     .unwrap_or((0, 0));
                 let dead = wayfarer_projections::dead_letters::pending_count(&pool, name).await?;
                 println!(
-                    "{:<18} {:>12} {:>12} {:>14} {:>13}",
+                    "{:<18} {:>12} {:>12} {:>14} {:>13}  {}",
                     name,
                     position,
                     (head - position).max(0),
                     applied,
-                    dead
+                    dead,
+                    broker(name)
                 );
             }
         }
@@ -367,6 +388,9 @@ fn artifacts(
 async fn dev(settings: Settings, demo_itineraries: usize) -> anyhow::Result<()> {
     db::migrate(&settings.postgres).await?;
     let platform = platform(&settings).await?;
+    if lost_log::recover(&settings, &db::connect(&settings.postgres).await?).await? {
+        eprintln!("The broker had lost its log (a noida-db restart?): republishing the store.");
+    }
     let shutdown = CancellationToken::new();
     let relay = roles::spawn_relay(&settings, shutdown.clone());
     let projectors: Vec<_> = platform

@@ -32,6 +32,18 @@ pub async fn connect(settings: &PostgresSettings) -> Result<PgPool, sqlx::Error>
         .await
 }
 
+/// A pool of at most `max_connections` that connects on first use (for roles that must start,
+/// and report, while PostgreSQL is away).
+pub fn connect_lazy(
+    settings: &PostgresSettings,
+    max_connections: u32,
+) -> Result<PgPool, sqlx::Error> {
+    Ok(PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_lazy_with(options(settings)?))
+}
+
 /// A single connection outside the pool (the relay's lease holder).
 pub async fn connect_single(settings: &PostgresSettings) -> Result<PgConnection, sqlx::Error> {
     PgConnection::connect_with(&options(settings)?).await

@@ -16,7 +16,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::config::Settings;
 use crate::projections::{opensearch_client, redis_pool};
-use crate::{db, metrics, Platform};
+use crate::{broker_health, db, metrics, Platform};
 use wayfarer_read_api::consistency::ProgressWatch;
 
 /// How often the API purges idempotency keys past their retention.
@@ -97,7 +97,10 @@ async fn count_requests(
     response
 }
 
-/// Ready when PostgreSQL and Redis answer.
+/// Ready (200) when PostgreSQL and Redis answer: commands land in the store whatever the
+/// broker does. The body also says what the relay and projectors last recorded of the broker;
+/// while any of them cannot reach it, `status` is `degraded` and `broker.unreachable` names
+/// them (reads may then lag behind writes).
 async fn ready(State(state): State<ApiState>) -> impl IntoResponse {
     let postgres = sqlx::query("SELECT 1").execute(&state.pool).await.is_ok();
     let redis = match state.redis.get().await {
@@ -107,8 +110,37 @@ async fn ready(State(state): State<ApiState>) -> impl IntoResponse {
             .is_ok(),
         Err(_) => false,
     };
-    let body = serde_json::json!({ "postgres": postgres, "redis": redis }).to_string();
-    if postgres && redis {
+    let health = if postgres {
+        broker_health::all(&state.pool).await.ok()
+    } else {
+        None
+    };
+    let unreachable: Vec<serde_json::Value> = health
+        .iter()
+        .flatten()
+        .filter(|row| !row.reachable)
+        .map(|row| {
+            serde_json::json!({
+                "component": row.component,
+                "since": row.since.to_rfc3339(),
+                "detail": row.detail,
+            })
+        })
+        .collect();
+    let ready = postgres && redis;
+    let status = match (ready, unreachable.is_empty()) {
+        (false, _) => "unavailable",
+        (true, true) => "ok",
+        (true, false) => "degraded",
+    };
+    let body = serde_json::json!({
+        "status": status,
+        "postgres": postgres,
+        "redis": redis,
+        "broker": { "known": health.is_some(), "unreachable": unreachable },
+    })
+    .to_string();
+    if ready {
         (StatusCode::OK, body)
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, body)

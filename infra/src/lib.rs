@@ -2,6 +2,7 @@
 //! the relay, the projection runner, rebuilds, the HTTP server, and the `wayfarer` binary.
 
 pub mod apply;
+pub mod broker_health;
 pub mod cli;
 pub mod config;
 pub mod db;
@@ -9,6 +10,7 @@ pub mod demo;
 pub mod dlq;
 pub mod http;
 pub mod kafka;
+pub mod lost_log;
 pub mod metrics;
 pub mod platform;
 pub mod projections;

@@ -128,7 +128,10 @@ async fn consume(
     let dead_letter_topic = names.dead_letter_topic();
     let mut wanted = topics.clone();
     wanted.push(dead_letter_topic.clone());
-    kafka::ensure_topics(&settings.kafka, &wanted).await?;
+    tokio::select! {
+        _ = shutdown.cancelled() => return Ok(()),
+        created = kafka::ensure_topics(&settings.kafka, &wanted) => created?,
+    }
     let consumer = kafka::consumer(
         &settings.kafka,
         &names.consumer_group(name),

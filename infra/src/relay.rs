@@ -106,10 +106,18 @@ async fn lead(
             .into_iter()
             .collect();
         if !topics.is_empty() {
-            kafka::ensure_topics(&settings.kafka, &topics).await?;
+            tokio::select! {
+                _ = shutdown.cancelled() => return Ok(()),
+                created = kafka::ensure_topics(&settings.kafka, &topics) => created?,
+            }
             ensured.extend(topics);
         }
-        publish(producer, names, registry, &batch).await?;
+        // While the broker is away a batch waits up to the producer's message timeout; a
+        // shutdown does not wait for it (the batch is sent again after a restart).
+        tokio::select! {
+            _ = shutdown.cancelled() => return Ok(()),
+            published = publish(producer, names, registry, &batch) => published?,
+        }
         save_checkpoint(&mut lease, last, batch.len() as i64).await?;
         position = last;
     }
@@ -222,6 +230,15 @@ async fn save_checkpoint(
     .bind(published)
     .execute(connection)
     .await?;
+    Ok(())
+}
+
+/// Makes the relay publish the whole store again (after the broker lost its log).
+pub async fn reset_checkpoint(connection: &mut PgConnection) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM relay_checkpoints WHERE relay = $1")
+        .bind(RELAY_NAME)
+        .execute(connection)
+        .await?;
     Ok(())
 }
 

@@ -8,7 +8,7 @@ use tokio_util::sync::CancellationToken;
 use wayfarer_read_api::ApiState;
 
 use crate::config::Settings;
-use crate::{http, projector, relay, Platform};
+use crate::{broker_health, http, projector, relay, Platform};
 use wayfarer_projections::Registered;
 
 /// A running API server.
@@ -48,7 +48,12 @@ pub fn spawn_relay(
     shutdown: CancellationToken,
 ) -> JoinHandle<anyhow::Result<()>> {
     let settings = settings.clone();
-    tokio::spawn(async move { Ok(relay::run(settings, shutdown).await?) })
+    tokio::spawn(async move {
+        let probe = broker_health::spawn_probe(&settings, "relay", shutdown.clone())?;
+        relay::run(settings, shutdown).await?;
+        probe.await?;
+        Ok(())
+    })
 }
 
 pub fn spawn_projector(
@@ -59,7 +64,12 @@ pub fn spawn_projector(
 ) -> JoinHandle<anyhow::Result<()>> {
     let settings = settings.clone();
     let events = platform.events.clone();
-    tokio::spawn(async move { Ok(projector::run(settings, projection, events, shutdown).await?) })
+    tokio::spawn(async move {
+        let probe = broker_health::spawn_probe(&settings, projection.name(), shutdown.clone())?;
+        projector::run(settings, projection, events, shutdown).await?;
+        probe.await?;
+        Ok(())
+    })
 }
 
 /// Resolves when the process receives SIGINT or SIGTERM.

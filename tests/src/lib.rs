@@ -1,10 +1,11 @@
 //! Test and benchmark harness: starts the real system against the real services (PostgreSQL,
-//! Kafka via tansu or Apache Kafka, Redis, OpenSearch), isolated per test by a fresh schema,
+//! Kafka via nisshi, noida-db or Apache Kafka, Redis, OpenSearch), isolated per test by a fresh schema,
 //! topic prefix, index prefix and key prefix.
 
 pub mod fixtures;
 pub mod graphql;
 pub mod kafka_reader;
+pub mod private_broker;
 pub mod progress;
 pub mod schema_check;
 pub mod system;

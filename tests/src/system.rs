@@ -6,7 +6,7 @@ use sqlx::PgPool;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use wayfarer_infra::rebuild::{self, RebuildReport};
-use wayfarer_infra::{db, roles, Platform, Settings};
+use wayfarer_infra::{db, kafka, roles, Platform, Settings};
 use wayfarer_projections::itinerary::{cache, pg, search};
 use wayfarer_projections::Registered;
 
@@ -184,9 +184,9 @@ impl TestSystem {
     }
 
     /// Validates every stored event against the published JSON Schema, stops every role, waits
-    /// for them to finish their in-flight work, and removes what the
-    /// test stored that can be removed (its schema, index and keys; tansu topics cannot be
-    /// deleted safely). A failing test panics before this, leaving its data for inspection.
+    /// for them to finish their in-flight work, and removes what the test stored that is costly
+    /// to keep (its schema, topics and indexes). A failing test panics before this, leaving its
+    /// data for inspection.
     pub async fn stop(mut self) {
         // Every event any test stored must match the schema published to analysts.
         crate::schema_check::assert_store_valid(&self.pool, &self.platform.events).await;
@@ -208,6 +208,15 @@ impl TestSystem {
             self.settings.opensearch.url, self.settings.opensearch.prefix
         );
         let _ = reqwest::Client::new().delete(index_pattern).send().await;
+        if let Err(error) =
+            kafka::delete_topics_with_prefix(&self.settings.kafka, &self.settings.kafka.prefix)
+                .await
+        {
+            eprintln!(
+                "topics of {} not deleted: {error}",
+                self.settings.kafka.prefix
+            );
+        }
     }
 
     /// Waits until `condition` holds, polling; panics with `what` after `timeout`.

@@ -1,15 +1,19 @@
 //! Phase 4: the broker's own floor under the lag phase, with no Wayfarer code in the path.
 //! The relay's producer settings and the projectors' consumer settings, records of the relay's
-//! size with its four CloudEvents headers, at the lag phase's rate; one consumer group per
+//! size with its CloudEvents headers, at the lag phase's rate; one consumer group per
 //! projection with that projection's fetch wait. Measured: send → broker acknowledgement, and
 //! send → received by the group with the detail view's wait.
+//!
+//! With `Producer::Transactional` each burst is one Kafka transaction (what a transactional
+//! relay would do with each batch it reads), acknowledged when the commit returns; consumers
+//! read committed records only (librdkafka's default isolation level).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rdkafka::consumer::{Consumer, StreamConsumer};
 use rdkafka::message::{Message, OwnedHeaders};
-use rdkafka::producer::{FutureProducer, FutureRecord};
+use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
 use tokio::sync::Mutex;
 use tokio_util::sync::CancellationToken;
 use wayfarer_infra::kafka;
@@ -24,8 +28,18 @@ const SETTLE: Duration = Duration::from_secs(30);
 /// returned (its cycle is 10–30 ms at the lag rate), rather than one produce request each.
 const BURST_EVERY: Duration = Duration::from_millis(10);
 
+/// How the probe's producer writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProducerMode {
+    /// The relay's producer: idempotent, acks=all.
+    Idempotent,
+    /// The same, with one transaction per burst.
+    Transactional,
+}
+
 #[derive(Debug, Clone)]
 pub struct BrokerRun {
+    pub mode: ProducerMode,
     pub rate: u32,
     pub sent: u64,
     pub received: u64,
@@ -95,13 +109,42 @@ fn send(
         .map_err(|(error, _)| anyhow::anyhow!("send: {error}"))
 }
 
-pub async fn run(rate: u32, seconds: u64) -> anyhow::Result<BrokerRun> {
+/// The relay's producer, made transactional if asked.
+fn producer(
+    settings: &wayfarer_infra::config::KafkaSettings,
+    mode: ProducerMode,
+) -> anyhow::Result<FutureProducer> {
+    match mode {
+        ProducerMode::Idempotent => Ok(kafka::producer(settings)?),
+        ProducerMode::Transactional => {
+            let producer = kafka::producer_config(settings)
+                .set(
+                    "transactional.id",
+                    format!("bench-{}", uuid::Uuid::new_v4()),
+                )
+                .create::<FutureProducer>()?;
+            producer.init_transactions(Duration::from_secs(30))?;
+            Ok(producer)
+        }
+    }
+}
+
+/// Commits the open transaction without blocking the runtime.
+async fn commit(producer: &FutureProducer) -> anyhow::Result<()> {
+    let producer = producer.clone();
+    tokio::task::spawn_blocking(move || producer.commit_transaction(Duration::from_secs(30)))
+        .await??;
+    Ok(())
+}
+
+pub async fn run(rate: u32, seconds: u64, mode: ProducerMode) -> anyhow::Result<BrokerRun> {
     anyhow::ensure!(rate > 0, "rate must be positive");
     let settings = wayfarer_tests::system::isolated_settings("benchbroker");
     let names = settings.names();
     let topic = names.topic("brokerprobe");
     kafka::ensure_topics(&settings.kafka, std::slice::from_ref(&topic)).await?;
-    let producer = kafka::producer(&settings.kafka)?;
+    let producer = producer(&settings.kafka, mode)?;
+    let transactional = mode == ProducerMode::Transactional;
     let clock = Instant::now();
     let stop = CancellationToken::new();
     let delivered: SharedReceived = Arc::default();
@@ -134,12 +177,18 @@ pub async fn run(rate: u32, seconds: u64) -> anyhow::Result<BrokerRun> {
             "the probe's consumers never joined"
         );
         warmups += 1;
+        if transactional {
+            producer.begin_transaction()?;
+        }
         send(
             &producer,
             &topic,
             &format!("w{warmups}"),
             &record_value(clock, false),
         )?;
+        if transactional {
+            commit(&producer).await?;
+        }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 
@@ -152,6 +201,13 @@ pub async fn run(rate: u32, seconds: u64) -> anyhow::Result<BrokerRun> {
     while start.elapsed() < window {
         ticker.tick().await;
         let due = (start.elapsed().min(window).as_secs_f64() * f64::from(rate)) as u64;
+        if sent == due {
+            continue;
+        }
+        if transactional {
+            producer.begin_transaction()?;
+        }
+        let mut burst = Vec::new();
         while sent < due {
             let sent_at = Instant::now();
             let delivery = send(
@@ -160,14 +216,29 @@ pub async fn run(rate: u32, seconds: u64) -> anyhow::Result<BrokerRun> {
                 &format!("k{}", sent % 1024),
                 &record_value(clock, true),
             )?;
-            acks.push(tokio::spawn(async move {
-                delivery
-                    .await
-                    .ok()
-                    .and_then(Result::ok)
-                    .map(|_| micros(sent_at.elapsed()))
-            }));
+            burst.push((sent_at, delivery));
             sent += 1;
+        }
+        if transactional {
+            // A transaction's records count as acknowledged when its commit returns.
+            commit(&producer).await?;
+            let committed = Instant::now();
+            for (sent_at, delivery) in burst {
+                let latency = micros(committed - sent_at);
+                acks.push(tokio::spawn(async move {
+                    delivery.await.ok().and_then(Result::ok).map(|_| latency)
+                }));
+            }
+        } else {
+            for (sent_at, delivery) in burst {
+                acks.push(tokio::spawn(async move {
+                    delivery
+                        .await
+                        .ok()
+                        .and_then(Result::ok)
+                        .map(|_| micros(sent_at.elapsed()))
+                }));
+            }
         }
     }
     let elapsed = start.elapsed();
@@ -187,6 +258,7 @@ pub async fn run(rate: u32, seconds: u64) -> anyhow::Result<BrokerRun> {
     }
     let latencies = std::mem::take(&mut delivered.lock().await.latencies);
     Ok(BrokerRun {
+        mode,
         rate,
         sent,
         received: latencies.len() as u64,

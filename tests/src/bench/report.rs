@@ -13,6 +13,8 @@ use crate::stats::{round1, round3, Summary};
 pub const RATIO_TARGET: f64 = 0.5;
 /// Projection lag p99 at the target rate, in milliseconds.
 pub const LAG_P99_TARGET_MS: f64 = 100.0;
+/// Lag p99 minus the broker's own send → received p99, in milliseconds.
+pub const WAYFARER_SHARE_TARGET_MS: f64 = 30.0;
 /// Rebuild speed, events per second.
 pub const REBUILD_TARGET: f64 = 50_000.0;
 
@@ -22,6 +24,7 @@ pub struct Results {
     pub commands: Vec<CommandRun>,
     pub lag: Option<LagRun>,
     pub broker: Option<BrokerRun>,
+    pub broker_transactions: Option<BrokerRun>,
     pub rebuild: Option<RebuildRun>,
     pub pg_connections_open: Option<i64>,
 }
@@ -191,9 +194,13 @@ impl Results {
                 lag.errors == 0,
             ));
         }
-        if let Some(broker) = &self.broker {
+        for (label, broker) in [
+            ("broker alone", &self.broker),
+            ("broker alone, transactional", &self.broker_transactions),
+        ] {
+            let Some(broker) = broker else { continue };
             rows.push(row(
-                "broker alone: records/s sent",
+                format!("{label}: records/s sent"),
                 format!("{:.0}", broker.achieved_rate()),
             ));
             rows.push(row(
@@ -213,6 +220,15 @@ impl Results {
                     "{:.1}/{:.1}",
                     broker.delivered.p50_ms, broker.delivered.p99_ms
                 ),
+            ));
+        }
+        if let (Some(lag), Some(broker)) = (&self.lag, &self.broker) {
+            let share = lag.lag.p99_ms - broker.delivered.p99_ms;
+            rows.push(checked(
+                "Wayfarer's share of lag p99 ms (lag − broker)",
+                format!("{share:.1}"),
+                "<= 30",
+                share <= WAYFARER_SHARE_TARGET_MS,
             ));
         }
         if let Some(rebuild) = &self.rebuild {
@@ -316,8 +332,9 @@ impl Results {
                 "polls": lag.polls,
             })
         });
-        let broker = self.broker.as_ref().map(|b| {
+        let broker_json = |b: &BrokerRun| {
             json!({
+                "producer": format!("{:?}", b.mode).to_lowercase(),
                 "rate": b.rate,
                 "sent": b.sent,
                 "achieved_rate": round1(b.achieved_rate()),
@@ -325,7 +342,9 @@ impl Results {
                 "acknowledged": b.acknowledged.to_json(),
                 "sent_to_received": b.delivered.to_json(),
             })
-        });
+        };
+        let broker = self.broker.as_ref().map(broker_json);
+        let broker_transactions = self.broker_transactions.as_ref().map(broker_json);
         let rebuild = self.rebuild.as_ref().map(|r| {
             json!({
                 "events": r.events,
@@ -351,6 +370,7 @@ impl Results {
             "baseline": baseline,
             "lag": lag,
             "broker": broker,
+            "broker_transactions": broker_transactions,
             "rebuild": rebuild,
             "pg_connections_open_after_commands": self.pg_connections_open,
             "targets": {
@@ -358,6 +378,8 @@ impl Results {
                 "ratio_met": ratios_met,
                 "lag_p99_ms_max": LAG_P99_TARGET_MS,
                 "lag_met": self.lag.as_ref().map(|l| l.lag.count > 0 && l.lag.p99_ms <= LAG_P99_TARGET_MS && l.timeouts == 0),
+                "wayfarer_share_p99_ms_max": WAYFARER_SHARE_TARGET_MS,
+                "wayfarer_share_p99_ms": self.lag.as_ref().zip(self.broker.as_ref()).map(|(l, b)| round1(l.lag.p99_ms - b.delivered.p99_ms)),
                 "rebuild_events_per_sec_min": REBUILD_TARGET,
                 "rebuild_met": self.rebuild.as_ref().map(|r| r.events_per_second() >= REBUILD_TARGET),
             },

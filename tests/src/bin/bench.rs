@@ -1,7 +1,7 @@
 //! The Wayfarer benchmark: command throughput through GraphQL against a raw-INSERT baseline,
 //! projection lag at a fixed command rate against the broker's own floor at that rate, and
 //! rebuild speed. Runs the real system in-process against the local services (PostgreSQL,
-//! Kafka/tansu, Redis, OpenSearch), isolated under fresh schemas, topics, indexes and key
+//! the Kafka-protocol broker, Redis, OpenSearch), isolated under fresh schemas, topics, indexes and key
 //! prefixes; prints a table and a JSON object.
 //!
 //! `cargo build --release -p wayfarer-tests --bin bench && target/release/bench`
@@ -76,6 +76,8 @@ enum Phase {
     Lag,
     /// The broker alone at the lag rate, as the yardstick for the lag phase.
     Broker,
+    /// The same with one Kafka transaction per burst (what a transactional relay would cost).
+    BrokerTx,
     Rebuild,
 }
 
@@ -86,6 +88,7 @@ impl std::fmt::Display for Phase {
             Phase::Commands => "commands",
             Phase::Lag => "lag",
             Phase::Broker => "broker",
+            Phase::BrokerTx => "broker-tx",
             Phase::Rebuild => "rebuild",
         };
         f.write_str(name)
@@ -144,7 +147,29 @@ async fn main() -> anyhow::Result<()> {
             "broker: {} records/s for {} s, no Wayfarer code in the path…",
             args.lag_rate, args.lag_seconds
         );
-        results.broker = Some(broker::run(args.lag_rate, args.lag_seconds).await?);
+        results.broker = Some(
+            broker::run(
+                args.lag_rate,
+                args.lag_seconds,
+                broker::ProducerMode::Idempotent,
+            )
+            .await?,
+        );
+    }
+
+    if args.phases.contains(&Phase::BrokerTx) {
+        eprintln!(
+            "broker, one transaction per burst: {} records/s for {} s…",
+            args.lag_rate, args.lag_seconds
+        );
+        results.broker_transactions = Some(
+            broker::run(
+                args.lag_rate,
+                args.lag_seconds,
+                broker::ProducerMode::Transactional,
+            )
+            .await?,
+        );
     }
 
     if args.phases.contains(&Phase::Rebuild) {
@@ -165,6 +190,7 @@ async fn main() -> anyhow::Result<()> {
         "rebuild_events": args.rebuild_events,
         "api_only": args.api_only,
         "baseline_payload_bytes": baseline::PAYLOAD_BYTES,
+        "broker": std::env::var("WAYFARER_BROKER").unwrap_or_else(|_| "unknown".into()),
     });
     if args.api_only {
         println!("diagnostic run: API only (no relay, no projectors)");

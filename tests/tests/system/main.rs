@@ -2,6 +2,7 @@
 //! OpenSearch). Each test runs in its own schema / topic / index / key prefix.
 
 mod access_and_conflicts;
+mod broker_restart;
 mod command_store;
 mod crash_recovery;
 mod gap_safety;

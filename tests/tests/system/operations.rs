@@ -20,7 +20,12 @@ async fn health_metrics_and_query_limits_work() {
     assert_eq!(ready.status(), 200);
     assert_eq!(
         ready.json::<serde_json::Value>().await.unwrap(),
-        json!({ "postgres": true, "redis": true })
+        json!({
+            "status": "ok",
+            "postgres": true,
+            "redis": true,
+            "broker": { "known": true, "unreachable": [] }
+        })
     );
     let metrics = reqwest::get(format!("{base}/metrics"))
         .await
