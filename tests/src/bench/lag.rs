@@ -6,9 +6,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use sqlx::postgres::PgListener;
 use tokio::sync::{mpsc, Semaphore};
 use uuid::Uuid;
 use wayfarer_infra::db;
+use wayfarer_projections::checkpoint;
+use wayfarer_projections::itinerary::pg;
 use wayfarer_tests::fixtures::{ItineraryHandler, RunCommand};
 use wayfarer_tests::ALL_PROJECTIONS;
 use wayfarer_tests::{fixtures, TestSystem};
@@ -19,8 +22,8 @@ use crate::support::wait_projections;
 const ITEMS_PER_ITINERARY: usize = 9;
 /// A command not visible in the read model after this long counts as a timeout.
 const VISIBILITY_TIMEOUT: Duration = Duration::from_secs(10);
-/// The read model is polled this often.
-const POLL_EVERY: Duration = Duration::from_millis(1);
+/// The read model is looked at least this often, announcements or not.
+const FALLBACK_POLL: Duration = Duration::from_millis(20);
 
 #[derive(Debug, Clone)]
 pub struct LagRun {
@@ -42,6 +45,9 @@ pub struct LagRun {
     pub timeouts: u64,
     pub polls: u64,
     pub error_samples: ErrorSamples,
+    /// The worst lag of the commands committed in each second of the run, in milliseconds
+    /// (a stall shows as a run of high seconds, a slow tail as scattered ones).
+    pub worst_by_second_ms: Vec<u64>,
 }
 
 impl LagRun {
@@ -66,16 +72,33 @@ pub async fn run(
     tasks: usize,
 ) -> anyhow::Result<LagRun> {
     anyhow::ensure!(rate > 0 && tasks > 0, "rate and tasks must be positive");
-    wait_projections(&system.pool, &ALL_PROJECTIONS, Duration::from_secs(300)).await?;
     let mut pg = system.settings.postgres.clone();
     pg.max_connections = tasks as u32 + 2;
     let command_pool = db::connect(&pg).await?;
     let handler = Arc::new(ItineraryHandler::new(command_pool.clone()));
+    // Warm-up: one command seen by every projection, so that every consumer has joined its
+    // group and been assigned its partitions (on a fresh system that takes seconds, which is
+    // start-up, not lag).
+    let owner = Uuid::now_v7();
+    let warmup = Uuid::now_v7();
+    handler
+        .run(
+            warmup,
+            fixtures::create_trip(owner, warmup, "Lag warm-up".into(), 6),
+            &fixtures::metadata(owner),
+        )
+        .await?;
+    wait_projections(&system.pool, &ALL_PROJECTIONS, Duration::from_secs(300)).await?;
     let permits = Arc::new(Semaphore::new(0));
     let (sender, receiver) = mpsc::unbounded_channel::<Pending>();
-    let watcher = tokio::spawn(watch(system.pool.clone(), receiver));
-
     let start = Instant::now();
+    let watcher = tokio::spawn(watch(
+        system.pool.clone(),
+        receiver,
+        start,
+        system.settings.postgres.schema.clone(),
+    ));
+
     let window = Duration::from_secs(seconds);
     let workers: Vec<_> = (0..tasks)
         .map(|index| {
@@ -141,6 +164,7 @@ pub async fn run(
         timeouts: seen.timeouts,
         polls: seen.polls,
         error_samples,
+        worst_by_second_ms: seen.worst_by_second_ms,
     })
 }
 
@@ -210,37 +234,53 @@ struct Seen {
     relay_lags: Vec<u64>,
     timeouts: u64,
     polls: u64,
+    worst_by_second_ms: Vec<u64>,
 }
 
-/// Polls the read model every millisecond for every command still pending (one query for all
-/// of them), until the workers are done and nothing is pending.
+/// Looks at the read model whenever the detail view announces a recorded batch (PostgreSQL
+/// `LISTEN/NOTIFY`, as read-your-writes does), and at least every `FALLBACK_POLL`, for every
+/// command still pending (one query for all of them), until the workers are done and nothing
+/// is pending. (Polling every millisecond instead cost a third of a core on this machine,
+/// taken from the system being measured.)
 async fn watch(
     pool: sqlx::PgPool,
     mut receiver: mpsc::UnboundedReceiver<Pending>,
+    start: Instant,
+    schema: String,
 ) -> anyhow::Result<Seen> {
     let mut seen = Seen {
         lags: Vec::new(),
         relay_lags: Vec::new(),
         timeouts: 0,
         polls: 0,
+        worst_by_second_ms: Vec::new(),
     };
+    let mut listener = PgListener::connect_with(&pool).await?;
+    listener.listen(checkpoint::PROGRESS_CHANNEL).await?;
+    let announcement = format!("{schema}:{}", pg::NAME);
     let mut pending: Vec<Pending> = Vec::new();
     let mut open = true;
-    let mut ticker = tokio::time::interval(POLL_EVERY);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut fallback = tokio::time::interval(FALLBACK_POLL);
+    fallback.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut connection = pool.acquire().await?;
     loop {
-        if pending.is_empty() {
-            if !open {
-                break;
+        if pending.is_empty() && !open {
+            break;
+        }
+        tokio::select! {
+            item = receiver.recv(), if open => {
+                match item {
+                    Some(item) => pending.push(item),
+                    None => open = false,
+                }
+                continue;
             }
-            match receiver.recv().await {
-                Some(item) => pending.push(item),
-                None => {
-                    open = false;
+            notification = listener.recv() => {
+                if notification?.payload() != announcement {
                     continue;
                 }
             }
+            _ = fallback.tick() => {}
         }
         loop {
             match receiver.try_recv() {
@@ -252,7 +292,9 @@ async fn watch(
                 }
             }
         }
-        ticker.tick().await;
+        if pending.is_empty() {
+            continue;
+        }
         let mut ids: Vec<Uuid> = pending.iter().map(|p| p.id).collect();
         ids.sort_unstable();
         ids.dedup();
@@ -278,7 +320,14 @@ async fn watch(
                     // Projected implies published; the checkpoint write may just trail.
                     seen.relay_lags.push(micros(now - p.committed));
                 }
-                seen.lags.push(micros(now - p.committed));
+                let lag = micros(now - p.committed);
+                seen.lags.push(lag);
+                let second = p.committed.saturating_duration_since(start).as_secs() as usize;
+                if seen.worst_by_second_ms.len() <= second {
+                    seen.worst_by_second_ms.resize(second + 1, 0);
+                }
+                let worst = &mut seen.worst_by_second_ms[second];
+                *worst = (*worst).max(lag / 1000);
                 false
             } else if now - p.committed > VISIBILITY_TIMEOUT {
                 seen.timeouts += 1;

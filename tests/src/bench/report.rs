@@ -330,6 +330,7 @@ impl Results {
                 "execute_latency": lag.command_latency.to_json(),
                 "timeouts": lag.timeouts,
                 "polls": lag.polls,
+                "worst_by_second_ms": lag.worst_by_second_ms,
             })
         });
         let broker_json = |b: &BrokerRun| {
