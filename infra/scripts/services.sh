@@ -47,6 +47,7 @@ LOG_DIR=$STATE_DIR/logs
 RUN_DIR=$STATE_DIR/run
 
 BROKER=${WAYFARER_BROKER:-nisshi}
+BROKER_ASKED=${WAYFARER_BROKER:+yes} # `status` and `env` describe the running broker unless asked
 case $BROKER in
   nisshi | noida) ;;
   *)
@@ -383,7 +384,9 @@ cmd_status() {
       note="$BROKER pid $(<"$(broker_pidfile "$BROKER")"), data $(broker_dir "$BROKER")"
       [[ $BROKER == noida ]] && note="$note (in memory)"
     elif broker_running "$(other_broker "$BROKER")"; then
-      ok=2; note="$(other_broker "$BROKER") is running, not WAYFARER_BROKER=$BROKER (run up)"
+      note="$(other_broker "$BROKER") pid $(<"$(broker_pidfile "$(other_broker "$BROKER")")"), data $(broker_dir "$(other_broker "$BROKER")")"
+      [[ $BROKER == nisshi ]] && note="$note (in memory)"
+      [[ -n $BROKER_ASKED ]] && { ok=2; note="$note; not WAYFARER_BROKER=$BROKER (run up)"; }
     else
       note="not started by this script"
     fi
@@ -442,7 +445,9 @@ cmd_reset() {
 
 cmd_env() {
   local running=$BROKER
-  broker_running "$BROKER" || ! broker_running "$(other_broker "$BROKER")" || running=$(other_broker "$BROKER")
+  if [[ -z $BROKER_ASKED ]] && ! broker_running "$BROKER" && broker_running "$(other_broker "$BROKER")"; then
+    running=$(other_broker "$BROKER")
+  fi
   cat <<EOF
 export WAYFARER_POSTGRES_URL="postgres://$PG_USER@$PG_HOST:$PG_PORT/$PG_DB?sslmode=disable"
 export WAYFARER_KAFKA_BROKERS=$KAFKA_HOST:$KAFKA_PORT
