@@ -30,9 +30,13 @@ pub async fn spawn_api(
     let addr = listener.local_addr()?;
     let app = http::app(state.clone());
     let handle = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move { shutdown.cancelled().await })
-            .await?;
+        // With each connection's peer address (login throttling counts per address).
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move { shutdown.cancelled().await })
+        .await?;
         Ok(())
     });
     tracing::info!(%addr, "api listening");

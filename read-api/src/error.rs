@@ -23,6 +23,9 @@ pub enum ApiError {
     /// A store the request needs is not ready (a search index being built). Retry shortly.
     #[error("{0}")]
     Unavailable(String),
+    /// Too many sign-in attempts for an account or from an address; retry after this long.
+    #[error("too many attempts; retry in {retry_after_secs} s")]
+    TooManyRequests { retry_after_secs: u64 },
     /// Something failed inside; the cause is logged under `id`, never shown to clients.
     #[error("internal error (reference {id})")]
     Internal { id: uuid::Uuid },
@@ -38,6 +41,7 @@ impl ApiError {
             ApiError::Conflict(_) => "CONFLICT",
             ApiError::NotYetConsistent(_) => "NOT_YET_CONSISTENT",
             ApiError::Unavailable(_) => "UNAVAILABLE",
+            ApiError::TooManyRequests { .. } => "TOO_MANY_REQUESTS",
             ApiError::Internal { .. } => "INTERNAL",
         }
     }
@@ -83,7 +87,16 @@ impl From<wayfarer_projections::ProjectionError> for ApiError {
 impl ErrorExtensions for ApiError {
     fn extend(&self) -> async_graphql::Error {
         let code = self.code();
-        async_graphql::Error::new(self.to_string()).extend_with(|_, e| e.set("code", code))
+        let retry_after = match self {
+            ApiError::TooManyRequests { retry_after_secs } => Some(*retry_after_secs),
+            _ => None,
+        };
+        async_graphql::Error::new(self.to_string()).extend_with(|_, e| {
+            e.set("code", code);
+            if let Some(seconds) = retry_after {
+                e.set("retryAfter", seconds);
+            }
+        })
     }
 }
 

@@ -3,7 +3,12 @@
 
 pub mod accounts;
 pub mod passwords;
+pub mod throttle;
 pub mod tokens;
+
+/// The client's network address, when the transport knows it (login throttling).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddress(pub std::net::IpAddr);
 
 /// The authenticated caller of a request, if any.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

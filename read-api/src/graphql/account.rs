@@ -6,6 +6,8 @@ use super::context::{require_caller, state};
 use super::resolve::resolve;
 use super::types::{AuthPayload, User};
 use crate::auth::accounts::{self, Registration};
+use crate::auth::throttle::LoginAttempt;
+use crate::auth::ClientAddress;
 use crate::error::ApiError;
 
 #[derive(Default)]
@@ -51,7 +53,8 @@ impl AccountMutation {
         .await
     }
 
-    /// Signs in with email and password.
+    /// Signs in with email and password. Attempts are limited per account and per client
+    /// address (`TOO_MANY_REQUESTS` with `extensions.retryAfter` in seconds).
     async fn login(
         &self,
         ctx: &Context<'_>,
@@ -60,11 +63,13 @@ impl AccountMutation {
     ) -> async_graphql::Result<AuthPayload> {
         resolve(async move {
             let api = state(ctx);
-            Ok(
-                accounts::login(&api.pool, &api.keys, &api.settings, &email, &password)
-                    .await?
-                    .into(),
-            )
+            let address = ctx.data_opt::<ClientAddress>().map(|a| a.0);
+            let attempt = LoginAttempt::new(&api.names.redis_prefix, &email, address);
+            attempt.admit(&api.redis).await?;
+            let issued =
+                accounts::login(&api.pool, &api.keys, &api.settings, &email, &password).await?;
+            attempt.succeeded(&api.redis).await;
+            Ok(issued.into())
         })
         .await
     }

@@ -3,7 +3,9 @@
 use async_graphql::http::{GraphiQLSource, ALL_WEBSOCKET_PROTOCOLS};
 use async_graphql::Data;
 use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
-use axum::extract::{FromRequestParts, State, WebSocketUpgrade};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts, State, WebSocketUpgrade};
 use axum::http::{header, HeaderMap, Request};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -16,6 +18,7 @@ use super::parsed_queries::ParsedQueries;
 use super::subscription::ConnectionSubscriptions;
 use super::WayfarerSchema;
 use crate::auth::tokens::{bearer, TokenKeys};
+use crate::auth::ClientAddress;
 use crate::state::ApiState;
 
 /// The largest WebSocket message read (as the HTTP body limit, 1 MiB).
@@ -61,12 +64,24 @@ fn correlation_from(headers: &HeaderMap) -> CorrelationId {
     )
 }
 
+/// The peer's address, when the server was started with connection info (the `wayfarer`
+/// API always is).
+fn client_address(extensions: &axum::http::Extensions) -> Option<ClientAddress> {
+    extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| ClientAddress(info.0.ip()))
+}
+
 async fn post_graphql(
     State(state): State<RouteState>,
     headers: HeaderMap,
+    extensions: axum::http::Extensions,
     request: GraphQLRequest,
 ) -> GraphQLResponse {
     let mut request = request.into_inner();
+    if let Some(address) = client_address(&extensions) {
+        request = request.data(address);
+    }
     let correlation = correlation_from(&headers);
     match caller_from(&headers, &state.keys) {
         Some(caller) => request = request.data(caller),
@@ -135,6 +150,7 @@ async fn get_graphql(
         Err(rejection) => return rejection.into_response(),
     };
     let header_caller = caller_from(&parts.headers, &state.keys);
+    let address = client_address(&parts.extensions);
     let keys = state.keys.clone();
     let schema = state.schema.clone();
     upgrade
@@ -162,6 +178,9 @@ async fn get_graphql(
                     }
                     data.insert(CorrelationId(Uuid::now_v7()));
                     data.insert(ConnectionSubscriptions::default());
+                    if let Some(address) = address {
+                        data.insert(address);
+                    }
                     Ok(data)
                 })
                 .serve()

@@ -7,6 +7,7 @@ mod command_store;
 mod crash_recovery;
 mod gap_safety;
 mod graphql_flow;
+mod login_throttle;
 mod operations;
 mod platform;
 mod redelivery;

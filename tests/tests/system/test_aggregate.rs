@@ -280,7 +280,7 @@ async fn an_aggregate_and_projection_defined_in_a_test_run_end_to_end_by_registr
     })
     .await
     .unwrap();
-    assert_eq!(records.len(), 2);
+    assert_eq!(records.len(), 2, "published once each: {records:?}");
     assert!(records[0]
         .headers
         .iter()
