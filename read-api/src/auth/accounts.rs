@@ -48,11 +48,7 @@ impl Registration {
         if !valid_email {
             return Err(ApiError::Validation("email is not a valid address".into()));
         }
-        if password.chars().count() < 8 || password.len() > 256 {
-            return Err(ApiError::Validation(
-                "password must have 8 to 256 characters".into(),
-            ));
-        }
+        check_new_password(password)?;
         let user_name = user_name.trim().to_owned();
         let valid_name = (3..=32).contains(&user_name.chars().count())
             && user_name
@@ -69,6 +65,16 @@ impl Registration {
             user_name,
         })
     }
+}
+
+/// The rule every new password follows.
+fn check_new_password(password: &str) -> ApiResult<()> {
+    if password.chars().count() < 8 || password.len() > 256 {
+        return Err(ApiError::Validation(
+            "password must have 8 to 256 characters".into(),
+        ));
+    }
+    Ok(())
 }
 
 pub async fn register(
@@ -147,6 +153,88 @@ pub async fn login(
         }
         _ => Err(ApiError::InvalidCredentials),
     }
+}
+
+/// A signed-in account's credentials, for a password change.
+#[derive(sqlx::FromRow)]
+struct StoredCredentials {
+    email: String,
+    user_name: String,
+    role: String,
+    password_hash: String,
+}
+
+/// The email of an account (login throttling is keyed by it).
+pub async fn email_of(pool: &PgPool, user_id: Uuid) -> ApiResult<Option<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT email FROM accounts WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_optional(pool)
+            .await?,
+    )
+}
+
+/// Refuses a new password that breaks the rule or equals the current one (checked before
+/// anything counts as a sign-in attempt).
+pub fn validate_password_change(current: &str, new: &str) -> ApiResult<()> {
+    check_new_password(new)?;
+    if current == new {
+        return Err(ApiError::Validation(
+            "the new password must differ from the current one".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Replaces the password of `user_id` after checking the current one, revokes every refresh
+/// token of the account (every other session must sign in again) and returns tokens of a
+/// new family for the caller's session, all in one transaction.
+pub async fn change_password(
+    pool: &PgPool,
+    keys: &TokenKeys,
+    settings: &ApiSettings,
+    user_id: Uuid,
+    current: &str,
+    new: &str,
+) -> ApiResult<IssuedTokens> {
+    validate_password_change(current, new)?;
+    let mut tx = pool.begin().await?;
+    let stored: StoredCredentials = sqlx::query_as(
+        "SELECT email, user_name, role, password_hash FROM accounts WHERE user_id = $1 FOR UPDATE",
+    )
+    .bind(user_id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(ApiError::Unauthenticated)?;
+    let (current, new) = (current.to_owned(), new.to_owned());
+    let stored_hash = stored.password_hash.clone();
+    let new_hash = tokio::task::spawn_blocking(move || {
+        passwords::verify(&current, &stored_hash).then(|| passwords::hash(&new))
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .ok_or(ApiError::InvalidCredentials)?
+    .map_err(ApiError::internal)?;
+    sqlx::query("UPDATE accounts SET password_hash = $2 WHERE user_id = $1")
+        .bind(user_id)
+        .bind(&new_hash)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL",
+    )
+    .bind(user_id)
+    .execute(&mut *tx)
+    .await?;
+    let account = Account {
+        user_id,
+        email: stored.email,
+        user_name: stored.user_name,
+        role: stored.role,
+    };
+    let issued = issue(&mut tx, keys, settings, account, Uuid::now_v7()).await?;
+    tx.commit().await?;
+    Ok(issued)
 }
 
 /// Exchanges a refresh token for a new pair. The old token is spent; presenting a spent token

@@ -74,6 +74,40 @@ impl AccountMutation {
         .await
     }
 
+    /// Replaces the signed-in user's password. Every refresh token of the account is revoked
+    /// (other sessions must sign in again); the answer carries tokens for this session.
+    /// Wrong current passwords count against the same limits as `login`.
+    async fn change_password(
+        &self,
+        ctx: &Context<'_>,
+        current_password: String,
+        new_password: String,
+    ) -> async_graphql::Result<AuthPayload> {
+        resolve(async move {
+            let api = state(ctx);
+            let user_id = require_caller(ctx)?;
+            accounts::validate_password_change(&current_password, &new_password)?;
+            let email = accounts::email_of(&api.pool, user_id)
+                .await?
+                .ok_or(ApiError::Unauthenticated)?;
+            let address = ctx.data_opt::<ClientAddress>().map(|a| a.0);
+            let attempt = LoginAttempt::new(&api.names.redis_prefix, &email, address);
+            attempt.admit(&api.redis).await?;
+            let issued = accounts::change_password(
+                &api.pool,
+                &api.keys,
+                &api.settings,
+                user_id,
+                &current_password,
+                &new_password,
+            )
+            .await?;
+            attempt.succeeded(&api.redis).await;
+            Ok(issued.into())
+        })
+        .await
+    }
+
     /// Exchanges a refresh token for a new access and refresh token (the old one is spent).
     async fn refresh_token(
         &self,

@@ -1,6 +1,7 @@
-//! Login throttling, shared by API nodes through Redis: five attempts per account and twenty
-//! per client address in fifteen minutes, then `TOO_MANY_REQUESTS` with a retry-after; a
-//! success starts the account afresh.
+//! Signing in: login throttling shared by API nodes through Redis (five attempts per account
+//! and twenty per client address in fifteen minutes, then `TOO_MANY_REQUESTS` with a
+//! retry-after; a success starts the account afresh), and password changes that sign out
+//! every other session.
 
 use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
@@ -96,5 +97,82 @@ async fn an_address_guessing_many_accounts_is_throttled() {
     }
     let (code, response) = login(&client, &known, PASSWORD).await;
     assert_eq!(code, "TOO_MANY_REQUESTS", "{response}");
+    system.stop().await;
+}
+
+const CHANGE: &str = "mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) { accessToken refreshToken } }";
+const REFRESH: &str = "mutation($t: String!) { refreshToken(refreshToken: $t) { accessToken } }";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn changing_the_password_signs_out_every_other_session() {
+    let system = TestSystem::start("passwd", Roles::api_only())
+        .await
+        .unwrap();
+    let anonymous = system.graphql();
+    let email = "changer@example.com";
+    let registered = anonymous
+        .data(
+            REGISTER,
+            json!({ "e": email, "p": PASSWORD, "u": "changer" }),
+        )
+        .await;
+    let first_session = registered["register"]["accessToken"].as_str().unwrap();
+    let other = anonymous
+        .execute(
+            "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { refreshToken } }",
+            json!({ "e": email, "p": PASSWORD }),
+        )
+        .await;
+    let other_refresh = other["data"]["login"]["refreshToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let me = anonymous.with_token(first_session);
+    let new_password = "a much longer passphrase";
+
+    // Refusals change nothing.
+    let change = |c: &str, n: &str| json!({ "c": c, "n": n });
+    assert_eq!(
+        anonymous
+            .error_code(CHANGE, change(PASSWORD, new_password))
+            .await,
+        "UNAUTHENTICATED"
+    );
+    assert_eq!(
+        me.error_code(CHANGE, change("not my password", new_password))
+            .await,
+        "UNAUTHENTICATED"
+    );
+    assert_eq!(
+        me.error_code(CHANGE, change(PASSWORD, "short")).await,
+        "VALIDATION"
+    );
+    assert_eq!(
+        me.error_code(CHANGE, change(PASSWORD, PASSWORD)).await,
+        "VALIDATION"
+    );
+    assert_eq!(login(&anonymous, email, PASSWORD).await.0, "OK");
+
+    let changed = me.data(CHANGE, change(PASSWORD, new_password)).await;
+    let kept_refresh = changed["changePassword"]["refreshToken"].as_str().unwrap();
+    // Every earlier refresh token is revoked; the new session's works.
+    assert_eq!(
+        anonymous
+            .error_code(REFRESH, json!({ "t": other_refresh }))
+            .await,
+        "UNAUTHENTICATED"
+    );
+    let refreshed = anonymous
+        .execute(REFRESH, json!({ "t": kept_refresh }))
+        .await;
+    assert!(
+        refreshed["data"]["refreshToken"]["accessToken"].is_string(),
+        "{refreshed}"
+    );
+    assert_eq!(
+        login(&anonymous, email, PASSWORD).await.0,
+        "UNAUTHENTICATED"
+    );
+    assert_eq!(login(&anonymous, email, new_password).await.0, "OK");
     system.stop().await;
 }
