@@ -10,6 +10,8 @@
 #                            but it keeps Kafka data in memory only (a restart loses every
 #                            topic and committed offset). The README's quick start uses it.
 #   OpenSearch API 127.0.0.1:9200  osmem-server (installed with pip; in-memory)
+#   SMTP sink      127.0.0.1:1025  aiosmtpd 1.4.6 (pip): every mail the API sends (password
+#                                  reset links) lands as a file in $STATE_DIR/mail/new
 #
 # usage: infra/scripts/services.sh up|down|status|reset|env
 #   up      install what is missing, start what is down, wait until all four answer
@@ -21,7 +23,8 @@
 #
 # State (logs, pid files, each broker's data) lives in
 # ${WAYFARER_SERVICES_DIR:-$HOME/.wayfarer/services}. WAYFARER_KAFKA_PORT and
-# WAYFARER_OSMEM_PORT move the broker and osmem-server off 9092 and 9200 (with their own
+# WAYFARER_OSMEM_PORT (and WAYFARER_SMTP_PORT) move the broker, osmem-server (and the SMTP
+# sink) off 9092, 9200 (and 1025) (with their own
 # WAYFARER_SERVICES_DIR, a second set beside the first). Safe to run repeatedly, without a
 # terminal and with CI=true.
 #
@@ -73,6 +76,13 @@ OSMEM_PIP_SPEC=osmem-server
 
 OSMEM_PID=$RUN_DIR/osmem-server.pid
 OSMEM_LOG=$LOG_DIR/osmem-server.log
+
+SMTP_HOST=127.0.0.1
+SMTP_PORT=${WAYFARER_SMTP_PORT:-1025}
+AIOSMTPD_PIP_SPEC=aiosmtpd==1.4.6
+MAIL_DIR=$STATE_DIR/mail
+SMTP_PID=$RUN_DIR/smtp-sink.pid
+SMTP_LOG=$LOG_DIR/smtp-sink.log
 
 export DEBIAN_FRONTEND=noninteractive
 
@@ -352,6 +362,38 @@ ensure_osmem() {
   say "osmem-server started (pid $(<"$OSMEM_PID"), answering after $(($(now_ms) - t0)) ms)"
 }
 
+# ---------------------------------------------------------------- SMTP sink
+smtp_up() { port_open "$SMTP_HOST" "$SMTP_PORT"; }
+
+# The sink is a Python module: its pid file names a python3 process.
+# (`python3` may be a pyenv shim that execs the real interpreter, so ask the interpreter.)
+python_exe() { python3 -c 'import os, sys; print(os.path.basename(os.path.realpath(sys.executable)))'; }
+
+ensure_smtp() {
+  # aiosmtpd's Mailbox handler writes a Maildir but does not create one.
+  mkdir -p "$MAIL_DIR/tmp" "$MAIL_DIR/new" "$MAIL_DIR/cur"
+  if smtp_up; then
+    pid_alive "$SMTP_PID" "$(python_exe)" ||
+      say "an SMTP server not started by this script answers on $SMTP_HOST:$SMTP_PORT; using it"
+    return 0
+  fi
+  stop_pid "$SMTP_PID" "$(python_exe)"
+  if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
+    say "installing $AIOSMTPD_PIP_SPEC (pip)"
+    python3 -m pip install --quiet --disable-pip-version-check --no-input "$AIOSMTPD_PIP_SPEC"
+  fi
+  local t0
+  t0=$(now_ms)
+  setsid nohup python3 -m aiosmtpd -n -l "$SMTP_HOST:$SMTP_PORT" \
+    -c aiosmtpd.handlers.Mailbox "$MAIL_DIR" >>"$SMTP_LOG" 2>&1 </dev/null 9>&- &
+  echo $! >"$SMTP_PID"
+  if ! wait_for 30 smtp_up; then
+    show_log_tail "$SMTP_LOG"
+    die "the SMTP sink did not listen on $SMTP_HOST:$SMTP_PORT within 30 s (log: $SMTP_LOG)"
+  fi
+  say "SMTP sink started (pid $(<"$SMTP_PID"), listening after $(($(now_ms) - t0)) ms; mail in $MAIL_DIR/new)"
+}
+
 # ---------------------------------------------------------------- commands
 # status_line NAME ADDR OK [NOTE]: OK is 1 (up), 0 (down) or 2 (answers, but not ready).
 status_line() {
@@ -403,6 +445,17 @@ cmd_status() {
     fi
   fi
   status_line opensearch "$OSMEM_HOST:$OSMEM_PORT" $ok "$note"; ((ok)) || all=1
+
+  ok=0; note=""
+  if smtp_up; then
+    ok=1
+    if pid_alive "$SMTP_PID" "$(python_exe)"; then
+      note="aiosmtpd pid $(<"$SMTP_PID"), mail in $MAIL_DIR/new"
+    else
+      note="not started by this script"
+    fi
+  fi
+  status_line smtp "$SMTP_HOST:$SMTP_PORT" $ok "$note"; ((ok)) || all=1
   return $all
 }
 
@@ -420,6 +473,7 @@ cmd_up() {
   ensure_redis
   ensure_broker
   ensure_osmem
+  ensure_smtp
   cmd_status
 }
 
@@ -428,6 +482,7 @@ cmd_down() {
   stop_broker nisshi
   stop_broker noida
   stop_pid "$OSMEM_PID" osmem-server
+  stop_pid "$SMTP_PID" "$(python_exe)"
 }
 
 cmd_reset() {
@@ -454,6 +509,9 @@ export WAYFARER_KAFKA_BROKERS=$KAFKA_HOST:$KAFKA_PORT
 export WAYFARER_REDIS_URL=redis://$REDIS_HOST:$REDIS_PORT
 export WAYFARER_OPENSEARCH_URL=http://$OSMEM_HOST:$OSMEM_PORT
 export WAYFARER_BROKER=$running
+export WAYFARER_SMTP_HOST=$SMTP_HOST
+export WAYFARER_SMTP_PORT=$SMTP_PORT
+export WAYFARER_MAIL_DIR=$MAIL_DIR
 EOF
 }
 

@@ -164,6 +164,14 @@ impl Settings {
         env_string("WAYFARER_OPENSEARCH_PREFIX", &mut s.opensearch.prefix);
         env_string("WAYFARER_JWT_SECRET", &mut s.auth.jwt_secret);
         env_string("WAYFARER_API_ADDR", &mut s.http_addr);
+        env_string("WAYFARER_SMTP_HOST", &mut s.api.mail.smtp_host);
+        env_parse(
+            "WAYFARER_SMTP_PORT",
+            &mut s.api.mail.smtp_port,
+            "a port number",
+        )?;
+        env_string("WAYFARER_MAIL_FROM", &mut s.api.mail.from);
+        env_string("WAYFARER_PUBLIC_URL", &mut s.api.mail.public_url);
         let mut wait_ms = s.api.read_your_writes_timeout.as_millis() as u64;
         env_parse(
             "WAYFARER_READ_YOUR_WRITES_TIMEOUT_MS",

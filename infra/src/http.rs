@@ -8,6 +8,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
 use wayfarer_commands::CommandHandler;
+use wayfarer_read_api::auth::mail::Mailer;
 use wayfarer_read_api::auth::tokens::TokenKeys;
 use wayfarer_read_api::notifications::Notifications;
 use wayfarer_read_api::{build_schema, router, ApiState};
@@ -29,6 +30,7 @@ pub async fn api_state(settings: &Settings, platform: &Platform) -> anyhow::Resu
     let opensearch = opensearch_client(&settings.opensearch.url)?;
     let names = settings.names();
     Ok(ApiState {
+        mailer: Mailer::new(&settings.api.mail)?,
         itineraries: Arc::new(CommandHandler::new(pool.clone())),
         redis: redis_pool(&settings.redis.url)?,
         notifications: Notifications::start(redis::Client::open(settings.redis.url.as_str())?),

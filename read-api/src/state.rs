@@ -23,6 +23,8 @@ pub struct ApiSettings {
     pub refresh_token_ttl: Duration,
     pub max_depth: usize,
     pub max_complexity: usize,
+    /// Account mail (password reset links).
+    pub mail: crate::auth::mail::MailSettings,
 }
 
 impl Default for ApiSettings {
@@ -33,6 +35,7 @@ impl Default for ApiSettings {
             refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
             max_depth: 12,
             max_complexity: 1000,
+            mail: Default::default(),
         }
     }
 }
@@ -41,6 +44,7 @@ impl Default for ApiSettings {
 #[derive(Clone)]
 pub struct ApiState {
     pub pool: PgPool,
+    pub mailer: crate::auth::mail::Mailer,
     pub itineraries: Arc<CommandHandler<Itinerary>>,
     pub redis: deadpool_redis::Pool,
     /// The process's one pub/sub connection, fanned out to every subscription.

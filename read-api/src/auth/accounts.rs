@@ -68,7 +68,7 @@ impl Registration {
 }
 
 /// The rule every new password follows.
-fn check_new_password(password: &str) -> ApiResult<()> {
+pub(crate) fn check_new_password(password: &str) -> ApiResult<()> {
     if password.chars().count() < 8 || password.len() > 256 {
         return Err(ApiError::Validation(
             "password must have 8 to 256 characters".into(),

@@ -2,6 +2,8 @@
 //! user ids.
 
 pub mod accounts;
+pub mod mail;
+pub mod password_reset;
 pub mod passwords;
 pub mod throttle;
 pub mod tokens;

@@ -6,6 +6,7 @@ use super::context::{require_caller, state};
 use super::resolve::resolve;
 use super::types::{AuthPayload, User};
 use crate::auth::accounts::{self, Registration};
+use crate::auth::password_reset;
 use crate::auth::throttle::LoginAttempt;
 use crate::auth::ClientAddress;
 use crate::error::ApiError;
@@ -104,6 +105,36 @@ impl AccountMutation {
             .await?;
             attempt.succeeded(&api.redis).await;
             Ok(issued.into())
+        })
+        .await
+    }
+
+    /// Mails a single-use link (valid 30 minutes) that resets the password of the account
+    /// with this email. Answers `true` whether or not such an account exists.
+    async fn request_password_reset(
+        &self,
+        ctx: &Context<'_>,
+        email: String,
+    ) -> async_graphql::Result<bool> {
+        resolve(async move {
+            let api = state(ctx);
+            password_reset::request(&api.pool, &api.mailer, &email).await?;
+            Ok(true)
+        })
+        .await
+    }
+
+    /// Sets a new password with the token of a reset link (once, before it expires). Every
+    /// refresh token of the account is revoked; sign in with the new password.
+    async fn reset_password(
+        &self,
+        ctx: &Context<'_>,
+        token: String,
+        new_password: String,
+    ) -> async_graphql::Result<bool> {
+        resolve(async move {
+            password_reset::reset(&state(ctx).pool, &token, &new_password).await?;
+            Ok(true)
         })
         .await
     }

@@ -176,3 +176,130 @@ async fn changing_the_password_signs_out_every_other_session() {
     assert_eq!(login(&anonymous, email, new_password).await.0, "OK");
     system.stop().await;
 }
+
+const REQUEST_RESET: &str = "mutation($e: String!) { requestPasswordReset(email: $e) }";
+const RESET: &str =
+    "mutation($t: String!, $p: String!) { resetPassword(token: $t, newPassword: $p) }";
+
+/// The token of the newest reset mail to `to` in the SMTP sink's Maildir, waiting for it.
+async fn reset_token_mailed_to(to: &str, skip: &[String]) -> String {
+    let dir = std::env::var("WAYFARER_MAIL_DIR")
+        .expect("WAYFARER_MAIL_DIR (set by infra/scripts/services.sh env) names the mail folder");
+    let new = std::path::Path::new(&dir).join("new");
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        for entry in std::fs::read_dir(&new)
+            .expect("the mail folder exists")
+            .flatten()
+        {
+            let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+            if !text.contains(&format!("X-RcptTo: {to}")) {
+                continue;
+            }
+            // The code line is short, so quoted-printable leaves it whole (the link may be
+            // wrapped; mail clients undo that).
+            let Some(token) = text
+                .split("Reset code: ")
+                .nth(1)
+                .and_then(|rest| rest.split_whitespace().next())
+            else {
+                continue;
+            };
+            if !skip.iter().any(|seen| seen == token) {
+                return token.to_owned();
+            }
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no reset mail to {to} in {}",
+            new.display()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_mailed_link_resets_the_password_once() {
+    let system = TestSystem::start("reset", Roles::api_only()).await.unwrap();
+    let client = system.graphql();
+    // Unique per run: the sink's folder is shared by every test and run.
+    let name = format!(
+        "resetter{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    );
+    let email = register(&client, &name).await;
+    let session = client
+        .execute(
+            "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { refreshToken } }",
+            json!({ "e": email, "p": PASSWORD }),
+        )
+        .await["data"]["login"]["refreshToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // Known or not, the answer is the same; a malformed address is refused.
+    let unknown = format!("nobody-{name}@example.com");
+    for address in [&email, &unknown] {
+        let answer = client.data(REQUEST_RESET, json!({ "e": address })).await;
+        assert_eq!(answer["requestPasswordReset"], true);
+    }
+    assert_eq!(
+        client
+            .error_code(REQUEST_RESET, json!({ "e": "not an address" }))
+            .await,
+        "VALIDATION"
+    );
+    let token = reset_token_mailed_to(&email, &[]).await;
+
+    // Refusals change nothing: a made-up token, a short password.
+    assert_eq!(
+        client
+            .error_code(RESET, json!({ "t": "made-up", "p": "a new passphrase" }))
+            .await,
+        "VALIDATION"
+    );
+    assert_eq!(
+        client
+            .error_code(RESET, json!({ "t": token, "p": "short" }))
+            .await,
+        "VALIDATION"
+    );
+    assert_eq!(login(&client, &email, PASSWORD).await.0, "OK");
+
+    let new_password = "a new passphrase";
+    let reset = client
+        .data(RESET, json!({ "t": token, "p": new_password }))
+        .await;
+    assert_eq!(reset["resetPassword"], true);
+    assert_eq!(login(&client, &email, PASSWORD).await.0, "UNAUTHENTICATED");
+    assert_eq!(login(&client, &email, new_password).await.0, "OK");
+    assert_eq!(
+        client.error_code(REFRESH, json!({ "t": session })).await,
+        "UNAUTHENTICATED",
+        "sessions from before the reset are signed out"
+    );
+    // The link works once.
+    assert_eq!(
+        client
+            .error_code(RESET, json!({ "t": token, "p": "yet another passphrase" }))
+            .await,
+        "VALIDATION"
+    );
+
+    // An expired link is refused.
+    client.data(REQUEST_RESET, json!({ "e": email })).await;
+    let second = reset_token_mailed_to(&email, std::slice::from_ref(&token)).await;
+    sqlx::query("UPDATE password_resets SET expires_at = now() - interval '1 second'")
+        .execute(&system.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        client
+            .error_code(RESET, json!({ "t": second, "p": "yet another passphrase" }))
+            .await,
+        "VALIDATION"
+    );
+    assert_eq!(login(&client, &email, new_password).await.0, "OK");
+    system.stop().await;
+}
