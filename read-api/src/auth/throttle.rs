@@ -1,7 +1,8 @@
-//! Login throttling shared by every API node: attempts are counted in Redis per account (the
-//! email, hashed) and per client address, in a fixed window. A login over either limit is
-//! refused with `TOO_MANY_REQUESTS` and a retry-after before any password hashing runs, so a
-//! guesser costs us a Redis round trip, not an Argon2 verification.
+//! Throttling of sign-in attempts (and of password reset mails) shared by every API node:
+//! attempts are counted in Redis per account (the email, hashed) and per client address, in a
+//! fixed window. An attempt over either limit is refused with `TOO_MANY_REQUESTS` and a
+//! retry-after before any password hashing runs, so a guesser costs us a Redis round trip, not
+//! an Argon2 verification (and nobody can flood an inbox with reset mails).
 //!
 //! An attempt is counted before the password is checked (one atomic script checks and
 //! counts both keys), so concurrent guesses cannot slip past the limit; a successful login
@@ -14,10 +15,14 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{ApiError, ApiResult};
 
-/// Attempts per account within the window.
+/// Sign-in attempts per account within the window.
 pub const ACCOUNT_LIMIT: u32 = 5;
-/// Attempts per client address within the window (failures; a success gives its own back).
+/// Sign-in attempts per client address within the window (a success gives its own back).
 pub const ADDRESS_LIMIT: u32 = 20;
+/// Reset mails per account within the window.
+pub const RESET_ACCOUNT_LIMIT: u32 = 3;
+/// Reset requests per client address within the window.
+pub const RESET_ADDRESS_LIMIT: u32 = 10;
 /// How long counts live after an address's or an account's first attempt.
 pub const WINDOW: Duration = Duration::from_secs(15 * 60);
 
@@ -47,22 +52,57 @@ if tonumber(redis.call('GET', KEYS[2]) or '0') > 0 then redis.call('DECR', KEYS[
 return 0
 ";
 
-/// The Redis keys of one login attempt.
+/// The Redis keys and limits of one attempt.
 pub struct LoginAttempt {
     account_key: String,
     address_key: String,
+    account_limit: u32,
+    address_limit: u32,
 }
 
 impl LoginAttempt {
+    /// A sign-in attempt (`login`, or `changePassword`'s check of the current password).
     /// `email` as typed (it is normalised as login normalises it); `address` is the client's,
     /// when the transport knows it (attempts without one share a bucket).
     pub fn new(redis_prefix: &str, email: &str, address: Option<IpAddr>) -> Self {
+        Self::counted_as(
+            "login",
+            redis_prefix,
+            email,
+            address,
+            ACCOUNT_LIMIT,
+            ADDRESS_LIMIT,
+        )
+    }
+
+    /// A request for a password reset mail.
+    pub fn password_reset(redis_prefix: &str, email: &str, address: Option<IpAddr>) -> Self {
+        Self::counted_as(
+            "reset",
+            redis_prefix,
+            email,
+            address,
+            RESET_ACCOUNT_LIMIT,
+            RESET_ADDRESS_LIMIT,
+        )
+    }
+
+    fn counted_as(
+        kind: &str,
+        redis_prefix: &str,
+        email: &str,
+        address: Option<IpAddr>,
+        account_limit: u32,
+        address_limit: u32,
+    ) -> Self {
         let email = email.trim().to_lowercase();
         let account = hex(&Sha256::digest(email.as_bytes()));
         let address = address.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
         Self {
-            account_key: format!("{redis_prefix}wayfarer:login:account:{account}"),
-            address_key: format!("{redis_prefix}wayfarer:login:address:{address}"),
+            account_key: format!("{redis_prefix}wayfarer:{kind}:account:{account}"),
+            address_key: format!("{redis_prefix}wayfarer:{kind}:address:{address}"),
+            account_limit,
+            address_limit,
         }
     }
 
@@ -73,8 +113,8 @@ impl LoginAttempt {
         let wait_ms: i64 = redis::Script::new(ADMIT)
             .key(&self.account_key)
             .key(&self.address_key)
-            .arg(ACCOUNT_LIMIT)
-            .arg(ADDRESS_LIMIT)
+            .arg(self.account_limit)
+            .arg(self.address_limit)
             .arg(WINDOW.as_millis() as u64)
             .invoke_async(&mut *connection)
             .await

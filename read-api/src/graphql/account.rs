@@ -110,7 +110,8 @@ impl AccountMutation {
     }
 
     /// Mails a single-use link (valid 30 minutes) that resets the password of the account
-    /// with this email. Answers `true` whether or not such an account exists.
+    /// with this email. Answers `true` whether or not such an account exists. At most three
+    /// requests per address typed and ten per client in fifteen minutes (`TOO_MANY_REQUESTS`).
     async fn request_password_reset(
         &self,
         ctx: &Context<'_>,
@@ -118,6 +119,10 @@ impl AccountMutation {
     ) -> async_graphql::Result<bool> {
         resolve(async move {
             let api = state(ctx);
+            let address = ctx.data_opt::<ClientAddress>().map(|a| a.0);
+            LoginAttempt::password_reset(&api.names.redis_prefix, &email, address)
+                .admit(&api.redis)
+                .await?;
             password_reset::request(&api.pool, &api.mailer, &email).await?;
             Ok(true)
         })

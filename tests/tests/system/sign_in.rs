@@ -301,5 +301,15 @@ async fn a_mailed_link_resets_the_password_once() {
         "VALIDATION"
     );
     assert_eq!(login(&client, &email, new_password).await.0, "OK");
+
+    // At most three reset mails per address typed in fifteen minutes: nobody can flood an inbox.
+    let third = client.data(REQUEST_RESET, json!({ "e": email })).await;
+    assert_eq!(third["requestPasswordReset"], true);
+    assert_eq!(
+        client
+            .error_code(REQUEST_RESET, json!({ "e": email }))
+            .await,
+        "TOO_MANY_REQUESTS"
+    );
     system.stop().await;
 }
