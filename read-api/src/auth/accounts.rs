@@ -36,18 +36,7 @@ pub struct Registration {
 
 impl Registration {
     pub fn parse(email: &str, password: &str, user_name: &str) -> ApiResult<Self> {
-        let email = email.trim().to_lowercase();
-        let valid_email = email.len() <= 254
-            && email.split_once('@').is_some_and(|(local, domain)| {
-                !local.is_empty()
-                    && domain.contains('.')
-                    && !domain.starts_with('.')
-                    && !domain.ends_with('.')
-            })
-            && !email.contains(|c: char| c.is_whitespace() || c.is_control());
-        if !valid_email {
-            return Err(ApiError::Validation("email is not a valid address".into()));
-        }
+        let email = parse_email(email)?;
         check_new_password(password)?;
         let user_name = user_name.trim().to_owned();
         let valid_name = (3..=32).contains(&user_name.chars().count())
@@ -65,6 +54,23 @@ impl Registration {
             user_name,
         })
     }
+}
+
+/// An email address as accounts store it (trimmed, lower case), or `VALIDATION`.
+pub(crate) fn parse_email(email: &str) -> ApiResult<String> {
+    let email = email.trim().to_lowercase();
+    let valid_email = email.len() <= 254
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        })
+        && !email.contains(|c: char| c.is_whitespace() || c.is_control());
+    if !valid_email {
+        return Err(ApiError::Validation("email is not a valid address".into()));
+    }
+    Ok(email)
 }
 
 /// The rule every new password follows.
@@ -215,17 +221,7 @@ pub async fn change_password(
     .map_err(ApiError::internal)?
     .ok_or(ApiError::InvalidCredentials)?
     .map_err(ApiError::internal)?;
-    sqlx::query("UPDATE accounts SET password_hash = $2 WHERE user_id = $1")
-        .bind(user_id)
-        .bind(&new_hash)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(
-        "UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL",
-    )
-    .bind(user_id)
-    .execute(&mut *tx)
-    .await?;
+    replace_password(&mut tx, user_id, &new_hash).await?;
     let account = Account {
         user_id,
         email: stored.email,
@@ -235,6 +231,27 @@ pub async fn change_password(
     let issued = issue(&mut tx, keys, settings, account, Uuid::now_v7()).await?;
     tx.commit().await?;
     Ok(issued)
+}
+
+/// Stores a new password hash and revokes every refresh token of the account (every session
+/// must sign in again), in the caller's transaction.
+pub(crate) async fn replace_password(
+    tx: &mut sqlx::PgConnection,
+    user_id: Uuid,
+    password_hash: &str,
+) -> ApiResult<()> {
+    sqlx::query("UPDATE accounts SET password_hash = $2 WHERE user_id = $1")
+        .bind(user_id)
+        .bind(password_hash)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL",
+    )
+    .bind(user_id)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }
 
 /// Exchanges a refresh token for a new pair. The old token is spent; presenting a spent token

@@ -8,7 +8,7 @@ use chrono::Utc;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::accounts::check_new_password;
+use super::accounts::{check_new_password, parse_email, replace_password};
 use super::mail::Mailer;
 use super::{passwords, tokens};
 use crate::error::{ApiError, ApiResult};
@@ -26,10 +26,7 @@ struct ResetRow {
 /// Starts a reset for `email` if an account has it: stores the link's hash and mails the link
 /// in the background. Always answers the same.
 pub async fn request(pool: &PgPool, mailer: &Mailer, email: &str) -> ApiResult<()> {
-    let email = email.trim().to_lowercase();
-    if email.len() > 254 || !email.contains('@') || email.contains(char::is_control) {
-        return Err(ApiError::Validation("email is not a valid address".into()));
-    }
+    let email = parse_email(email)?;
     let user_id: Option<Uuid> = sqlx::query_scalar("SELECT user_id FROM accounts WHERE email = $1")
         .bind(&email)
         .fetch_optional(pool)
@@ -82,20 +79,10 @@ pub async fn reset(pool: &PgPool, token: &str, new_password: &str) -> ApiResult<
         .await
         .map_err(ApiError::internal)?
         .map_err(ApiError::internal)?;
-    sqlx::query("UPDATE accounts SET password_hash = $2 WHERE user_id = $1")
-        .bind(row.user_id)
-        .bind(&new_hash)
-        .execute(&mut *tx)
-        .await?;
+    replace_password(&mut tx, row.user_id, &new_hash).await?;
     // This link and every other one still open for the account.
     sqlx::query(
         "UPDATE password_resets SET used_at = now() WHERE user_id = $1 AND used_at IS NULL",
-    )
-    .bind(row.user_id)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query(
-        "UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL",
     )
     .bind(row.user_id)
     .execute(&mut *tx)

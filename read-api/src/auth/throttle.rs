@@ -96,7 +96,7 @@ impl LoginAttempt {
         address_limit: u32,
     ) -> Self {
         let email = email.trim().to_lowercase();
-        let account = hex(&Sha256::digest(email.as_bytes()));
+        let account = format!("{:x}", Sha256::digest(email.as_bytes()));
         let address = address.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
         Self {
             account_key: format!("{redis_prefix}wayfarer:{kind}:account:{account}"),
@@ -147,8 +147,4 @@ impl LoginAttempt {
 fn unavailable(error: impl std::fmt::Display) -> ApiError {
     tracing::warn!(%error, "login throttle unavailable");
     ApiError::Unavailable("sign-in is unavailable; retry shortly".into())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }

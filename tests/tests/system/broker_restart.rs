@@ -46,21 +46,6 @@ fn unreachable_components(body: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-async fn projections_status(system: &TestSystem) -> String {
-    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_wayfarer-node"))
-        .args(["projections", "status"])
-        .envs(system.child_env())
-        .output()
-        .await
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
-}
-
 fn status_line<'a>(status: &'a str, name: &str) -> &'a str {
     status
         .lines()
@@ -140,7 +125,7 @@ async fn a_broker_outage_loses_nothing_and_is_reported() {
         code, 200,
         "commands still land, so the API stays ready: {body}"
     );
-    let status = projections_status(&system).await;
+    let status = cli(&system, &["projections", "status"]).await;
     assert!(
         status_line(&status, "relay").contains("UNREACHABLE"),
         "{status}"
@@ -174,7 +159,7 @@ async fn a_broker_outage_loses_nothing_and_is_reported() {
         },
     )
     .await;
-    let status = projections_status(&system).await;
+    let status = cli(&system, &["projections", "status"]).await;
     for name in std::iter::once("relay").chain(ALL_PROJECTIONS) {
         assert!(
             status_line(&status, name).ends_with("reachable"),

@@ -74,24 +74,7 @@ async fn the_cli_shows_status_and_an_aggregates_events() {
             .wait_caught_up(projection, Duration::from_secs(60))
             .await;
     }
-    let run = |args: &'static [&'static str]| {
-        let env = system.child_env();
-        async move {
-            let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_wayfarer-node"))
-                .args(args)
-                .envs(env)
-                .output()
-                .await
-                .unwrap();
-            assert!(
-                output.status.success(),
-                "{}",
-                String::from_utf8_lossy(&output.stderr)
-            );
-            String::from_utf8(output.stdout).unwrap()
-        }
-    };
-    let status = run(&["projections", "status"]).await;
+    let status = cli(&system, &["projections", "status"]).await;
     for name in ALL_PROJECTIONS {
         let line = status
             .lines()

@@ -68,3 +68,19 @@ pub async fn event_count(pool: &sqlx::PgPool, aggregate_id: &str) -> i64 {
         .unwrap();
     count
 }
+
+/// Runs the `wayfarer` CLI against the system's isolation; its stdout, after asserting success.
+pub async fn cli(system: &wayfarer_tests::TestSystem, args: &[&str]) -> String {
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_wayfarer-node"))
+        .args(args)
+        .envs(system.child_env())
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
