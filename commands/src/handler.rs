@@ -135,6 +135,9 @@ impl<A: Aggregate> CommandHandler<A> {
         }
         .map_err(Attempt::Load)?;
         let events = match loaded.aggregate.decide(command) {
+            // Nothing to do, decided on a cached state that may be behind: nothing would be
+            // appended to reveal a stale state, so confirm on the store.
+            Ok(events) if events.is_empty() && loaded.from_cache => return Err(Attempt::Stale),
             Ok(events) => events,
             // Decided on a cached state that may be behind: decide again on the store.
             Err(_) if loaded.from_cache => return Err(Attempt::Stale),
@@ -152,7 +155,8 @@ impl<A: Aggregate> CommandHandler<A> {
 
 /// How one try of a command ended, short of success.
 enum Attempt<E> {
-    /// Rejected on cached state: to be confirmed on the stored state before reporting.
+    /// Rejected, or found to need no events, on cached state: to be confirmed on the stored
+    /// state before reporting.
     Stale,
     Rejected(E),
     Append(AppendError),

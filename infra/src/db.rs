@@ -63,6 +63,19 @@ pub async fn migrate(settings: &PostgresSettings) -> Result<(), sqlx::migrate::M
     Ok(())
 }
 
+/// Runs a projection's table DDL (`IF NOT EXISTS`) under a transaction-scoped advisory lock:
+/// two processes creating the same table at once would otherwise collide in the catalog.
+pub async fn create_projection_tables(pool: &PgPool, ddl: &'static str) -> Result<(), sqlx::Error> {
+    use sqlx::Executor;
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('wayfarer.projection_tables'))")
+        .execute(&mut *tx)
+        .await?;
+    // A text without arguments goes by the simple protocol, which runs several statements.
+    tx.execute(ddl).await?;
+    tx.commit().await
+}
+
 async fn ensure_database(settings: &PostgresSettings) -> Result<(), sqlx::Error> {
     let target = PgConnectOptions::from_str(&settings.url)?;
     let Some(database) = target.get_database().map(str::to_owned) else {

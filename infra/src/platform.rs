@@ -39,6 +39,17 @@ impl Platform {
         self
     }
 
+    /// Creates the tables of every PostgreSQL projection, so a reader started before (or
+    /// without) their projector finds them empty rather than missing.
+    pub async fn create_tables(&self, pool: &PgPool) -> Result<(), sqlx::Error> {
+        for projection in self.projections.all() {
+            if let Some(ddl) = projection.create_tables() {
+                crate::db::create_projection_tables(pool, ddl).await?;
+            }
+        }
+        Ok(())
+    }
+
     /// The registered projection called `name`, or an error naming the known ones.
     pub fn projection(&self, name: &str) -> Result<&Registered, UnknownProjection> {
         self.projections.get(name).ok_or_else(|| UnknownProjection {

@@ -90,8 +90,6 @@ async fn prepare(
     events: &Registry,
 ) -> Result<(), ProjectorError> {
     let create = match projection {
-        Registered::Transactional(p) => p.create_tables(),
-        Registered::MultiStream(p) => p.create_tables(),
         Registered::Document(p) => {
             if p.needs_rebuild().await? {
                 tracing::info!(
@@ -102,9 +100,10 @@ async fn prepare(
             }
             None
         }
+        _ => projection.create_tables(),
     };
-    if let Some(sql) = create {
-        sqlx::raw_sql(sql).execute(pool).await?;
+    if let Some(ddl) = create {
+        db::create_projection_tables(pool, ddl).await?;
     }
     Ok(())
 }

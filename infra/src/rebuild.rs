@@ -222,8 +222,8 @@ fn read_chunks(
 /// The tables of a PostgreSQL projection and the DDL that creates them, if it has any.
 fn pg_tables(projection: &Registered) -> (&'static [&'static str], Option<&'static str>) {
     match projection {
-        Registered::Transactional(p) => (p.tables(), p.create_tables()),
-        Registered::MultiStream(p) => (p.tables(), p.create_tables()),
+        Registered::Transactional(p) => (p.tables(), projection.create_tables()),
+        Registered::MultiStream(p) => (p.tables(), projection.create_tables()),
         Registered::Document(_) => (&[], None),
     }
 }

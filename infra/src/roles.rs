@@ -26,6 +26,7 @@ pub async fn spawn_api(
     shutdown: CancellationToken,
 ) -> anyhow::Result<RunningApi> {
     let state = http::api_state(settings, platform).await?;
+    platform.create_tables(&state.pool).await?;
     let listener = tokio::net::TcpListener::bind(&settings.http_addr).await?;
     let addr = listener.local_addr()?;
     let app = http::app(state.clone());

@@ -230,6 +230,15 @@ impl Registered {
         self.info().name()
     }
 
+    /// The DDL creating a PostgreSQL projection's tables (`IF NOT EXISTS`), if it has any.
+    pub fn create_tables(&self) -> Option<&'static str> {
+        match self {
+            Registered::Transactional(p) => p.create_tables(),
+            Registered::MultiStream(p) => p.create_tables(),
+            Registered::Document(_) => None,
+        }
+    }
+
     pub fn kind(&self) -> &'static str {
         match self {
             Registered::Transactional(_) => "transactional",
