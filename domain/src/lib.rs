@@ -8,6 +8,7 @@
 pub mod aggregate;
 pub mod itinerary;
 pub mod testing;
+pub mod user;
 pub mod values;
 
 pub use aggregate::{Aggregate, DomainError, ErrorKind};
@@ -16,6 +17,7 @@ pub use itinerary::{
     ItineraryDetails, ItineraryError, ItineraryEvent, ItineraryPatch, LocationInput, MoneyInput,
     NewItemDetails, NewItineraryDetails, Visibility, MAX_ITEMS,
 };
+pub use user::{User, UserCommand, UserContext, UserError};
 pub use values::{
     CurrencyCode, DateRange, Description, GeoPoint, Location, Money, TimeSpan, Title, ValueError,
 };

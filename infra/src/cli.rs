@@ -11,6 +11,7 @@ use anyhow::bail;
 use clap::{Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
 use wayfarer_projections::{checkpoint, store};
+use wayfarer_read_api::people::commands as people;
 
 #[derive(Parser)]
 #[command(
@@ -67,11 +68,22 @@ enum Command {
         #[command(subcommand)]
         command: ArtifactCommand,
     },
+    /// Manage people's accounts.
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
+    },
     /// Seed the demo account and itineraries (idempotent).
     Seed {
         #[arg(long, default_value_t = 40)]
         itineraries: usize,
     },
+}
+
+#[derive(Subcommand)]
+enum UsersCommand {
+    /// Make the registered account with this email an admin (bootstraps the first admin).
+    CreateAdmin { email: String },
 }
 
 #[derive(Subcommand)]
@@ -199,6 +211,9 @@ pub async fn run() -> anyhow::Result<()> {
                 format!("{}\n", wayfarer_read_api::sdl().trim_end()),
             )],
         )?,
+        Command::Users {
+            command: UsersCommand::CreateAdmin { email },
+        } => create_admin(settings, &email).await?,
         Command::Seed { itineraries } => {
             db::migrate(&settings.postgres).await?;
             let platform = platform(&settings).await?;
@@ -206,6 +221,20 @@ pub async fn run() -> anyhow::Result<()> {
             let created = demo::seed(&state, itineraries).await?;
             tracing::info!(created, "demo data seeded");
         }
+    }
+    Ok(())
+}
+
+#[allow(clippy::print_stdout)]
+async fn create_admin(settings: Settings, email: &str) -> anyhow::Result<()> {
+    db::migrate(&settings.postgres).await?;
+    let platform = platform(&settings).await?;
+    let state = http::api_state(&settings, &platform).await?;
+    let (user_id, position) = people::promote_to_admin(&state, email).await?;
+    if position == 0 {
+        println!("{email} ({user_id}) is an admin already");
+    } else {
+        println!("{email} ({user_id}) is now an admin (event at position {position})");
     }
     Ok(())
 }
@@ -316,11 +345,18 @@ async fn projections(settings: Settings, command: ProjectionsCommand) -> anyhow:
                     .map(|s| (s.last_position, s.events_applied))
                     .unwrap_or((0, 0));
                 let dead = wayfarer_projections::dead_letters::pending_count(&pool, name).await?;
+                let lag = store::events_between(
+                    &pool,
+                    position,
+                    head,
+                    projection.info().aggregate_types(),
+                )
+                .await?;
                 println!(
                     "{:<18} {:>12} {:>12} {:>14} {:>13}  {}",
                     name,
                     position,
-                    (head - position).max(0),
+                    lag,
                     applied,
                     dead,
                     broker(name)

@@ -8,7 +8,8 @@ use wayfarer_domain::itinerary::{
     CommandContext, ItineraryCommand, NewItemDetails, NewItineraryDetails,
 };
 use wayfarer_domain::{Category, Itinerary, LocationInput, MoneyInput, Visibility};
-use wayfarer_read_api::auth::accounts::{self, Registration};
+use wayfarer_read_api::auth::accounts::Registration;
+use wayfarer_read_api::people::commands as people;
 use wayfarer_read_api::ApiState;
 use wayfarer_schemas::EventMetadata;
 
@@ -45,13 +46,13 @@ pub fn cities() -> Vec<City> {
 /// Seeds the demo account and `count` itineraries unless the account already exists.
 /// Returns the number of itineraries created.
 pub async fn seed(state: &ApiState, count: usize) -> anyhow::Result<usize> {
+    people::register_existing_accounts(state).await?;
     let registration = Registration::parse(DEMO_EMAIL, DEMO_PASSWORD, "demo")?;
-    let owner =
-        match accounts::register(&state.pool, &state.keys, &state.settings, registration).await {
-            Ok(issued) => issued.account.user_id,
-            Err(wayfarer_read_api::ApiError::Conflict(_)) => return Ok(0),
-            Err(error) => return Err(error.into()),
-        };
+    let owner = match people::register(state, registration).await {
+        Ok(registered) => registered.tokens.account.user_id,
+        Err(wayfarer_read_api::ApiError::Conflict(_)) => return Ok(0),
+        Err(error) => return Err(error.into()),
+    };
     let mut created = 0;
     for (index, city) in cities().into_iter().take(count).enumerate() {
         create_city_trip(&state.itineraries, owner, &city, index).await?;

@@ -32,6 +32,7 @@ pub async fn api_state(settings: &Settings, platform: &Platform) -> anyhow::Resu
     Ok(ApiState {
         mailer: Mailer::new(&settings.api.mail)?,
         itineraries: Arc::new(CommandHandler::new(pool.clone())),
+        users: Arc::new(CommandHandler::new(pool.clone())),
         redis: redis_pool(&settings.redis.url)?,
         notifications: Notifications::start(redis::Client::open(settings.redis.url.as_str())?),
         subscriptions: Default::default(),

@@ -9,6 +9,7 @@ use sqlx::PgPool;
 use wayfarer_projections::itinerary::{
     ItineraryCacheProjection, ItineraryPgProjection, ItinerarySearchProjection,
 };
+use wayfarer_projections::user::UsersProjection;
 use wayfarer_projections::{ProjectionError, ProjectionRegistry, Registered};
 
 use crate::config::Settings;
@@ -42,6 +43,7 @@ pub fn standard_registry(
     let redis = redis_pool(&settings.redis.url)?;
     Ok(ProjectionRegistry::default()
         .register(Registered::Transactional(Arc::new(ItineraryPgProjection)))
+        .register(Registered::Transactional(Arc::new(UsersProjection)))
         .register(Registered::Document(Arc::new(
             ItinerarySearchProjection::new(opensearch, &names, pool.clone()),
         )))

@@ -13,6 +13,7 @@ pub mod itinerary;
 pub mod names;
 pub mod projection;
 pub mod store;
+pub mod user;
 
 pub use error::ProjectionError;
 pub use names::Names;

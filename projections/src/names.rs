@@ -39,6 +39,11 @@ impl Names {
         format!("{}wayfarer:itinerary:{itinerary_id}", self.redis_prefix)
     }
 
+    /// Where every API node hears that a person's access ended (banned, account closed).
+    pub fn user_access_channel(&self, user_id: uuid::Uuid) -> String {
+        format!("{}wayfarer:user-access:{user_id}", self.redis_prefix)
+    }
+
     pub fn itinerary_channel(&self, itinerary_id: uuid::Uuid) -> String {
         format!(
             "{}wayfarer:itinerary-changed:{itinerary_id}",

@@ -212,6 +212,25 @@ pub async fn committed_head(pool: &PgPool, after: CommitPosition) -> Result<i64,
     Ok(head.unwrap_or(0))
 }
 
+/// How many events of `aggregate_types` lie after `position` up to `head`: how far behind a
+/// projection that consumes those types is.
+pub async fn events_between(
+    pool: &PgPool,
+    position: i64,
+    head: i64,
+    aggregate_types: &[&str],
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM events WHERE global_position > $1 AND global_position <= $2 \
+         AND aggregate_type = ANY($3)",
+    )
+    .bind(position)
+    .bind(head)
+    .bind(aggregate_types)
+    .fetch_one(pool)
+    .await
+}
+
 /// The highest position in the store (the head), for lag figures.
 pub async fn head_position(pool: &PgPool) -> Result<i64, sqlx::Error> {
     let (head,): (Option<i64>,) = sqlx::query_as("SELECT max(global_position) FROM events")

@@ -104,6 +104,10 @@ pub async fn wait_for(
     position: i64,
     timeout: Duration,
 ) -> ApiResult<()> {
+    if position == 0 {
+        // A command that changed nothing wrote nothing to wait for.
+        return Ok(());
+    }
     let write = store::locate(pool, position)
         .await?
         .ok_or_else(|| ApiError::Validation(format!("no event at position {position}")))?;

@@ -6,6 +6,7 @@ pub mod consistency;
 pub mod error;
 pub mod graphql;
 pub mod notifications;
+pub mod people;
 pub mod state;
 pub mod trace;
 

@@ -4,7 +4,7 @@ use std::time::Duration;
 use opensearch::OpenSearch;
 use sqlx::PgPool;
 use wayfarer_commands::CommandHandler;
-use wayfarer_domain::Itinerary;
+use wayfarer_domain::{Itinerary, User};
 use wayfarer_projections::{Names, ProjectionRegistry};
 
 use crate::consistency::{self, ProgressWatch};
@@ -46,6 +46,7 @@ pub struct ApiState {
     pub pool: PgPool,
     pub mailer: crate::auth::mail::Mailer,
     pub itineraries: Arc<CommandHandler<Itinerary>>,
+    pub users: Arc<CommandHandler<User>>,
     pub redis: deadpool_redis::Pool,
     /// The process's one pub/sub connection, fanned out to every subscription.
     pub notifications: Notifications,

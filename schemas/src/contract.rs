@@ -117,7 +117,9 @@ pub struct Registry {
 impl Registry {
     /// The contracts of every aggregate this release ships.
     pub fn standard() -> Self {
-        Self::default().register::<crate::ItineraryEvent>()
+        Self::default()
+            .register::<crate::ItineraryEvent>()
+            .register::<crate::UserEvent>()
     }
 
     pub fn register<E: EventContract + JsonSchema>(mut self) -> Self {

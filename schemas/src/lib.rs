@@ -8,11 +8,16 @@ pub mod contract;
 pub mod envelope;
 pub mod export;
 pub mod itinerary;
+pub mod user;
 
 pub use contract::{decode_event, DecodeError, EventContract, RegisteredContract, Registry};
 pub use envelope::{EventEnvelope, EventMetadata};
 pub use itinerary::{
     Category, ItemDetails, ItineraryDetails, ItineraryEvent, Location, MoneyAmount, Visibility,
+};
+pub use user::{
+    BudgetLevel, NotificationSettings, Privacy, Role, SocialLinks, TravelPace, TravelPreferences,
+    UserEvent, UserProfile,
 };
 
 /// Kafka topic that carries the events of one aggregate type: `wayfarer.<aggregate>`.

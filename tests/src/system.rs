@@ -8,10 +8,11 @@ use tokio_util::sync::CancellationToken;
 use wayfarer_infra::rebuild::{self, RebuildReport};
 use wayfarer_infra::{db, kafka, roles, Platform, Settings};
 use wayfarer_projections::itinerary::{cache, pg, search};
+use wayfarer_projections::user::pg as users;
 use wayfarer_projections::Registered;
 
 /// The standard projections, by name.
-pub const ALL_PROJECTIONS: [&str; 3] = [pg::NAME, search::NAME, cache::NAME];
+pub const ALL_PROJECTIONS: [&str; 4] = [pg::NAME, search::NAME, cache::NAME, users::NAME];
 
 /// Which roles to run in-process.
 #[derive(Debug, Clone)]
@@ -107,6 +108,7 @@ impl TestSystem {
         db::migrate(&settings.postgres).await?;
         let pool = db::connect(&settings.postgres).await?;
         let platform = extend(Platform::standard(&settings, &pool)?);
+        platform.create_tables(&pool).await?;
         let shutdown = CancellationToken::new();
         let mut tasks = Vec::new();
         let mut api_url = None;
@@ -247,17 +249,19 @@ impl TestSystem {
             async move { crate::progress::unpublished(&pool).await == Some(0) }
         })
         .await;
-        let topic = self.settings.names().topic("itinerary");
-        let watermarks = crate::progress::Watermarks::new(&self.settings.kafka.brokers, &topic)
-            .expect("a Kafka client for the watermarks");
-        let name = projection.to_owned();
-        Self::eventually(timeout, &format!("{projection} to catch up"), || {
-            let pool = pool.clone();
-            let watermarks = watermarks.clone();
-            let name = name.clone();
-            async move { crate::progress::consumed_everything(&pool, &watermarks, &name).await }
-        })
-        .await;
+        for aggregate_type in self.projection(projection).info().aggregate_types() {
+            let topic = self.settings.names().topic(aggregate_type);
+            let watermarks = crate::progress::Watermarks::new(&self.settings.kafka.brokers, &topic)
+                .expect("a Kafka client for the watermarks");
+            let name = projection.to_owned();
+            Self::eventually(timeout, &format!("{projection} to catch up"), || {
+                let pool = pool.clone();
+                let watermarks = watermarks.clone();
+                let name = name.clone();
+                async move { crate::progress::consumed_everything(&pool, &watermarks, &name).await }
+            })
+            .await;
+        }
     }
 }
 

@@ -38,16 +38,9 @@ impl Registration {
     pub fn parse(email: &str, password: &str, user_name: &str) -> ApiResult<Self> {
         let email = parse_email(email)?;
         check_new_password(password)?;
-        let user_name = user_name.trim().to_owned();
-        let valid_name = (3..=32).contains(&user_name.chars().count())
-            && user_name
-                .chars()
-                .all(|c| c.is_alphanumeric() || c == '_' || c == '.' || c == '-');
-        if !valid_name {
-            return Err(ApiError::Validation(
-                "userName must have 3 to 32 letters, digits, '_', '.' or '-'".into(),
-            ));
-        }
+        let user_name = wayfarer_domain::user::UserName::parse(user_name)
+            .map_err(|error| ApiError::Validation(error.to_string()))?
+            .into_inner();
         Ok(Self {
             email,
             password: password.to_owned(),
@@ -83,12 +76,9 @@ pub(crate) fn check_new_password(password: &str) -> ApiResult<()> {
     Ok(())
 }
 
-pub async fn register(
-    pool: &PgPool,
-    keys: &TokenKeys,
-    settings: &ApiSettings,
-    registration: Registration,
-) -> ApiResult<IssuedTokens> {
+/// Stores the credentials of a new account (Argon2id hash). `CONFLICT` if the email or the
+/// user name is taken.
+pub async fn create(pool: &PgPool, registration: &Registration) -> ApiResult<Account> {
     let password = registration.password.clone();
     let hash = tokio::task::spawn_blocking(move || passwords::hash(&password))
         .await
@@ -112,13 +102,12 @@ pub async fn register(
         }
     }
     inserted?;
-    let account = Account {
+    Ok(Account {
         user_id,
-        email: registration.email,
-        user_name: registration.user_name,
+        email: registration.email.clone(),
+        user_name: registration.user_name.clone(),
         role: "USER".into(),
-    };
-    issue_new_family(pool, keys, settings, account).await
+    })
 }
 
 pub async fn login(
@@ -334,7 +323,7 @@ pub async fn find(pool: impl sqlx::PgExecutor<'_>, user_id: Uuid) -> ApiResult<O
 }
 
 /// Tokens for a fresh sign-in: a new refresh-token family.
-async fn issue_new_family(
+pub(crate) async fn issue_new_family(
     pool: &PgPool,
     keys: &TokenKeys,
     settings: &ApiSettings,

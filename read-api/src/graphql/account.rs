@@ -1,33 +1,18 @@
-//! Accounts: registration, sign-in, token refresh and the signed-in user.
+//! Accounts: registration, sign-in, passwords and token refresh. The profile is in
+//! [`super::people`].
 
 use async_graphql::{Context, Object};
 
 use super::context::{require_caller, state};
 use super::resolve::resolve;
-use super::types::{AuthPayload, User};
+use super::types::{AuthPayload, Position};
 use crate::auth::accounts::{self, Registration};
 use crate::auth::password_reset;
 use crate::auth::throttle::LoginAttempt;
 use crate::auth::ClientAddress;
 use crate::error::ApiError;
-
-#[derive(Default)]
-pub struct AccountQuery;
-
-#[Object]
-impl AccountQuery {
-    /// The signed-in user.
-    async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
-        resolve(async move {
-            let user_id = require_caller(ctx)?;
-            let account = accounts::find(&state(ctx).pool, user_id)
-                .await?
-                .ok_or(ApiError::Unauthenticated)?;
-            Ok(account.into())
-        })
-        .await
-    }
-}
+use crate::people::access::check_standing;
+use crate::people::commands as people;
 
 #[derive(Default)]
 pub struct AccountMutation;
@@ -45,11 +30,10 @@ impl AccountMutation {
         resolve(async move {
             let api = state(ctx);
             let registration = Registration::parse(&email, &password, &user_name)?;
-            Ok(
-                accounts::register(&api.pool, &api.keys, &api.settings, registration)
-                    .await?
-                    .into(),
-            )
+            let registered = people::register(api, registration).await?;
+            let mut payload = AuthPayload::from(registered.tokens);
+            payload.position = Some(Position(registered.position));
+            Ok(payload)
         })
         .await
     }
@@ -70,6 +54,7 @@ impl AccountMutation {
             let issued =
                 accounts::login(&api.pool, &api.keys, &api.settings, &email, &password).await?;
             attempt.succeeded(&api.redis).await;
+            check_standing(&api.pool, issued.account.user_id).await?;
             Ok(issued.into())
         })
         .await
@@ -152,11 +137,10 @@ impl AccountMutation {
     ) -> async_graphql::Result<AuthPayload> {
         resolve(async move {
             let api = state(ctx);
-            Ok(
-                accounts::refresh(&api.pool, &api.keys, &api.settings, &refresh_token)
-                    .await?
-                    .into(),
-            )
+            let issued =
+                accounts::refresh(&api.pool, &api.keys, &api.settings, &refresh_token).await?;
+            check_standing(&api.pool, issued.account.user_id).await?;
+            Ok(issued.into())
         })
         .await
     }

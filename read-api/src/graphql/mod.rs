@@ -4,7 +4,10 @@ mod account;
 mod context;
 mod inputs;
 mod mutation;
+mod paging;
 mod parsed_queries;
+mod people;
+mod people_types;
 mod query;
 pub mod resolve;
 mod routes;
@@ -21,11 +24,15 @@ use crate::state::ApiState;
 
 /// Every area's queries.
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(account::AccountQuery, query::ItineraryQuery);
+pub struct QueryRoot(people::PeopleQuery, query::ItineraryQuery);
 
 /// Every area's mutations.
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(account::AccountMutation, mutation::ItineraryMutation);
+pub struct MutationRoot(
+    account::AccountMutation,
+    people::PeopleMutation,
+    mutation::ItineraryMutation,
+);
 
 /// Every area's subscriptions.
 #[derive(MergedSubscription, Default)]

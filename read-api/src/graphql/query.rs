@@ -4,18 +4,16 @@ use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{Context, Object};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use chrono::{DateTime, Utc};
 use uuid::Uuid;
 use wayfarer_projections::itinerary::{cache, pg, search};
 
 use super::context::{caller, require_caller, state};
 use super::inputs::NearInput;
+use super::paging::{decode_cursor, decode_offset, encode_cursor, page_size};
 use super::resolve::resolve;
 use super::types::{Itinerary, Position};
 use crate::error::{ApiError, ApiResult};
 
-const MAX_PAGE: usize = 100;
-const DEFAULT_PAGE: usize = 20;
 /// Longest search text, in characters.
 const MAX_SEARCH_CHARS: usize = 200;
 /// How deep offset paging may reach into a result list (OpenSearch's default
@@ -60,16 +58,6 @@ pub async fn read_itinerary(
     Ok(view.filter(|v| v.visible_to(viewer)).map(Itinerary))
 }
 
-fn page_size(first: Option<i32>) -> ApiResult<usize> {
-    match first {
-        None => Ok(DEFAULT_PAGE),
-        Some(n) if n >= 1 && n as usize <= MAX_PAGE => Ok(n as usize),
-        Some(_) => Err(ApiError::Validation(format!(
-            "first must be between 1 and {MAX_PAGE}"
-        ))),
-    }
-}
-
 fn check_search_text(text: &str) -> ApiResult<()> {
     if text.chars().count() > MAX_SEARCH_CHARS {
         return Err(ApiError::Validation(format!(
@@ -78,41 +66,6 @@ fn check_search_text(text: &str) -> ApiResult<()> {
     }
     wayfarer_domain::values::check_text(text, wayfarer_domain::values::Lines::Single, "query")
         .map_err(|error| ApiError::Validation(error.to_string()))
-}
-
-fn encode_cursor(created_at: DateTime<Utc>, id: Uuid) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{}|{id}", created_at.to_rfc3339()))
-}
-
-fn invalid_cursor() -> ApiError {
-    ApiError::Validation("invalid cursor".into())
-}
-
-/// The text inside an opaque cursor.
-fn cursor_text(cursor: &str) -> ApiResult<String> {
-    let bytes = URL_SAFE_NO_PAD
-        .decode(cursor)
-        .map_err(|_| invalid_cursor())?;
-    String::from_utf8(bytes).map_err(|_| invalid_cursor())
-}
-
-fn decode_cursor(cursor: &str) -> ApiResult<(DateTime<Utc>, Uuid)> {
-    let text = cursor_text(cursor)?;
-    let (time, id) = text.split_once('|').ok_or_else(invalid_cursor)?;
-    let time = DateTime::parse_from_rfc3339(time)
-        .map_err(|_| invalid_cursor())?
-        .with_timezone(&Utc);
-    let id = Uuid::parse_str(id).map_err(|_| invalid_cursor())?;
-    Ok((time, id))
-}
-
-fn decode_offset(cursor: Option<String>) -> ApiResult<u64> {
-    let Some(cursor) = cursor else { return Ok(0) };
-    cursor_text(&cursor)?
-        .strip_prefix("offset:")
-        .and_then(|n| n.parse::<u64>().ok())
-        .and_then(|n| n.checked_add(1))
-        .ok_or_else(invalid_cursor)
 }
 
 #[Object]

@@ -19,6 +19,7 @@ use super::subscription::ConnectionSubscriptions;
 use super::WayfarerSchema;
 use crate::auth::tokens::{bearer, TokenKeys};
 use crate::auth::ClientAddress;
+use crate::people::access::check_standing;
 use crate::state::ApiState;
 
 /// The largest WebSocket message read (as the HTTP body limit, 1 MiB).
@@ -27,6 +28,8 @@ const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
 #[derive(Clone)]
 struct RouteState {
     schema: WayfarerSchema,
+    /// For the standing of each caller (banned or closed accounts are refused).
+    pool: sqlx::PgPool,
     keys: TokenKeys,
     parsed_queries: ParsedQueries,
 }
@@ -36,6 +39,7 @@ struct RouteState {
 pub fn router(schema: WayfarerSchema, state: &ApiState) -> Router {
     let route_state = RouteState {
         schema,
+        pool: state.pool.clone(),
         keys: state.keys.clone(),
         parsed_queries: ParsedQueries::default(),
     };
@@ -84,7 +88,13 @@ async fn post_graphql(
     }
     let correlation = correlation_from(&headers);
     match caller_from(&headers, &state.keys) {
-        Some(caller) => request = request.data(caller),
+        Some(caller) => {
+            // A banned or closed account's tokens stop working from the next request.
+            if let Err(error) = check_standing(&state.pool, caller.user_id).await {
+                return coded_error(&error.to_string(), error.code()).into();
+            }
+            request = request.data(caller)
+        }
         // A token that was sent but does not verify (expired, tampered) is an error, not an
         // anonymous request: the client must refresh rather than silently see less.
         None if headers.contains_key(header::AUTHORIZATION) => {
@@ -152,6 +162,7 @@ async fn get_graphql(
     let header_caller = caller_from(&parts.headers, &state.keys);
     let address = client_address(&parts.extensions);
     let keys = state.keys.clone();
+    let pool = state.pool.clone();
     let schema = state.schema.clone();
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
@@ -174,6 +185,9 @@ async fn get_graphql(
                             expires_at,
                         });
                     if let Some(caller) = from_payload.or(header_caller) {
+                        check_standing(&pool, caller.user_id)
+                            .await
+                            .map_err(|error| async_graphql::Error::new(error.to_string()))?;
                         data.insert(caller);
                     }
                     data.insert(CorrelationId(Uuid::now_v7()));

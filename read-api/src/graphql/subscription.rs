@@ -141,7 +141,55 @@ async fn itinerary_changes(
         Some((Itinerary(view), state))
     });
     let expiry = token_expiry(ctx.data_opt::<Caller>());
-    Ok(views.take_until(expiry))
+    let revoked = access_ended(&api, viewer).await?;
+    Ok(views.take_until(expiry).take_until(revoked))
+}
+
+/// How often an open subscription looks again at its caller's standing, in case the
+/// announcement of a ban was lost.
+const STANDING_CHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Resolves when the caller is banned or closes their account (never, for an anonymous
+/// subscriber): on the announcement every API node hears, or at the next periodic check.
+async fn access_ended(
+    api: &crate::state::ApiState,
+    viewer: Option<Uuid>,
+) -> Result<futures::future::BoxFuture<'static, ()>, ApiError> {
+    let Some(user_id) = viewer else {
+        return Ok(Box::pin(futures::future::pending()));
+    };
+    let announcements = api
+        .notifications
+        .subscribe(api.names.user_access_channel(user_id))
+        .await
+        .map_err(|error| ApiError::Unavailable(error.to_string()))?;
+    let pool = api.pool.clone();
+    Ok(Box::pin(async move {
+        use tokio::sync::broadcast::error::RecvError;
+        let mut announcements = Some(announcements);
+        let mut checks = tokio::time::interval(STANDING_CHECK_EVERY);
+        checks.tick().await;
+        loop {
+            let heard = async {
+                match announcements.as_mut() {
+                    Some(receiver) => receiver.recv().await,
+                    None => futures::future::pending().await,
+                }
+            };
+            tokio::select! {
+                message = heard => match message {
+                    Ok(_) | Err(RecvError::Lagged(_)) => return,
+                    // The hub went away: rely on the periodic checks.
+                    Err(RecvError::Closed) => announcements = None,
+                },
+                _ = checks.tick() => {
+                    if crate::people::access::check_standing(&pool, user_id).await.is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    }))
 }
 
 /// One subscriber's view of an itinerary's changes.

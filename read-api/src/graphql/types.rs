@@ -170,13 +170,13 @@ impl ItineraryItem {
     }
 }
 
-/// The signed-in user.
+/// The account a sign-in is for (the profile is `me`).
 #[derive(SimpleObject, Clone, Debug)]
-pub struct User {
+#[graphql(name = "Account")]
+pub struct AccountInfo {
     pub id: Uuid,
     pub user_name: String,
     pub email: String,
-    pub role: String,
 }
 
 #[derive(SimpleObject, Clone, Debug)]
@@ -185,7 +185,10 @@ pub struct AuthPayload {
     pub refresh_token: String,
     /// Lifetime of the access token.
     pub expires_in_seconds: u64,
-    pub user: User,
+    pub user: AccountInfo,
+    /// For a registration: the position of the new person's first event (pass it as `after`
+    /// to `me` to read the profile at once).
+    pub position: Option<Position>,
 }
 
 impl From<crate::auth::accounts::IssuedTokens> for AuthPayload {
@@ -195,17 +198,17 @@ impl From<crate::auth::accounts::IssuedTokens> for AuthPayload {
             refresh_token: issued.refresh_token,
             expires_in_seconds: issued.expires_in_seconds,
             user: issued.account.into(),
+            position: None,
         }
     }
 }
 
-impl From<crate::auth::accounts::Account> for User {
+impl From<crate::auth::accounts::Account> for AccountInfo {
     fn from(account: crate::auth::accounts::Account) -> Self {
         Self {
             id: account.user_id,
             user_name: account.user_name,
             email: account.email,
-            role: account.role,
         }
     }
 }

@@ -177,10 +177,11 @@ async fn invalid_input_is_a_validation_error_and_stores_nothing() {
         before,
         "rejected commands stored nothing"
     );
-    let (total,): (i64,) = sqlx::query_as("SELECT count(*) FROM events")
-        .fetch_one(&system.pool)
-        .await
-        .unwrap();
+    let (total,): (i64,) =
+        sqlx::query_as("SELECT count(*) FROM events WHERE aggregate_type = 'itinerary'")
+            .fetch_one(&system.pool)
+            .await
+            .unwrap();
     assert_eq!(
         total, 2,
         "only the creation and the one valid item are stored"

@@ -196,7 +196,7 @@ async fn a_broker_outage_loses_nothing_and_is_reported() {
     let behind: Vec<(String, i64, i64)> = sqlx::query_as(
         "SELECT e.aggregate_id, max(e.sequence), coalesce(max(v.version), 0) \
          FROM events e LEFT JOIN itinerary_view v ON v.itinerary_id::text = e.aggregate_id \
-         GROUP BY e.aggregate_id HAVING max(e.sequence) <> coalesce(max(v.version), 0)",
+         WHERE e.aggregate_type = 'itinerary' GROUP BY e.aggregate_id HAVING max(e.sequence) <> coalesce(max(v.version), 0)",
     )
     .fetch_all(&system.pool)
     .await

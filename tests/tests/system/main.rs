@@ -8,6 +8,7 @@ mod crash_recovery;
 mod gap_safety;
 mod graphql_flow;
 mod operations;
+mod people;
 mod platform;
 mod redelivery;
 mod relay_lease;

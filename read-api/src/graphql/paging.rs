@@ -1,0 +1,57 @@
+//! Paging shared by every list: page sizes and opaque cursors (a time and an id for keyset
+//! pages, an offset for search results).
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::error::{ApiError, ApiResult};
+
+const MAX_PAGE: usize = 100;
+const DEFAULT_PAGE: usize = 20;
+
+pub fn page_size(first: Option<i32>) -> ApiResult<usize> {
+    match first {
+        None => Ok(DEFAULT_PAGE),
+        Some(n) if n >= 1 && n as usize <= MAX_PAGE => Ok(n as usize),
+        Some(_) => Err(ApiError::Validation(format!(
+            "first must be between 1 and {MAX_PAGE}"
+        ))),
+    }
+}
+
+pub fn encode_cursor(created_at: DateTime<Utc>, id: Uuid) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{}|{id}", created_at.to_rfc3339()))
+}
+
+fn invalid_cursor() -> ApiError {
+    ApiError::Validation("invalid cursor".into())
+}
+
+/// The text inside an opaque cursor.
+fn cursor_text(cursor: &str) -> ApiResult<String> {
+    let bytes = URL_SAFE_NO_PAD
+        .decode(cursor)
+        .map_err(|_| invalid_cursor())?;
+    String::from_utf8(bytes).map_err(|_| invalid_cursor())
+}
+
+pub fn decode_cursor(cursor: &str) -> ApiResult<(DateTime<Utc>, Uuid)> {
+    let text = cursor_text(cursor)?;
+    let (time, id) = text.split_once('|').ok_or_else(invalid_cursor)?;
+    let time = DateTime::parse_from_rfc3339(time)
+        .map_err(|_| invalid_cursor())?
+        .with_timezone(&Utc);
+    let id = Uuid::parse_str(id).map_err(|_| invalid_cursor())?;
+    Ok((time, id))
+}
+
+pub fn decode_offset(cursor: Option<String>) -> ApiResult<u64> {
+    let Some(cursor) = cursor else { return Ok(0) };
+    cursor_text(&cursor)?
+        .strip_prefix("offset:")
+        .and_then(|n| n.parse::<u64>().ok())
+        .and_then(|n| n.checked_add(1))
+        .ok_or_else(invalid_cursor)
+}
