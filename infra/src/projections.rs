@@ -9,6 +9,7 @@ use sqlx::PgPool;
 use wayfarer_projections::itinerary::{
     ItineraryCacheProjection, ItineraryPgProjection, ItinerarySearchProjection,
 };
+use wayfarer_projections::user::search::UsersSearchProjection;
 use wayfarer_projections::user::UsersProjection;
 use wayfarer_projections::{ProjectionError, ProjectionRegistry, Registered};
 
@@ -44,6 +45,11 @@ pub fn standard_registry(
     Ok(ProjectionRegistry::default()
         .register(Registered::Transactional(Arc::new(ItineraryPgProjection)))
         .register(Registered::Transactional(Arc::new(UsersProjection)))
+        .register(Registered::Document(Arc::new(UsersSearchProjection::new(
+            opensearch.clone(),
+            &names,
+            pool.clone(),
+        ))))
         .register(Registered::Document(Arc::new(
             ItinerarySearchProjection::new(opensearch, &names, pool.clone()),
         )))

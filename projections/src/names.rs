@@ -35,6 +35,11 @@ impl Names {
         format!("{}itineraries", self.index_prefix)
     }
 
+    /// The alias of the people index (`searchUsers`).
+    pub fn users_alias(&self) -> String {
+        format!("{}users", self.index_prefix)
+    }
+
     pub fn itinerary_cache_key(&self, itinerary_id: uuid::Uuid) -> String {
         format!("{}wayfarer:itinerary:{itinerary_id}", self.redis_prefix)
     }

@@ -9,10 +9,17 @@ use wayfarer_infra::rebuild::{self, RebuildReport};
 use wayfarer_infra::{db, kafka, roles, Platform, Settings};
 use wayfarer_projections::itinerary::{cache, pg, search};
 use wayfarer_projections::user::pg as users;
+use wayfarer_projections::user::search as users_search;
 use wayfarer_projections::Registered;
 
 /// The standard projections, by name.
-pub const ALL_PROJECTIONS: [&str; 4] = [pg::NAME, search::NAME, cache::NAME, users::NAME];
+pub const ALL_PROJECTIONS: [&str; 5] = [
+    pg::NAME,
+    search::NAME,
+    cache::NAME,
+    users::NAME,
+    users_search::NAME,
+];
 
 /// Which roles to run in-process.
 #[derive(Debug, Clone)]

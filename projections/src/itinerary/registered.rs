@@ -168,12 +168,7 @@ impl DocumentProjection for ItinerarySearchProjection {
     }
 
     async fn finish_rebuild(&self, target: &str) -> Result<(), ProjectionError> {
-        let old = search::current_index(&self.client, &self.alias).await?;
-        search::swap_alias(&self.client, &self.alias, old.as_deref(), target).await?;
-        if let Some(old) = old.filter(|old| old != target) {
-            search::delete_index(&self.client, &old).await?;
-        }
-        Ok(())
+        search::swap_in(&self.client, &self.alias, target).await
     }
 
     async fn has_applied(&self, write: &Write) -> Result<bool, ProjectionError> {

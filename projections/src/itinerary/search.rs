@@ -66,10 +66,19 @@ pub async fn alias_exists(client: &OpenSearch, alias: &str) -> Result<bool, Proj
 }
 
 pub async fn create_index(client: &OpenSearch, index: &str) -> Result<(), ProjectionError> {
+    create_index_with(client, index, index_definition()).await
+}
+
+/// Creates `index` with `definition` (settings and mappings); an existing one is kept.
+pub async fn create_index_with(
+    client: &OpenSearch,
+    index: &str,
+    definition: Value,
+) -> Result<(), ProjectionError> {
     let response = client
         .indices()
         .create(IndicesCreateParts::Index(index))
-        .body(index_definition())
+        .body(definition)
         .send()
         .await?;
     let status = response.status_code().as_u16();
@@ -139,23 +148,35 @@ pub async fn delete_index(client: &OpenSearch, index: &str) -> Result<(), Projec
     Ok(())
 }
 
-/// Indexes whole views with `version = view.version` (external). Version conflicts mean a
-/// newer or equal version is already there: that is success for an idempotent projection.
+/// Indexes whole views with `version = view.version` (external).
 pub async fn index_views(
     client: &OpenSearch,
     target: &str,
     views: &[ItineraryView],
 ) -> Result<(), ProjectionError> {
-    if views.is_empty() {
-        return Ok(());
-    }
-    let mut body: Vec<JsonBody<Value>> = Vec::with_capacity(views.len() * 2);
-    for view in views {
+    let documents = views
+        .iter()
+        .map(|view| (view.id.to_string(), view.version, document(view)));
+    bulk_index(client, target, documents).await
+}
+
+/// Indexes `(id, version, document)` triples with external versioning. Version conflicts mean
+/// a newer or equal version is already there: that is success for an idempotent projection.
+pub async fn bulk_index(
+    client: &OpenSearch,
+    target: &str,
+    documents: impl Iterator<Item = (String, u64, Value)>,
+) -> Result<(), ProjectionError> {
+    let mut body: Vec<JsonBody<Value>> = Vec::new();
+    for (id, version, document) in documents {
         body.push(
-            json!({ "index": { "_id": view.id.to_string(), "version": view.version, "version_type": "external" } })
+            json!({ "index": { "_id": id, "version": version, "version_type": "external" } })
                 .into(),
         );
-        body.push(document(view).into());
+        body.push(document.into());
+    }
+    if body.is_empty() {
+        return Ok(());
     }
     let response = client
         .bulk(BulkParts::Index(target))
@@ -260,6 +281,15 @@ pub async fn search(
         "query": { "bool": { "must": must, "filter": filter } },
         "_source": ["id"]
     });
+    run_search(client, alias, query).await
+}
+
+/// Runs `query` against `alias` and returns the hit ids in rank order with the total.
+pub async fn run_search(
+    client: &OpenSearch,
+    alias: &str,
+    query: Value,
+) -> Result<SearchPage, ProjectionError> {
     let response = client
         .search(SearchParts::Index(&[alias]))
         .body(query)
@@ -289,4 +319,18 @@ pub async fn search(
         .filter_map(|hit| hit["_id"].as_str().and_then(|id| Uuid::parse_str(id).ok()))
         .collect();
     Ok(SearchPage { ids, total })
+}
+
+/// Points `alias` at a rebuilt index `target` and drops the index it pointed at before.
+pub async fn swap_in(
+    client: &OpenSearch,
+    alias: &str,
+    target: &str,
+) -> Result<(), ProjectionError> {
+    let old = current_index(client, alias).await?;
+    swap_alias(client, alias, old.as_deref(), target).await?;
+    if let Some(old) = old.filter(|old| old != target) {
+        delete_index(client, &old).await?;
+    }
+    Ok(())
 }

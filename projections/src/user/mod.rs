@@ -4,6 +4,7 @@
 
 pub mod pg;
 pub mod read;
+pub mod search;
 
 use std::time::Duration;
 

@@ -227,3 +227,16 @@ pub async fn follow_statuses(
         })
         .collect())
 }
+
+/// The people with these ids, in the order given (unknown ids left out).
+pub async fn find_many(pool: &PgPool, ids: &[Uuid]) -> Result<Vec<UserRow>, ProjectionError> {
+    let rows: Vec<UserRow> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM users u WHERE u.user_id = ANY($1)"
+    ))
+    .bind(ids)
+    .fetch_all(pool)
+    .await?;
+    let mut by_id: std::collections::HashMap<Uuid, UserRow> =
+        rows.into_iter().map(|row| (row.user_id, row)).collect();
+    Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+}

@@ -10,6 +10,36 @@ use crate::error::{ApiError, ApiResult};
 
 const MAX_PAGE: usize = 100;
 const DEFAULT_PAGE: usize = 20;
+/// Longest search text, in characters.
+const MAX_SEARCH_CHARS: usize = 200;
+/// How deep offset paging may reach into a result list (OpenSearch's default
+/// `max_result_window`); past it, a client should narrow the search instead.
+const MAX_SEARCH_WINDOW: u64 = 10_000;
+
+pub fn check_search_text(text: &str) -> ApiResult<()> {
+    if text.chars().count() > MAX_SEARCH_CHARS {
+        return Err(ApiError::Validation(format!(
+            "query must be at most {MAX_SEARCH_CHARS} characters long"
+        )));
+    }
+    wayfarer_domain::values::check_text(text, wayfarer_domain::values::Lines::Single, "query")
+        .map_err(|error| ApiError::Validation(error.to_string()))
+}
+
+/// Refuses a page that reaches past the first [`MAX_SEARCH_WINDOW`] hits.
+pub fn check_search_window(from: u64, size: usize) -> ApiResult<()> {
+    if from.saturating_add(size as u64) > MAX_SEARCH_WINDOW {
+        return Err(ApiError::Validation(format!(
+            "search results can be paged through the first {MAX_SEARCH_WINDOW} hits only; narrow the search"
+        )));
+    }
+    Ok(())
+}
+
+/// The cursor of the search hit at `offset`.
+pub fn offset_cursor(offset: u64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("offset:{offset}"))
+}
 
 pub fn page_size(first: Option<i32>) -> ApiResult<usize> {
     match first {

@@ -10,10 +10,13 @@ use uuid::Uuid;
 use wayfarer_commands::CommandOutcome;
 use wayfarer_domain::UserCommand;
 use wayfarer_projections::user::read::{self, Relation};
-use wayfarer_projections::user::{pg, UserRow};
+use wayfarer_projections::user::{pg, search, UserRow};
 
 use super::context::{caller, require_caller, state};
-use super::paging::{decode_cursor, encode_cursor, page_size};
+use super::paging::{
+    check_search_text, check_search_window, decode_cursor, decode_offset, encode_cursor,
+    offset_cursor, page_size,
+};
 use super::people_types::{FollowPayload, Role, UpdateUserInput, User, UserPayload};
 use super::resolve::resolve;
 use super::types::Position;
@@ -101,10 +104,7 @@ async fn related(
     let has_next = rows.len() > size;
     rows.truncate(size);
     let ids: Vec<Uuid> = rows.iter().map(|r| r.user.user_id).collect();
-    let statuses = match viewer.user_id {
-        Some(me) => read::follow_statuses(&api.pool, me, &ids).await?,
-        None => Default::default(),
-    };
+    let statuses = statuses_of(api, &viewer, &ids).await?;
     let mut connection = Connection::new(cursor.is_some(), has_next);
     for related in rows {
         let (since, id) = (related.since, related.user.user_id);
@@ -127,6 +127,62 @@ async fn last_position(pool: &sqlx::PgPool, user_id: Uuid) -> ApiResult<Option<i
     .bind(user_id.to_string())
     .fetch_one(pool)
     .await?)
+}
+
+async fn search_people(
+    ctx: &Context<'_>,
+    query: String,
+    first: Option<i32>,
+    after: Option<String>,
+    after_position: Option<Position>,
+) -> ApiResult<Connection<String, User, EmptyFields, EmptyFields>> {
+    let api = state(ctx);
+    let size = page_size(first)?;
+    let from = decode_offset(after)?;
+    check_search_window(from, size)?;
+    check_search_text(&query)?;
+    if query.trim().is_empty() {
+        return Err(ApiError::Validation("query must not be blank".into()));
+    }
+    if let Some(position) = after_position {
+        api.read_your_write(&[pg::NAME, search::NAME], position.0)
+            .await?;
+    }
+    let page = search::search(
+        &api.opensearch,
+        &api.names.users_alias(),
+        query.trim(),
+        from,
+        size as u64,
+    )
+    .await?;
+    let viewer = Viewer::of(&api.pool, caller(ctx)).await?;
+    let rows = read::find_many(&api.pool, &page.ids).await?;
+    let statuses = statuses_of(api, &viewer, &page.ids).await?;
+    let has_next = from + (page.ids.len() as u64) < page.total;
+    let mut connection = Connection::new(from > 0, has_next);
+    for (index, row) in rows.into_iter().enumerate() {
+        let status = statuses.get(&row.user_id).copied();
+        // The model decides visibility: the index may trail a ban or a deletion.
+        if let Some(user) = view_of(api, row, &viewer, status).await? {
+            connection
+                .edges
+                .push(Edge::new(offset_cursor(from + index as u64), user));
+        }
+    }
+    Ok(connection)
+}
+
+/// The viewer's relation to each of `ids` (none for an anonymous viewer).
+async fn statuses_of(
+    api: &ApiState,
+    viewer: &Viewer,
+    ids: &[Uuid],
+) -> ApiResult<std::collections::HashMap<Uuid, read::FollowStatus>> {
+    Ok(match viewer.user_id {
+        Some(me) => read::follow_statuses(&api.pool, me, ids).await?,
+        None => Default::default(),
+    })
 }
 
 fn written(outcome: &CommandOutcome) -> Option<Position> {
@@ -253,6 +309,20 @@ impl PeopleQuery {
             after_position,
         ))
         .await
+    }
+
+    /// People whose user name matches `query`, or whose names, bio or interests match if
+    /// their profile is public; each as the caller may see them. Banned and deleted people
+    /// never appear. Paged by offset within the first 10,000 hits.
+    async fn search_users(
+        &self,
+        ctx: &Context<'_>,
+        query: String,
+        first: Option<i32>,
+        after: Option<String>,
+        after_position: Option<Position>,
+    ) -> async_graphql::Result<Connection<String, User, EmptyFields, EmptyFields>> {
+        resolve(search_people(ctx, query, first, after, after_position)).await
     }
 
     /// People waiting for the caller's approval to follow them, oldest first.

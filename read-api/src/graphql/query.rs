@@ -2,23 +2,18 @@
 
 use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{Context, Object};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use uuid::Uuid;
 use wayfarer_projections::itinerary::{cache, pg, search};
 
 use super::context::{caller, require_caller, state};
 use super::inputs::NearInput;
-use super::paging::{decode_cursor, decode_offset, encode_cursor, page_size};
+use super::paging::{
+    check_search_text, check_search_window, decode_cursor, decode_offset, encode_cursor,
+    offset_cursor, page_size,
+};
 use super::resolve::resolve;
 use super::types::{Itinerary, Position};
 use crate::error::{ApiError, ApiResult};
-
-/// Longest search text, in characters.
-const MAX_SEARCH_CHARS: usize = 200;
-/// How deep offset paging may reach into a result list (OpenSearch's default
-/// `max_result_window`); past it, a client should narrow the search instead.
-const MAX_SEARCH_WINDOW: u64 = 10_000;
 
 #[derive(Default)]
 pub struct ItineraryQuery;
@@ -56,16 +51,6 @@ pub async fn read_itinerary(
         _ => pg::find(&api.pool, id).await?,
     };
     Ok(view.filter(|v| v.visible_to(viewer)).map(Itinerary))
-}
-
-fn check_search_text(text: &str) -> ApiResult<()> {
-    if text.chars().count() > MAX_SEARCH_CHARS {
-        return Err(ApiError::Validation(format!(
-            "query must be at most {MAX_SEARCH_CHARS} characters long"
-        )));
-    }
-    wayfarer_domain::values::check_text(text, wayfarer_domain::values::Lines::Single, "query")
-        .map_err(|error| ApiError::Validation(error.to_string()))
 }
 
 #[Object]
@@ -123,65 +108,61 @@ impl ItineraryQuery {
         after_position: Option<Position>,
     ) -> async_graphql::Result<Connection<String, Itinerary, EmptyFields, EmptyFields>> {
         resolve(async move {
-        let api = state(ctx);
-        let viewer = caller(ctx);
-        let size = page_size(first)?;
-        let from = decode_offset(after)?;
-        if from.saturating_add(size as u64) > MAX_SEARCH_WINDOW {
-            return Err(ApiError::Validation(format!(
-                "search results can be paged through the first {MAX_SEARCH_WINDOW} hits only; narrow the search"
-            )));
-        }
-        if let Some(text) = &query {
-            check_search_text(text)?;
-        }
-        if let Some(near) = near {
-            let valid = (-90.0..=90.0).contains(&near.lat)
-                && (-180.0..=180.0).contains(&near.lon)
-                && near.radius_km > 0.0
-                && near.radius_km <= 20_000.0;
-            if !valid {
-                return Err(ApiError::Validation(
-                    "near needs lat in [-90, 90], lon in [-180, 180] and 0 < radiusKm <= 20000".into(),
-                ));
+            let api = state(ctx);
+            let viewer = caller(ctx);
+            let size = page_size(first)?;
+            let from = decode_offset(after)?;
+            check_search_window(from, size)?;
+            if let Some(text) = &query {
+                check_search_text(text)?;
             }
-        }
-        let alias = api.names.itineraries_alias();
-        if let Some(position) = after_position {
-            // Hits are shown from the PostgreSQL view, so both must have the write.
-            api.read_your_write(&[pg::NAME, search::NAME], position.0)
-                .await?;
-
-        }
-        let near = near.map(|n| search::Near {
-            lat: n.lat,
-            lon: n.lon,
-            radius_km: n.radius_km,
-        });
-        let page = search::search(
-            &api.opensearch,
-            &alias,
-            query.as_deref(),
-            near,
-            viewer,
-            from,
-            size as u64,
-        )
-        .await?;
-        let views = pg::find_many(&api.pool, &page.ids).await?;
-        let has_next = from + (page.ids.len() as u64) < page.total;
-        let mut connection = Connection::new(from > 0, has_next);
-        connection.edges.extend(
-            views
-                .into_iter()
-                .enumerate()
-                .filter(|(_, view)| view.visible_to(viewer))
-                .map(|(index, view)| {
-                    let cursor = URL_SAFE_NO_PAD.encode(format!("offset:{}", from + index as u64));
-                    Edge::new(cursor, Itinerary(view))
-                }),
-        );
-        Ok(connection)
-        }).await
+            if let Some(near) = near {
+                let valid = (-90.0..=90.0).contains(&near.lat)
+                    && (-180.0..=180.0).contains(&near.lon)
+                    && near.radius_km > 0.0
+                    && near.radius_km <= 20_000.0;
+                if !valid {
+                    return Err(ApiError::Validation(
+                        "near needs lat in [-90, 90], lon in [-180, 180] and 0 < radiusKm <= 20000"
+                            .into(),
+                    ));
+                }
+            }
+            let alias = api.names.itineraries_alias();
+            if let Some(position) = after_position {
+                // Hits are shown from the PostgreSQL view, so both must have the write.
+                api.read_your_write(&[pg::NAME, search::NAME], position.0)
+                    .await?;
+            }
+            let near = near.map(|n| search::Near {
+                lat: n.lat,
+                lon: n.lon,
+                radius_km: n.radius_km,
+            });
+            let page = search::search(
+                &api.opensearch,
+                &alias,
+                query.as_deref(),
+                near,
+                viewer,
+                from,
+                size as u64,
+            )
+            .await?;
+            let views = pg::find_many(&api.pool, &page.ids).await?;
+            let has_next = from + (page.ids.len() as u64) < page.total;
+            let mut connection = Connection::new(from > 0, has_next);
+            connection.edges.extend(
+                views
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(_, view)| view.visible_to(viewer))
+                    .map(|(index, view)| {
+                        Edge::new(offset_cursor(from + index as u64), Itinerary(view))
+                    }),
+            );
+            Ok(connection)
+        })
+        .await
     }
 }

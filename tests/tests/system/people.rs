@@ -30,7 +30,7 @@ fn people_roles() -> Roles {
     Roles {
         api: true,
         relay: true,
-        projectors: vec!["users", "itinerary_pg", "itinerary_cache"],
+        projectors: vec!["users", "users_search", "itinerary_pg", "itinerary_cache"],
     }
 }
 
@@ -625,5 +625,93 @@ async fn who_sees_what_of_a_person() {
             );
         }
     }
+    system.stop().await;
+}
+
+const SEARCH: &str = "query($q: String!, $after: Position) { searchUsers(query: $q, afterPosition: $after) { edges { node { id detailsVisible } } } }";
+
+async fn found(client: &GraphqlClient, query: &str, after: &Value) -> Vec<String> {
+    let data = client
+        .data(SEARCH, json!({ "q": query, "after": after }))
+        .await;
+    data["searchUsers"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|edge| edge["node"]["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn search_finds_people_by_name_and_public_details_only() {
+    let system = TestSystem::start("peoplesearch", people_roles())
+        .await
+        .unwrap();
+    let anonymous = system.graphql();
+    let public = person(&anonymous, "walker").await;
+    let private = person(&anonymous, "hermit").await;
+    let banned = person(&anonymous, "spammer").await;
+    let admin = person(&anonymous, "admin").await;
+    make_admin(&system, &admin).await;
+    let tag = format!("glacier{}", &public.id[..4]);
+    public
+        .client
+        .data(
+            UPDATE,
+            json!({ "input": { "bio": format!("Hiking the {tag}") } }),
+        )
+        .await;
+    private
+        .client
+        .data(
+            UPDATE,
+            json!({ "input": { "bio": format!("Also the {tag}"), "privacy": "PRIVATE" } }),
+        )
+        .await;
+    let written = banned
+        .client
+        .data(
+            UPDATE,
+            json!({ "input": { "bio": format!("Buy {tag} tours") } }),
+        )
+        .await;
+    let after = written["updateUser"]["position"].clone();
+    let mut all = found(&anonymous, &tag, &after).await;
+    all.sort();
+    let mut expected = vec![public.id.clone(), banned.id.clone()];
+    expected.sort();
+    assert_eq!(all, expected, "a private bio is not searchable");
+    // By user name, the private person is found, and shown limited.
+    let by_name = anonymous
+        .data(SEARCH, json!({ "q": "hermit", "after": after }))
+        .await;
+    let hits = by_name["searchUsers"]["edges"].as_array().unwrap().clone();
+    let hermit = hits
+        .iter()
+        .find(|edge| edge["node"]["id"] == private.id.as_str())
+        .expect("found by user name");
+    assert_eq!(hermit["node"]["detailsVisible"], false);
+
+    // A banned person disappears from search at once (the model decides), then from the index.
+    let ban = admin
+        .client
+        .data(BAN, json!({ "id": banned.id, "reason": "spam" }))
+        .await;
+    let position = ban["banUser"]["position"].clone();
+    assert_eq!(
+        found(&anonymous, &tag, &position).await,
+        vec![public.id.clone()]
+    );
+    let deleted = public
+        .client
+        .data("mutation { deleteUser { position } }", json!({}))
+        .await;
+    assert!(found(&anonymous, &tag, &deleted["deleteUser"]["position"])
+        .await
+        .is_empty());
+    assert_eq!(
+        anonymous.error_code(SEARCH, json!({ "q": " " })).await,
+        "VALIDATION"
+    );
     system.stop().await;
 }
