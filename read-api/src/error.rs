@@ -9,6 +9,10 @@ pub enum ApiError {
     Unauthenticated,
     #[error("invalid credentials")]
     InvalidCredentials,
+    /// The password was right; the account also needs a code from its authenticator app (or
+    /// a recovery code) as `twoFactorCode`.
+    #[error("a two-factor code is required")]
+    TwoFactorRequired,
     #[error("{0}")]
     Forbidden(String),
     #[error("{0}")]
@@ -34,7 +38,9 @@ pub enum ApiError {
 impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
-            ApiError::Unauthenticated | ApiError::InvalidCredentials => "UNAUTHENTICATED",
+            ApiError::Unauthenticated
+            | ApiError::InvalidCredentials
+            | ApiError::TwoFactorRequired => "UNAUTHENTICATED",
             ApiError::Forbidden(_) => "FORBIDDEN",
             ApiError::NotFound(_) => "NOT_FOUND",
             ApiError::Validation(_) => "VALIDATION",
@@ -91,8 +97,12 @@ impl ErrorExtensions for ApiError {
             ApiError::TooManyRequests { retry_after_secs } => Some(*retry_after_secs),
             _ => None,
         };
+        let two_factor = matches!(self, ApiError::TwoFactorRequired);
         async_graphql::Error::new(self.to_string()).extend_with(|_, e| {
             e.set("code", code);
+            if two_factor {
+                e.set("twoFactorRequired", true);
+            }
             if let Some(seconds) = retry_after {
                 e.set("retryAfter", seconds);
             }

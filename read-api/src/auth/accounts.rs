@@ -4,8 +4,8 @@ use chrono::Utc;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::passwords;
 use super::tokens::{self, TokenKeys};
+use super::{passwords, two_factor};
 use crate::error::{ApiError, ApiResult};
 use crate::state::ApiSettings;
 
@@ -116,6 +116,7 @@ pub async fn login(
     settings: &ApiSettings,
     email: &str,
     password: &str,
+    two_factor_code: Option<&str>,
 ) -> ApiResult<IssuedTokens> {
     let email = email.trim().to_lowercase();
     if email.len() > 254 || email.contains(char::is_control) {
@@ -138,13 +139,17 @@ pub async fn login(
         .map_err(ApiError::internal)?;
     match row {
         Some((user_id, email, user_name, role, _)) if matches => {
+            let mut tx = pool.begin().await?;
+            two_factor::verify_sign_in(&mut tx, user_id, &email, two_factor_code).await?;
             let account = Account {
                 user_id,
                 email,
                 user_name,
                 role,
             };
-            issue_new_family(pool, keys, settings, account).await
+            let issued = issue(&mut tx, keys, settings, account, Uuid::now_v7()).await?;
+            tx.commit().await?;
+            Ok(issued)
         }
         _ => Err(ApiError::InvalidCredentials),
     }

@@ -7,6 +7,7 @@ pub mod password_reset;
 pub mod passwords;
 pub mod throttle;
 pub mod tokens;
+pub mod two_factor;
 
 /// The client's network address, when the transport knows it (login throttling).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,14 +5,26 @@ use async_graphql::{Context, Object};
 
 use super::context::{require_caller, state};
 use super::resolve::resolve;
-use super::types::{AuthPayload, Position};
+use super::types::{AuthPayload, Position, TwoFactorSetup};
 use crate::auth::accounts::{self, Registration};
-use crate::auth::password_reset;
 use crate::auth::throttle::LoginAttempt;
 use crate::auth::ClientAddress;
+use crate::auth::{password_reset, two_factor};
 use crate::error::ApiError;
 use crate::people::access::check_standing;
 use crate::people::commands as people;
+
+/// The API state, the signed-in caller and their email (what account operations key on).
+async fn signed_in_account<'a>(
+    ctx: &Context<'a>,
+) -> Result<(&'a crate::state::ApiState, uuid::Uuid, String), ApiError> {
+    let api = state(ctx);
+    let user_id = require_caller(ctx)?;
+    let email = accounts::email_of(&api.pool, user_id)
+        .await?
+        .ok_or(ApiError::Unauthenticated)?;
+    Ok((api, user_id, email))
+}
 
 #[derive(Default)]
 pub struct AccountMutation;
@@ -38,21 +50,31 @@ impl AccountMutation {
         .await
     }
 
-    /// Signs in with email and password. Attempts are limited per account and per client
-    /// address (`TOO_MANY_REQUESTS` with `extensions.retryAfter` in seconds).
+    /// Signs in with email and password, and `twoFactorCode` (from the authenticator app, or
+    /// a recovery code) if the account has two-factor sign-in: without it the answer is
+    /// `UNAUTHENTICATED` with `extensions.twoFactorRequired`. Attempts are limited per account
+    /// and per client address (`TOO_MANY_REQUESTS` with `extensions.retryAfter` in seconds).
     async fn login(
         &self,
         ctx: &Context<'_>,
         email: String,
         password: String,
+        two_factor_code: Option<String>,
     ) -> async_graphql::Result<AuthPayload> {
         resolve(async move {
             let api = state(ctx);
             let address = ctx.data_opt::<ClientAddress>().map(|a| a.0);
             let attempt = LoginAttempt::new(&api.names.redis_prefix, &email, address);
             attempt.admit(&api.redis).await?;
-            let issued =
-                accounts::login(&api.pool, &api.keys, &api.settings, &email, &password).await?;
+            let issued = accounts::login(
+                &api.pool,
+                &api.keys,
+                &api.settings,
+                &email,
+                &password,
+                two_factor_code.as_deref(),
+            )
+            .await?;
             attempt.succeeded(&api.redis).await;
             check_standing(&api.pool, issued.account.user_id).await?;
             Ok(issued.into())
@@ -124,6 +146,49 @@ impl AccountMutation {
     ) -> async_graphql::Result<bool> {
         resolve(async move {
             password_reset::reset(&state(ctx).pool, &token, &new_password).await?;
+            Ok(true)
+        })
+        .await
+    }
+
+    /// Starts two-factor sign-in: a fresh secret for an authenticator app (scan the otpauth
+    /// URI). It takes effect with `confirmTwoFactor`; calling this again replaces an
+    /// unconfirmed secret. `CONFLICT` while two-factor sign-in is on.
+    async fn enable_two_factor(&self, ctx: &Context<'_>) -> async_graphql::Result<TwoFactorSetup> {
+        resolve(async move {
+            let (api, user_id, email) = signed_in_account(ctx).await?;
+            let setup = two_factor::enable(&api.pool, user_id, &email).await?;
+            Ok(TwoFactorSetup {
+                otpauth_uri: setup.otpauth_uri,
+                secret: setup.secret,
+            })
+        })
+        .await
+    }
+
+    /// Turns two-factor sign-in on with a code from the app. Answers ten single-use recovery
+    /// codes, shown only this once.
+    async fn confirm_two_factor(
+        &self,
+        ctx: &Context<'_>,
+        code: String,
+    ) -> async_graphql::Result<Vec<String>> {
+        resolve(async move {
+            let (api, user_id, email) = signed_in_account(ctx).await?;
+            two_factor::confirm(&api.pool, user_id, &email, &code).await
+        })
+        .await
+    }
+
+    /// Turns two-factor sign-in off, with a current code or a recovery code.
+    async fn disable_two_factor(
+        &self,
+        ctx: &Context<'_>,
+        code: String,
+    ) -> async_graphql::Result<bool> {
+        resolve(async move {
+            let (api, user_id, email) = signed_in_account(ctx).await?;
+            two_factor::disable(&api.pool, user_id, &email, &code).await?;
             Ok(true)
         })
         .await

@@ -261,6 +261,18 @@ impl User {
     async fn email(&self) -> Option<&str> {
         self.email.as_deref()
     }
+    /// Whether the person signs in with a second factor (shown to them alone).
+    async fn two_factor_enabled(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<bool>> {
+        if !self.is_self {
+            return Ok(None);
+        }
+        resolve(async move {
+            crate::auth::two_factor::is_enabled(&state(ctx).pool, self.row.user_id)
+                .await
+                .map(Some)
+        })
+        .await
+    }
     /// The viewer's relation to this person.
     async fn follow_status(&self) -> FollowStatus {
         self.follow_status

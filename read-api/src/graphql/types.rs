@@ -179,6 +179,15 @@ pub struct AccountInfo {
     pub email: String,
 }
 
+/// A secret for an authenticator app.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct TwoFactorSetup {
+    /// `otpauth://totp/...`: show it as a QR code.
+    pub otpauth_uri: String,
+    /// The same secret in base32, to type in by hand.
+    pub secret: String,
+}
+
 #[derive(SimpleObject, Clone, Debug)]
 pub struct AuthPayload {
     pub access_token: String,

@@ -313,3 +313,154 @@ async fn a_mailed_link_resets_the_password_once() {
     );
     system.stop().await;
 }
+
+/// The app's code for the time step `steps_ahead` steps from now.
+fn app_code(secret: &str, steps_ahead: i64) -> String {
+    let bytes = totp_rs::Secret::Encoded(secret.to_owned())
+        .to_bytes()
+        .unwrap();
+    let totp = totp_rs::TOTP::new_unchecked(
+        totp_rs::Algorithm::SHA1,
+        6,
+        1,
+        30,
+        bytes,
+        None,
+        "test".into(),
+    );
+    let time = chrono::Utc::now().timestamp() + steps_ahead * 30;
+    totp.generate(time as u64)
+}
+
+const LOGIN_2FA: &str = "mutation($e: String!, $p: String!, $c: String) { login(email: $e, password: $p, twoFactorCode: $c) { accessToken } }";
+
+async fn login_with(client: &GraphqlClient, email: &str, code: Option<&str>) -> Value {
+    client
+        .execute(LOGIN_2FA, json!({ "e": email, "p": PASSWORD, "c": code }))
+        .await
+}
+
+fn code_of(response: &Value) -> &str {
+    if response["data"]["login"]["accessToken"].is_string() {
+        return "OK";
+    }
+    response["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or("none")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_factor_sign_in_takes_each_code_once() {
+    let roles = Roles {
+        api: true,
+        relay: true,
+        projectors: vec!["users"],
+    };
+    let system = TestSystem::start("twofactor", roles).await.unwrap();
+    let anonymous = system.graphql();
+    let email = register(&anonymous, "twofactor").await;
+    let token = login(&anonymous, &email, PASSWORD).await.1["data"]["login"]["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let me = anonymous.with_token(&token);
+    assert_eq!(
+        anonymous
+            .error_code("mutation { enableTwoFactor { secret } }", json!({}))
+            .await,
+        "UNAUTHENTICATED"
+    );
+
+    let setup = me
+        .data(
+            "mutation { enableTwoFactor { otpauthUri secret } }",
+            json!({}),
+        )
+        .await["enableTwoFactor"]
+        .clone();
+    let secret = setup["secret"].as_str().unwrap().to_owned();
+    let uri = setup["otpauthUri"].as_str().unwrap();
+    assert!(uri.starts_with("otpauth://totp/Wayfarer:"), "{uri}");
+    assert!(uri.contains(&format!("secret={secret}")), "{uri}");
+    // Until confirmed, sign-in needs no code.
+    assert_eq!(code_of(&login_with(&anonymous, &email, None).await), "OK");
+
+    const CONFIRM: &str = "mutation($c: String!) { confirmTwoFactor(code: $c) }";
+    let current = app_code(&secret, 0);
+    let wrong: String = current
+        .chars()
+        .map(|c| char::from_digit((c.to_digit(10).unwrap() + 1) % 10, 10).unwrap())
+        .collect();
+    assert_eq!(
+        me.error_code(CONFIRM, json!({ "c": wrong })).await,
+        "VALIDATION"
+    );
+    let confirmed = me.data(CONFIRM, json!({ "c": current })).await;
+    let recovery: Vec<String> = confirmed["confirmTwoFactor"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(recovery.len(), 10);
+    assert_eq!(
+        me.error_code("mutation { enableTwoFactor { secret } }", json!({}))
+            .await,
+        "CONFLICT"
+    );
+    assert_eq!(
+        me.data("{ me { twoFactorEnabled } }", json!({})).await["me"]["twoFactorEnabled"],
+        true
+    );
+
+    // Without a code: UNAUTHENTICATED, saying a code is needed.
+    let without = login_with(&anonymous, &email, None).await;
+    assert_eq!(code_of(&without), "UNAUTHENTICATED", "{without}");
+    assert_eq!(
+        without["errors"][0]["extensions"]["twoFactorRequired"],
+        true
+    );
+    assert_eq!(
+        code_of(&login_with(&anonymous, &email, Some(&wrong)).await),
+        "UNAUTHENTICATED"
+    );
+    // The code used to confirm is spent; the next step's code works once.
+    assert_eq!(
+        code_of(&login_with(&anonymous, &email, Some(&current)).await),
+        "UNAUTHENTICATED",
+        "a code is accepted once"
+    );
+    let next = app_code(&secret, 1);
+    assert_eq!(
+        code_of(&login_with(&anonymous, &email, Some(&next)).await),
+        "OK"
+    );
+    assert_eq!(
+        code_of(&login_with(&anonymous, &email, Some(&next)).await),
+        "UNAUTHENTICATED"
+    );
+    // A recovery code works once, typed in any case.
+    let lower = recovery[0].to_lowercase();
+    assert_eq!(
+        code_of(&login_with(&anonymous, &email, Some(&lower)).await),
+        "OK"
+    );
+    assert_eq!(
+        code_of(&login_with(&anonymous, &email, Some(&recovery[0])).await),
+        "UNAUTHENTICATED"
+    );
+
+    // Off with another recovery code; sign-in needs no code again.
+    const DISABLE: &str = "mutation($c: String!) { disableTwoFactor(code: $c) }";
+    assert_eq!(
+        me.error_code(DISABLE, json!({ "c": recovery[0] })).await,
+        "VALIDATION"
+    );
+    me.data(DISABLE, json!({ "c": recovery[1] })).await;
+    assert_eq!(code_of(&login_with(&anonymous, &email, None).await), "OK");
+    assert_eq!(
+        me.error_code(DISABLE, json!({ "c": recovery[2] })).await,
+        "NOT_FOUND"
+    );
+    system.stop().await;
+}
