@@ -43,6 +43,15 @@ pub enum StoreError {
     },
     #[error("the append writer stopped")]
     WriterStopped,
+    /// Personal data could not be sealed or opened (or the person was forgotten).
+    #[error("personal data: {0}")]
+    Vault(#[from] wayfarer_vault::VaultError),
+    /// The aggregate's events carry personal data but no vault was configured.
+    #[error("{0} events carry personal data: the handler needs a vault")]
+    NoVault(&'static str),
+    /// Personal data belongs to a person, whose id is the aggregate id.
+    #[error("aggregate id {0:?} is not a person's id")]
+    NotAPerson(String),
 }
 
 /// How a rejection maps onto API error classes.

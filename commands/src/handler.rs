@@ -7,6 +7,7 @@ use rand::Rng;
 use sqlx::PgPool;
 use wayfarer_domain::Aggregate;
 use wayfarer_schemas::EventMetadata;
+use wayfarer_vault::Vault;
 
 use crate::error::{CommandError, StoreError};
 use crate::idempotency::{IdempotencyClaim, StoredOutcome};
@@ -35,7 +36,14 @@ pub struct CommandHandler<A: Aggregate> {
 impl<A: Aggregate> CommandHandler<A> {
     pub fn new(pool: PgPool) -> Self {
         Self {
-            store: AggregateStore::new(pool),
+            store: AggregateStore::new(pool, None),
+        }
+    }
+
+    /// A handler for an aggregate whose events carry personal data, sealed with `vault`.
+    pub fn with_vault(pool: PgPool, vault: Vault) -> Self {
+        Self {
+            store: AggregateStore::new(pool, Some(vault)),
         }
     }
 

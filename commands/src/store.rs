@@ -20,6 +20,7 @@ use quick_cache::sync::Cache;
 use sqlx::PgPool;
 use wayfarer_domain::Aggregate;
 use wayfarer_schemas::{decode_event, EventContract};
+use wayfarer_vault::Vault;
 
 use crate::error::StoreError;
 use crate::group_commit::{GroupCommit, Landed, NewEvent};
@@ -79,16 +80,19 @@ struct StoredEvent {
 /// Loads and appends one aggregate type's streams, with a cache.
 pub struct AggregateStore<A: Aggregate> {
     pool: PgPool,
+    /// Seals and opens personal data, for contracts that carry it.
+    vault: Option<Vault>,
     group_commit: GroupCommit,
     cache: Cache<String, Arc<(A, u64)>>,
     aggregate: PhantomData<A>,
 }
 
 impl<A: Aggregate> AggregateStore<A> {
-    pub fn new(pool: PgPool) -> Self {
+    pub fn new(pool: PgPool, vault: Option<Vault>) -> Self {
         Self {
             group_commit: GroupCommit::start(pool.clone()),
             pool,
+            vault,
             cache: Cache::new(CACHED_AGGREGATES),
             aggregate: PhantomData,
         }
@@ -125,12 +129,13 @@ impl<A: Aggregate> AggregateStore<A> {
         let mut aggregate = A::default();
         let mut sequence = 0;
         for row in rows {
-            let event: A::Event = decode_event(&row.event_type, &row.event_version, &row.payload)
+            let payload = self.opened(&row.payload).await?;
+            let event: A::Event = decode_event(&row.event_type, &row.event_version, &payload)
                 .map_err(|source| StoreError::Undecodable {
-                aggregate_id: aggregate_id.to_owned(),
-                sequence: row.sequence,
-                source,
-            })?;
+                    aggregate_id: aggregate_id.to_owned(),
+                    sequence: row.sequence,
+                    source,
+                })?;
             aggregate.apply(&event);
             sequence = row.sequence as u64;
         }
@@ -144,6 +149,37 @@ impl<A: Aggregate> AggregateStore<A> {
             sequence,
             from_cache: false,
         })
+    }
+
+    /// The vault, required by contracts that carry personal data.
+    fn vault(&self) -> Result<&Vault, StoreError> {
+        self.vault.as_ref().ok_or(StoreError::NoVault(A::TYPE))
+    }
+
+    /// A stored payload with its personal data opened (erased if the person was forgotten).
+    async fn opened<'p>(&self, payload: &'p str) -> Result<std::borrow::Cow<'p, str>, StoreError> {
+        if !<A::Event as EventContract>::PERSONAL_DATA {
+            return Ok(std::borrow::Cow::Borrowed(payload));
+        }
+        let mut connection = self.pool.acquire().await?;
+        Ok(std::borrow::Cow::Owned(
+            self.vault()?.open(&mut connection, payload).await?,
+        ))
+    }
+
+    /// The payload to store: personal data sealed with the person's key (the aggregate is the
+    /// person).
+    async fn payload(&self, event: &A::Event, aggregate_id: &str) -> Result<String, StoreError> {
+        if !<A::Event as EventContract>::PERSONAL_DATA {
+            return Ok(serde_json::to_string(event)?);
+        }
+        let subject = uuid::Uuid::parse_str(aggregate_id)
+            .map_err(|_| StoreError::NotAPerson(aggregate_id.to_owned()))?;
+        let mut connection = self.pool.acquire().await?;
+        Ok(self
+            .vault()?
+            .seal(&mut connection, subject, serde_json::to_value(event)?)
+            .await?)
     }
 
     /// Records that `aggregate_id` has no events (its id was just minted), so its first
@@ -209,7 +245,7 @@ impl<A: Aggregate> AggregateStore<A> {
             sequence: loaded.sequence as i64 + 1,
             event_type: event.event_type(),
             event_version: <A::Event as EventContract>::VERSION,
-            payload: serde_json::to_string(event).map_err(StoreError::from)?,
+            payload: self.payload(event, &loaded.aggregate_id).await?,
             metadata: metadata.to_owned(),
         };
         match self.group_commit.append(row).await? {
@@ -233,7 +269,7 @@ impl<A: Aggregate> AggregateStore<A> {
         for (event, sequence) in events.iter().zip(loaded.sequence as i64 + 1..) {
             sequences.push(sequence);
             event_types.push(event.event_type());
-            payloads.push(serde_json::to_string(event).map_err(StoreError::from)?);
+            payloads.push(self.payload(event, &loaded.aggregate_id).await?);
         }
         // The key row is written by the same statement: both commit, or neither does.
         let (scope, key, fingerprint) = match claim {

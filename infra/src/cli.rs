@@ -150,6 +150,7 @@ pub async fn run() -> anyhow::Result<()> {
                      (only `wayfarer dev` runs with the built-in one)"
                 );
             }
+            refuse_development_master_key(&settings)?;
             let platform = platform(&settings).await?;
             let shutdown = CancellationToken::new();
             let api = roles::spawn_api(&settings, &platform, shutdown.clone()).await?;
@@ -165,6 +166,7 @@ pub async fn run() -> anyhow::Result<()> {
             task.await??;
         }
         Command::Project { only } => {
+            refuse_development_master_key(&settings)?;
             let platform = platform(&settings).await?;
             let chosen = match only {
                 Some(name) => vec![platform.projection(&name)?.clone()],
@@ -221,6 +223,18 @@ pub async fn run() -> anyhow::Result<()> {
             let created = demo::seed(&state, itineraries).await?;
             tracing::info!(created, "demo data seeded");
         }
+    }
+    Ok(())
+}
+
+/// Personal data sealed under the development key is readable by anyone with this source.
+fn refuse_development_master_key(settings: &Settings) -> anyhow::Result<()> {
+    if settings.auth.uses_development_master_key() {
+        bail!(
+            "refusing to run with the development master key: set WAYFARER_MASTER_KEY to 32 \
+             random bytes in base64 (`openssl rand -base64 32`); only `wayfarer dev` runs with \
+             the built-in one"
+        );
     }
     Ok(())
 }

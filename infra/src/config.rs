@@ -43,7 +43,14 @@ pub struct AuthSettings {
     /// HMAC secret for access tokens. The default is for development only: `wayfarer api`
     /// refuses to start with it (see [`AuthSettings::uses_development_secret`]).
     pub jwt_secret: String,
+    /// The key (32 bytes, base64) that wraps each person's data key. Losing it loses every
+    /// person's personal data; the default is for development only (`api` and `project`
+    /// refuse it).
+    pub master_key: String,
 }
+
+/// The master key `wayfarer dev` and the tests run with ("wayfarer-development-key-32-byte").
+pub const DEVELOPMENT_MASTER_KEY: &str = "d2F5ZmFyZXItZGV2ZWxvcG1lbnQta2V5LTMyLWJ5dGU=";
 
 /// The secret `wayfarer dev` and the tests run with. Anyone can read it here, so anyone could
 /// sign tokens with it: never serve real users with it.
@@ -52,6 +59,17 @@ pub const DEVELOPMENT_JWT_SECRET: &str = "wayfarer-development-secret-change-me"
 impl AuthSettings {
     pub fn uses_development_secret(&self) -> bool {
         self.jwt_secret == DEVELOPMENT_JWT_SECRET
+    }
+
+    pub fn uses_development_master_key(&self) -> bool {
+        self.master_key == DEVELOPMENT_MASTER_KEY
+    }
+
+    /// The vault that seals personal data with the configured master key.
+    pub fn vault(&self) -> Result<wayfarer_vault::Vault, wayfarer_vault::SealError> {
+        Ok(wayfarer_vault::Vault::new(
+            wayfarer_vault::MasterKey::from_base64(&self.master_key)?,
+        ))
     }
 }
 
@@ -96,6 +114,7 @@ impl Default for Settings {
             },
             auth: AuthSettings {
                 jwt_secret: DEVELOPMENT_JWT_SECRET.into(),
+                master_key: DEVELOPMENT_MASTER_KEY.into(),
             },
             api: ApiSettings::default(),
             http_addr: "127.0.0.1:8080".into(),
@@ -163,6 +182,7 @@ impl Settings {
         env_string("WAYFARER_OPENSEARCH_URL", &mut s.opensearch.url);
         env_string("WAYFARER_OPENSEARCH_PREFIX", &mut s.opensearch.prefix);
         env_string("WAYFARER_JWT_SECRET", &mut s.auth.jwt_secret);
+        env_string("WAYFARER_MASTER_KEY", &mut s.auth.master_key);
         env_string("WAYFARER_API_ADDR", &mut s.http_addr);
         env_string("WAYFARER_SMTP_HOST", &mut s.api.mail.smtp_host);
         env_parse(

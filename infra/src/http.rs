@@ -29,10 +29,12 @@ pub async fn api_state(settings: &Settings, platform: &Platform) -> anyhow::Resu
     tokio::spawn(purge_idempotency_keys(pool.clone()));
     let opensearch = opensearch_client(&settings.opensearch.url)?;
     let names = settings.names();
+    let vault = settings.auth.vault()?;
     Ok(ApiState {
         mailer: Mailer::new(&settings.api.mail)?,
         itineraries: Arc::new(CommandHandler::new(pool.clone())),
-        users: Arc::new(CommandHandler::new(pool.clone())),
+        users: Arc::new(CommandHandler::with_vault(pool.clone(), vault.clone())),
+        vault,
         redis: redis_pool(&settings.redis.url)?,
         notifications: Notifications::start(redis::Client::open(settings.redis.url.as_str())?),
         subscriptions: Default::default(),

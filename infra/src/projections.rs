@@ -42,13 +42,20 @@ pub fn standard_registry(
     let names = settings.names();
     let opensearch = opensearch_client(&settings.opensearch.url)?;
     let redis = redis_pool(&settings.redis.url)?;
+    let vault = settings
+        .auth
+        .vault()
+        .map_err(|error| ProjectionError::Vault(error.to_string()))?;
     Ok(ProjectionRegistry::default()
         .register(Registered::Transactional(Arc::new(ItineraryPgProjection)))
-        .register(Registered::Transactional(Arc::new(UsersProjection)))
+        .register(Registered::Transactional(Arc::new(UsersProjection::new(
+            vault.clone(),
+        ))))
         .register(Registered::Document(Arc::new(UsersSearchProjection::new(
             opensearch.clone(),
             &names,
             pool.clone(),
+            vault,
         ))))
         .register(Registered::Document(Arc::new(
             ItinerarySearchProjection::new(opensearch, &names, pool.clone()),

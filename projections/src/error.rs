@@ -22,6 +22,9 @@ pub enum ProjectionError {
     /// An event payload that does not match the published schema (a poison message).
     #[error("undecodable event at position {position}: {reason}")]
     Undecodable { position: i64, reason: String },
+    /// The vault for personal data could not be set up (a bad master key).
+    #[error("vault: {0}")]
+    Vault(String),
     /// An aggregate's events arrived with a hole: the read model cannot apply them yet.
     #[error("gap in aggregate {aggregate_id}: have version {have}, got sequence {got}")]
     Gap {
@@ -29,6 +32,20 @@ pub enum ProjectionError {
         have: u64,
         got: u64,
     },
+}
+
+impl ProjectionError {
+    /// A failure to open the personal data of the event at `position`: a database failure is
+    /// retried; a value that does not open (tampered, malformed) is a poison event.
+    pub fn from_vault(error: wayfarer_vault::VaultError, position: i64) -> Self {
+        match error {
+            wayfarer_vault::VaultError::Postgres(error) => ProjectionError::Postgres(error),
+            other => ProjectionError::Undecodable {
+                position,
+                reason: other.to_string(),
+            },
+        }
+    }
 }
 
 impl From<opensearch::Error> for ProjectionError {

@@ -47,6 +47,8 @@ pub struct ApiState {
     pub mailer: crate::auth::mail::Mailer,
     pub itineraries: Arc<CommandHandler<Itinerary>>,
     pub users: Arc<CommandHandler<User>>,
+    /// Each person's data key: destroyed when they are forgotten.
+    pub vault: wayfarer_vault::Vault,
     pub redis: deadpool_redis::Pool,
     /// The process's one pub/sub connection, fanned out to every subscription.
     pub notifications: Notifications,

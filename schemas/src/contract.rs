@@ -43,6 +43,11 @@ pub trait EventContract {
     /// The `type` tag of every event, in declaration order.
     const EVENT_TYPES: &'static [&'static str];
 
+    /// Whether payloads hold a person's data under `"personal"` keys. The store seals those
+    /// with the person's own key (the aggregate is the person), so that forgetting them
+    /// erases it from the log and every topic (see `wayfarer_vault`).
+    const PERSONAL_DATA: bool = false;
+
     /// The `type` tag of this event (the store's `event_type`, the `ce_type` suffix).
     fn event_type(&self) -> &'static str;
 

@@ -16,8 +16,8 @@ pub use itinerary::{
     Category, ItemDetails, ItineraryDetails, ItineraryEvent, Location, MoneyAmount, Visibility,
 };
 pub use user::{
-    BudgetLevel, NotificationSettings, Privacy, Role, SocialLinks, TravelPace, TravelPreferences,
-    UserEvent, UserProfile,
+    BudgetLevel, NotificationSettings, PersonalDetails, Privacy, Role, SocialLinks, TravelPace,
+    TravelPreferences, UserEvent, UserProfile,
 };
 
 /// Kafka topic that carries the events of one aggregate type: `wayfarer.<aggregate>`.

@@ -150,15 +150,23 @@ pub struct SocialLinks {
     pub github: Option<String>,
 }
 
-/// A person's editable profile, carried whole by `UserProfileUpdated`.
+/// What identifies a person. In the store and on Kafka it is sealed with the person's own key
+/// (`{"subject", "sealed"}`); once they are forgotten it reads as empty.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct UserProfile {
+#[serde(rename_all = "camelCase", default)]
+pub struct PersonalDetails {
     pub first_name: Option<String>,
     pub last_name: Option<String>,
     pub bio: Option<String>,
     pub profile_pic_url: Option<String>,
     pub social_links: SocialLinks,
+}
+
+/// A person's editable profile, carried whole by `UserProfileUpdated`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UserProfile {
+    pub personal: PersonalDetails,
     pub travel_preferences: TravelPreferences,
     pub notification_settings: NotificationSettings,
     pub privacy: Privacy,
@@ -187,6 +195,12 @@ pub enum UserEvent {
     },
     /// The person closed their account; nothing of it is shown any more.
     UserDeleted { deleted_at: DateTime<Utc> },
+    /// An admin erased the person (a GDPR request): their key is destroyed, so their
+    /// personal data in every event is unreadable.
+    UserForgotten {
+        forgotten_by: Uuid,
+        forgotten_at: DateTime<Utc>,
+    },
     UserRoleAssigned {
         role: Role,
         assigned_by: Uuid,
@@ -227,11 +241,13 @@ pub enum UserEvent {
 impl crate::EventContract for UserEvent {
     const AGGREGATE_TYPE: &'static str = AGGREGATE_TYPE;
     const VERSION: &'static str = EVENT_VERSION;
+    const PERSONAL_DATA: bool = true;
     const EVENT_TYPES: &'static [&'static str] = &[
         "UserRegistered",
         "UserProfileUpdated",
         "UserNameChanged",
         "UserDeleted",
+        "UserForgotten",
         "UserRoleAssigned",
         "UserBanned",
         "UserUnbanned",
@@ -247,6 +263,7 @@ impl crate::EventContract for UserEvent {
             UserEvent::UserProfileUpdated { .. } => "UserProfileUpdated",
             UserEvent::UserNameChanged { .. } => "UserNameChanged",
             UserEvent::UserDeleted { .. } => "UserDeleted",
+            UserEvent::UserForgotten { .. } => "UserForgotten",
             UserEvent::UserRoleAssigned { .. } => "UserRoleAssigned",
             UserEvent::UserBanned { .. } => "UserBanned",
             UserEvent::UserUnbanned { .. } => "UserUnbanned",

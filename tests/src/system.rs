@@ -73,12 +73,17 @@ pub fn unique_prefix(label: &str) -> String {
 }
 
 /// Settings for the local services, isolated under a fresh prefix.
+/// The master key of test systems ("wayfarer-test-only-master-key-32").
+pub const TEST_MASTER_KEY: &str = "d2F5ZmFyZXItdGVzdC1vbmx5LW1hc3Rlci1rZXktMzI=";
+
 pub fn isolated_settings(label: &str) -> Settings {
     let mut settings = Settings::from_env()
         .expect("valid WAYFARER_* environment")
         .isolated(&unique_prefix(label));
     settings.http_addr = "127.0.0.1:0".into();
     settings.postgres.max_connections = 20;
+    // Not the development key, which `project` refuses: child processes run with this one.
+    settings.auth.master_key = TEST_MASTER_KEY.into();
     // Three partitions, unless WAYFARER_KAFKA_PARTITIONS asks for another count: enough to
     // exercise per-partition ordering, and the local broker's fetch cost grows per partition.
     if std::env::var_os("WAYFARER_KAFKA_PARTITIONS").is_none() {
@@ -182,6 +187,7 @@ impl TestSystem {
                 s.kafka.partitions.to_string(),
             ),
             ("WAYFARER_REDIS_URL".into(), s.redis.url.clone()),
+            ("WAYFARER_MASTER_KEY".into(), s.auth.master_key.clone()),
             ("WAYFARER_REDIS_PREFIX".into(), s.redis.prefix.clone()),
             ("WAYFARER_OPENSEARCH_URL".into(), s.opensearch.url.clone()),
             (

@@ -32,6 +32,9 @@ pub enum UserCommand {
     },
     /// The person closes their account (`deleteUser`).
     Delete { context: UserContext },
+    /// An admin erases the person (`forgetUser`): closed, and their personal data made
+    /// unreadable by destroying their key. Also allowed after the person closed their account.
+    Forget { context: UserContext },
     /// An admin gives the person a role. `other_admins` counts the admins besides this person
     /// (from the read model), so the last admin is never demoted.
     AssignRole {
@@ -69,6 +72,7 @@ impl UserCommand {
             UserCommand::Register { context, .. }
             | UserCommand::Update { context, .. }
             | UserCommand::Delete { context }
+            | UserCommand::Forget { context }
             | UserCommand::AssignRole { context, .. }
             | UserCommand::Ban { context, .. }
             | UserCommand::Unban { context }

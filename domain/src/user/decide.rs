@@ -69,6 +69,28 @@ impl User {
                     deleted_at: context.now,
                 }])
             }
+            UserCommand::Forget { context } => {
+                if self.id.is_none() {
+                    return Err(UserError::NotFound);
+                }
+                if context.actor_role != Role::Admin {
+                    return Err(if self.deleted {
+                        UserError::NotFound
+                    } else {
+                        UserError::Forbidden("only admins may do this")
+                    });
+                }
+                if self.forgotten {
+                    return Ok(vec![]);
+                }
+                if self.role == Role::Admin {
+                    return Err(UserError::CannotForgetAdmin);
+                }
+                Ok(vec![UserEvent::UserForgotten {
+                    forgotten_by: context.actor,
+                    forgotten_at: context.now,
+                }])
+            }
             UserCommand::AssignRole {
                 context,
                 role,

@@ -32,6 +32,9 @@ pub enum UserError {
     /// The platform must keep at least one admin.
     #[error("the last admin cannot give up the role; make someone else admin first")]
     LastAdmin,
+    /// Admins are not forgotten; assign another role first.
+    #[error("an admin cannot be forgotten; assign another role first")]
+    CannotForgetAdmin,
     /// Admins are not banned; assign another role first.
     #[error("an admin cannot be banned; assign another role first")]
     CannotBanAdmin,
@@ -45,9 +48,10 @@ impl DomainError for UserError {
         match self {
             UserError::NotFound | UserError::NoFollowRequest => ErrorKind::NotFound,
             UserError::Forbidden(_) => ErrorKind::Forbidden,
-            UserError::AlreadyRegistered | UserError::LastAdmin | UserError::CannotBanAdmin => {
-                ErrorKind::Conflict
-            }
+            UserError::AlreadyRegistered
+            | UserError::LastAdmin
+            | UserError::CannotBanAdmin
+            | UserError::CannotForgetAdmin => ErrorKind::Conflict,
             UserError::Invalid(_)
             | UserError::NothingToChange
             | UserError::CannotFollowSelf

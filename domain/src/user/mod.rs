@@ -43,6 +43,7 @@ pub struct User {
     role: Role,
     ban: Option<Ban>,
     deleted: bool,
+    forgotten: bool,
     followers: BTreeSet<Uuid>,
     requests: BTreeSet<Uuid>,
     version: u64,
@@ -66,6 +67,9 @@ impl User {
     }
     pub fn is_deleted(&self) -> bool {
         self.deleted
+    }
+    pub fn is_forgotten(&self) -> bool {
+        self.forgotten
     }
     pub fn is_banned_at(&self, now: DateTime<Utc>) -> bool {
         self.ban.as_ref().is_some_and(|ban| ban.in_force_at(now))
@@ -99,7 +103,15 @@ impl Aggregate for User {
             }
             UserEvent::UserProfileUpdated { profile, .. } => self.profile = profile.clone(),
             UserEvent::UserNameChanged { user_name, .. } => self.user_name = user_name.clone(),
-            UserEvent::UserDeleted { .. } => self.deleted = true,
+            UserEvent::UserDeleted { .. } => {
+                self.deleted = true;
+                self.profile = UserProfile::default();
+            }
+            UserEvent::UserForgotten { .. } => {
+                self.deleted = true;
+                self.forgotten = true;
+                self.profile = UserProfile::default();
+            }
             UserEvent::UserRoleAssigned { role, .. } => self.role = *role,
             UserEvent::UserBanned { until, .. } => self.ban = Some(Ban { until: *until }),
             UserEvent::UserUnbanned { .. } => self.ban = None,

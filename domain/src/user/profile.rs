@@ -257,20 +257,23 @@ impl ProfilePatch {
                 None => Ok(current.clone()),
             }
         }
+        let personal = &profile.personal;
         Ok(wayfarer_schemas::UserProfile {
-            first_name: keep_or(&self.first_name, &profile.first_name, |t| {
-                parse_name(t, "firstName")
-            })?,
-            last_name: keep_or(&self.last_name, &profile.last_name, |t| {
-                parse_name(t, "lastName")
-            })?,
-            bio: keep_or(&self.bio, &profile.bio, parse_bio)?,
-            profile_pic_url: keep_or(
-                &self.profile_pic_url,
-                &profile.profile_pic_url,
-                parse_picture_url,
-            )?,
-            social_links: self.social_links.apply_to(&profile.social_links)?,
+            personal: wayfarer_schemas::PersonalDetails {
+                first_name: keep_or(&self.first_name, &personal.first_name, |t| {
+                    parse_name(t, "firstName")
+                })?,
+                last_name: keep_or(&self.last_name, &personal.last_name, |t| {
+                    parse_name(t, "lastName")
+                })?,
+                bio: keep_or(&self.bio, &personal.bio, parse_bio)?,
+                profile_pic_url: keep_or(
+                    &self.profile_pic_url,
+                    &personal.profile_pic_url,
+                    parse_picture_url,
+                )?,
+                social_links: self.social_links.apply_to(&personal.social_links)?,
+            },
             travel_preferences: match &self.travel_preferences {
                 Some(preferences) => parse_travel_preferences(preferences.clone())?,
                 None => profile.travel_preferences.clone(),

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use uuid::Uuid;
-use wayfarer_schemas::{Privacy, Role, TravelPreferences, UserEvent, UserProfile};
+use wayfarer_schemas::{PersonalDetails, Privacy, Role, TravelPreferences, UserEvent, UserProfile};
 
 use super::profile::{ProfileError, ProfilePatch, SocialLinksPatch};
 use super::{User, UserCommand, UserContext, UserError};
@@ -111,10 +111,13 @@ fn the_person_edits_their_profile_field_by_field() {
             },
             UserEvent::UserProfileUpdated {
                 profile: UserProfile {
-                    first_name: Some("Ada".into()),
-                    bio: Some("Counts trains.".into()),
-                    social_links: wayfarer_schemas::SocialLinks {
-                        github: Some("https://github.com/ada".into()),
+                    personal: PersonalDetails {
+                        first_name: Some("Ada".into()),
+                        bio: Some("Counts trains.".into()),
+                        social_links: wayfarer_schemas::SocialLinks {
+                            github: Some("https://github.com/ada".into()),
+                            ..Default::default()
+                        },
                         ..Default::default()
                     },
                     travel_preferences: TravelPreferences {
@@ -135,12 +138,18 @@ fn the_person_edits_their_profile_field_by_field() {
         }))
         .then_expect(vec![UserEvent::UserProfileUpdated {
             profile: UserProfile {
-                first_name: Some("Ada".into()),
+                personal: PersonalDetails {
+                    first_name: Some("Ada".into()),
+                    ..Default::default()
+                },
                 ..Default::default()
             },
             updated_at: now(),
         }]);
-    assert_eq!(cleared.profile().first_name.as_deref(), Some("Ada"));
+    assert_eq!(
+        cleared.profile().personal.first_name.as_deref(),
+        Some("Ada")
+    );
 }
 
 #[test]
@@ -468,4 +477,33 @@ fn admins_ban_for_a_reason_and_a_ban_hides_the_person() {
             until: None,
         })
         .then_reject(UserError::CannotBanAdmin);
+}
+
+#[test]
+fn admins_forget_a_person_once_even_after_they_closed_their_account() {
+    let forgotten = UserEvent::UserForgotten {
+        forgotten_by: root(),
+        forgotten_at: now(),
+    };
+    given::<User>([registered()])
+        .when(UserCommand::Forget {
+            context: as_(bob()),
+        })
+        .then_reject(UserError::Forbidden("only admins may do this"));
+    let state = given::<User>([registered(), UserEvent::UserDeleted { deleted_at: now() }])
+        .when(UserCommand::Forget {
+            context: as_admin(root()),
+        })
+        .then_expect(vec![forgotten.clone()]);
+    assert!(state.is_forgotten() && state.is_deleted());
+    given::<User>([registered(), forgotten])
+        .when(UserCommand::Forget {
+            context: as_admin(root()),
+        })
+        .then_expect(vec![]);
+    given::<User>([])
+        .when(UserCommand::Forget {
+            context: as_admin(root()),
+        })
+        .then_reject(UserError::NotFound);
 }

@@ -18,7 +18,15 @@ use crate::ProjectionError;
 pub use read::{FollowStatus, UserRow};
 
 /// The registered projection (`user`, `me`, `followers`, `following`, bans and roles).
-pub struct UsersProjection;
+pub struct UsersProjection {
+    vault: wayfarer_vault::Vault,
+}
+
+impl UsersProjection {
+    pub fn new(vault: wayfarer_vault::Vault) -> Self {
+        Self { vault }
+    }
+}
 
 impl Projection for UsersProjection {
     fn name(&self) -> &'static str {
@@ -46,7 +54,7 @@ impl TransactionalProjection for UsersProjection {
         events: &[Envelope],
     ) -> Result<(), ProjectionError> {
         for envelope in events {
-            pg::apply_event(tx, tables, envelope).await?;
+            pg::apply_event(tx, tables, &self.vault, envelope).await?;
         }
         Ok(())
     }

@@ -5,6 +5,8 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 use wayfarer_schemas::UserEvent;
 
+use wayfarer_vault::Vault;
+
 use crate::projection::{Envelope, Tables};
 use crate::ProjectionError;
 
@@ -28,10 +30,15 @@ fn undecodable(envelope: &Envelope, reason: impl ToString) -> ProjectionError {
 pub async fn apply_event(
     tx: &mut PgConnection,
     tables: &Tables,
+    vault: &Vault,
     envelope: &Envelope,
 ) -> Result<(), ProjectionError> {
-    let event: UserEvent =
-        serde_json::from_str(envelope.payload.get()).map_err(|e| undecodable(envelope, e))?;
+    // Personal data arrives sealed; a forgotten person's opens as erased.
+    let payload = vault
+        .open(&mut *tx, envelope.payload.get())
+        .await
+        .map_err(|error| ProjectionError::from_vault(error, envelope.global_position))?;
+    let event: UserEvent = serde_json::from_str(&payload).map_err(|e| undecodable(envelope, e))?;
     let user_id = Uuid::parse_str(&envelope.aggregate_id)
         .map_err(|_| undecodable(envelope, "user id is not a UUID"))?;
     let users = tables.name(USERS);
@@ -85,7 +92,7 @@ pub async fn apply_event(
         UserEvent::UserNameChanged { user_name, .. } => {
             set(tx, users, user_id, "user_name = $2", user_name).await?;
         }
-        UserEvent::UserDeleted { .. } => {
+        UserEvent::UserDeleted { .. } | UserEvent::UserForgotten { .. } => {
             // Nothing of a closed account is kept for display; its follows go with it.
             sqlx::query(&format!(
                 "UPDATE {users} SET deleted = true, profile = $2, privacy = 'PRIVATE' \

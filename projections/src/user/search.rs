@@ -20,6 +20,7 @@ use crate::itinerary::search::{
 };
 use crate::projection::{DocumentProjection, Envelope, Projection, Write};
 use crate::{store, Names, ProjectionError};
+use wayfarer_vault::Vault;
 
 pub const NAME: &str = "users_search";
 
@@ -62,7 +63,7 @@ impl Searchable {
             UserEvent::UserRegistered { user_name, .. }
             | UserEvent::UserNameChanged { user_name, .. } => self.user_name = user_name,
             UserEvent::UserProfileUpdated { profile, .. } => self.profile = profile,
-            UserEvent::UserDeleted { .. } => {
+            UserEvent::UserDeleted { .. } | UserEvent::UserForgotten { .. } => {
                 self.deleted = true;
                 self.profile = UserProfile::default();
             }
@@ -75,15 +76,16 @@ impl Searchable {
     /// Only a public profile's details are searchable; the user name always is.
     fn document(&self, id: Uuid) -> Value {
         let public = self.profile.privacy == Privacy::Public && !self.deleted;
+        let personal = &self.profile.personal;
         let detail = |value: &Option<String>| if public { value.clone() } else { None };
         json!({
             "id": id,
             "userName": self.user_name,
             // "ada_lovelace" is one token to the analyzer; its parts make "ada" find it.
             "userNameParts": self.user_name.split(['_', '.', '-']).collect::<Vec<_>>(),
-            "firstName": detail(&self.profile.first_name),
-            "lastName": detail(&self.profile.last_name),
-            "bio": detail(&self.profile.bio),
+            "firstName": detail(&personal.first_name),
+            "lastName": detail(&personal.last_name),
+            "bio": detail(&personal.bio),
             "interests": if public { self.profile.travel_preferences.interests.clone() } else { vec![] },
             "privacy": self.profile.privacy.as_str(),
             "deleted": self.deleted,
@@ -102,14 +104,16 @@ pub struct UsersSearchProjection {
     client: OpenSearch,
     alias: String,
     pool: PgPool,
+    vault: Vault,
 }
 
 impl UsersSearchProjection {
-    pub fn new(client: OpenSearch, names: &Names, pool: PgPool) -> Self {
+    pub fn new(client: OpenSearch, names: &Names, pool: PgPool, vault: Vault) -> Self {
         Self {
             client,
             alias: names.users_alias(),
             pool,
+            vault,
         }
     }
 
@@ -131,11 +135,17 @@ impl UsersSearchProjection {
         }
         let ids: Vec<Uuid> = latest.keys().copied().collect();
         let mut people: BTreeMap<Uuid, Searchable> = BTreeMap::new();
-        for raw in store::read_streams(&self.pool, AGGREGATE_TYPE, &ids).await? {
+        let mut connection = self.pool.acquire().await?;
+        for raw in store::read_streams(&mut *connection, AGGREGATE_TYPE, &ids).await? {
             let Ok(id) = Uuid::parse_str(&raw.aggregate_id) else {
                 continue;
             };
-            let event: UserEvent = decode_event(&raw.event_type, &raw.event_version, &raw.payload)
+            let payload = self
+                .vault
+                .open(&mut connection, &raw.payload)
+                .await
+                .map_err(|error| ProjectionError::from_vault(error, raw.global_position))?;
+            let event: UserEvent = decode_event(&raw.event_type, &raw.event_version, &payload)
                 .map_err(|error| ProjectionError::Undecodable {
                     position: raw.global_position,
                     reason: error.to_string(),

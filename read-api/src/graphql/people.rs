@@ -386,7 +386,8 @@ impl PeopleMutation {
         .await
     }
 
-    /// Closes the caller's account: the profile disappears, follows end, the credentials are
+    /// Closes the caller's account: the profile disappears, follows end, the personal data
+    /// in every event is made unreadable (the person's key is destroyed), the credentials are
     /// removed and every session and subscription stops.
     async fn delete_user(
         &self,
@@ -400,12 +401,28 @@ impl PeopleMutation {
                 Ok(UserCommand::Delete { context })
             })
             .await?;
-            people::remove_credentials(&api.pool, me).await?;
-            if let Some(position) = written(&outcome) {
-                api.read_your_write(&[pg::NAME], position.0).await?;
-            }
-            people::announce_access_revoked(api, me).await;
+            people::erase(api, me, &outcome).await?;
             Ok(user_payload(me, outcome))
+        })
+        .await
+    }
+
+    /// Erases `userId` (admins only; a GDPR request): as `deleteUser`, also for a person who
+    /// closed their account already. Asking again finishes an erasure that was interrupted.
+    async fn forget_user(
+        &self,
+        ctx: &Context<'_>,
+        user_id: Uuid,
+        idempotency_key: Option<Uuid>,
+    ) -> async_graphql::Result<UserPayload> {
+        resolve(async move {
+            let api = state(ctx);
+            let outcome = run(ctx, api, idempotency_key, user_id, |context| {
+                Ok(UserCommand::Forget { context })
+            })
+            .await?;
+            people::erase(api, user_id, &outcome).await?;
+            Ok(user_payload(user_id, outcome))
         })
         .await
     }

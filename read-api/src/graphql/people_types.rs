@@ -200,37 +200,38 @@ impl User {
         &self.row.user_name
     }
     async fn profile_pic_url(&self) -> Option<&str> {
-        self.row.profile.profile_pic_url.as_deref()
+        self.row.profile.personal.profile_pic_url.as_deref()
     }
     /// False when only the user name and picture are shown (a private profile).
     async fn details_visible(&self) -> bool {
         self.access == ProfileAccess::Full
     }
     async fn first_name(&self) -> Option<&str> {
-        self.full(|| self.row.profile.first_name.as_deref())
+        self.full(|| self.row.profile.personal.first_name.as_deref())
             .flatten()
     }
     async fn last_name(&self) -> Option<&str> {
-        self.full(|| self.row.profile.last_name.as_deref())
+        self.full(|| self.row.profile.personal.last_name.as_deref())
             .flatten()
     }
     async fn bio(&self) -> Option<&str> {
-        self.full(|| self.row.profile.bio.as_deref()).flatten()
+        self.full(|| self.row.profile.personal.bio.as_deref())
+            .flatten()
     }
     async fn facebook_profile_link(&self) -> Option<&str> {
-        self.full(|| self.row.profile.social_links.facebook.as_deref())
+        self.full(|| self.row.profile.personal.social_links.facebook.as_deref())
             .flatten()
     }
     async fn instagram_profile_link(&self) -> Option<&str> {
-        self.full(|| self.row.profile.social_links.instagram.as_deref())
+        self.full(|| self.row.profile.personal.social_links.instagram.as_deref())
             .flatten()
     }
     async fn twitter_profile_link(&self) -> Option<&str> {
-        self.full(|| self.row.profile.social_links.twitter.as_deref())
+        self.full(|| self.row.profile.personal.social_links.twitter.as_deref())
             .flatten()
     }
     async fn github_profile_link(&self) -> Option<&str> {
-        self.full(|| self.row.profile.social_links.github.as_deref())
+        self.full(|| self.row.profile.personal.social_links.github.as_deref())
             .flatten()
     }
     async fn travel_preferences(&self) -> Option<TravelPreferences> {

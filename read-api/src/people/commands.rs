@@ -130,6 +130,26 @@ pub async fn remove_credentials(pool: &PgPool, user_id: Uuid) -> ApiResult<()> {
     Ok(())
 }
 
+/// Ends a person for good after their `UserDeleted` or `UserForgotten` event: their data key
+/// is destroyed (their personal data in every event becomes unreadable), their credentials
+/// removed, and, once the model shows it, every API node cuts their subscriptions.
+/// Idempotent, so a failed step is finished by asking again.
+pub async fn erase(api: &ApiState, user_id: Uuid, outcome: &CommandOutcome) -> ApiResult<()> {
+    let mut connection = api.pool.acquire().await?;
+    api.vault
+        .forget(&mut connection, user_id)
+        .await
+        .map_err(ApiError::internal)?;
+    drop(connection);
+    remove_credentials(&api.pool, user_id).await?;
+    if outcome.position > 0 {
+        api.read_your_write(&[wayfarer_projections::user::pg::NAME], outcome.position)
+            .await?;
+    }
+    announce_access_revoked(api, user_id).await;
+    Ok(())
+}
+
 /// Revokes every refresh token of the person (a ban ends their sessions).
 pub async fn revoke_sessions(pool: &PgPool, user_id: Uuid) -> ApiResult<()> {
     sqlx::query(

@@ -256,3 +256,30 @@ async fn a_lost_search_index_is_rebuilt_from_the_store_when_its_projector_starts
     projector.stop_roles_only().await;
     system.stop().await;
 }
+
+/// `api` and `project` refuse the development master key: personal data sealed with it would
+/// be readable by anyone with this source.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serving_roles_refuse_the_development_master_key() {
+    let system = TestSystem::start("masterkey", Roles::none()).await.unwrap();
+    for role in ["api", "project"] {
+        let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_wayfarer-node"))
+            .arg(role)
+            .envs(system.child_env())
+            .env("WAYFARER_JWT_SECRET", "a-real-secret-for-this-test")
+            .env(
+                "WAYFARER_MASTER_KEY",
+                wayfarer_infra::config::DEVELOPMENT_MASTER_KEY,
+            )
+            .output()
+            .await
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{role} started");
+        assert!(
+            stderr.contains("development master key"),
+            "{role}: {stderr}"
+        );
+    }
+    system.stop().await;
+}

@@ -715,3 +715,113 @@ async fn search_finds_people_by_name_and_public_details_only() {
     );
     system.stop().await;
 }
+
+/// Forgetting a person destroys their key: their personal data is unreadable in the store, on
+/// the topic, in every read model and index, and after rebuilding them from scratch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_forgotten_person_is_erased_from_every_model_and_the_log_holds_ciphertext_only() {
+    let system = TestSystem::start("erasure", people_roles()).await.unwrap();
+    let anonymous = system.graphql();
+    let ada = person(&anonymous, "ada").await;
+    let admin = person(&anonymous, "admin").await;
+    make_admin(&system, &admin).await;
+    let secret = format!("Lovelace{}", &ada.id[..8]);
+    let written = ada
+        .client
+        .data(
+            UPDATE,
+            json!({ "input": { "lastName": secret, "bio": format!("Born {secret}") } }),
+        )
+        .await;
+    let position = written["updateUser"]["position"].clone();
+    assert_eq!(
+        found(&anonymous, &secret, &position).await,
+        vec![ada.id.clone()]
+    );
+
+    // The store and the topic hold the personal data sealed, never in the clear.
+    let shown = cli(&system, &["events", "show", &ada.id]).await;
+    assert!(shown.contains("\"sealed\""), "{shown}");
+    assert!(!shown.contains(&secret), "{shown}");
+    let topic = system.settings.names().topic("user");
+    let brokers = system.settings.kafka.brokers.clone();
+    let total: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM events WHERE aggregate_type = 'user'")
+            .fetch_one(&system.pool)
+            .await
+            .unwrap();
+    let records = tokio::task::spawn_blocking(move || {
+        wayfarer_tests::kafka_reader::read_topic(
+            &brokers,
+            &topic,
+            total as usize,
+            Duration::from_secs(30),
+        )
+    })
+    .await
+    .unwrap();
+    assert!(!records.is_empty());
+    for record in &records {
+        assert!(
+            !record.value.to_string().contains(&secret),
+            "{}",
+            record.value
+        );
+    }
+
+    // Only admins forget; an admin's forget erases everywhere at once.
+    assert_eq!(
+        ada.client
+            .error_code(
+                "mutation($id: UUID!) { forgetUser(userId: $id) { position } }",
+                json!({ "id": admin.id }),
+            )
+            .await,
+        "FORBIDDEN"
+    );
+    let forgotten = admin
+        .client
+        .data(
+            "mutation($id: UUID!) { forgetUser(userId: $id) { position } }",
+            json!({ "id": ada.id }),
+        )
+        .await;
+    let position = forgotten["forgetUser"]["position"].clone();
+    assert_eq!(user(&admin.client, &ada.id, &position).await, Value::Null);
+    assert!(found(&anonymous, &secret, &position).await.is_empty());
+    assert_eq!(
+        ada.client.error_code("{ me { id } }", json!({})).await,
+        "UNAUTHENTICATED"
+    );
+    let key_destroyed: bool =
+        sqlx::query_scalar("SELECT wrapped_key IS NULL FROM user_keys WHERE subject = $1::uuid")
+            .bind(&ada.id)
+            .fetch_one(&system.pool)
+            .await
+            .unwrap();
+    assert!(key_destroyed);
+    // Asking again is harmless (it finishes an interrupted erasure).
+    admin
+        .client
+        .data(
+            "mutation($id: UUID!) { forgetUser(userId: $id) { position } }",
+            json!({ "id": ada.id }),
+        )
+        .await;
+
+    // Rebuilt from the log, the models still know nothing of her.
+    for name in ["users", "users_search"] {
+        system.rebuild(name).await;
+    }
+    let profile: Value = sqlx::query_scalar("SELECT profile FROM users WHERE user_id = $1::uuid")
+        .bind(&ada.id)
+        .fetch_one(&system.pool)
+        .await
+        .unwrap();
+    assert!(!profile.to_string().contains(&secret), "{profile}");
+    assert!(found(&anonymous, &secret, &Value::Null).await.is_empty());
+    // The log is whole and append-only: her events are all still there, sealed.
+    let replayed = cli(&system, &["events", "show", &ada.id]).await;
+    assert!(replayed.contains("UserForgotten"), "{replayed}");
+    system.stop().await;
+}
