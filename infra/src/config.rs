@@ -183,6 +183,13 @@ impl Settings {
         env_string("WAYFARER_OPENSEARCH_PREFIX", &mut s.opensearch.prefix);
         env_string("WAYFARER_JWT_SECRET", &mut s.auth.jwt_secret);
         env_string("WAYFARER_MASTER_KEY", &mut s.auth.master_key);
+        if let Ok(text) = std::env::var("WAYFARER_OIDC_ISSUERS") {
+            s.api.oidc_issuers = serde_json::from_str(&text).map_err(|_| ConfigError {
+                name: "WAYFARER_OIDC_ISSUERS",
+                value: text.clone(),
+                expected: "a JSON list of {\"issuer\", \"audience\", \"jwksUrl\"} objects",
+            })?;
+        }
         env_string("WAYFARER_API_ADDR", &mut s.http_addr);
         env_string("WAYFARER_SMTP_HOST", &mut s.api.mail.smtp_host);
         env_parse(

@@ -9,6 +9,7 @@ use axum::routing::get;
 use axum::Router;
 use wayfarer_commands::CommandHandler;
 use wayfarer_read_api::auth::mail::Mailer;
+use wayfarer_read_api::auth::oidc::OidcVerifier;
 use wayfarer_read_api::auth::tokens::TokenKeys;
 use wayfarer_read_api::notifications::Notifications;
 use wayfarer_read_api::{build_schema, router, ApiState};
@@ -40,6 +41,8 @@ pub async fn api_state(settings: &Settings, platform: &Platform) -> anyhow::Resu
         subscriptions: Default::default(),
         opensearch,
         names,
+        oidc: (!settings.api.oidc_issuers.is_empty())
+            .then(|| Arc::new(OidcVerifier::new(settings.api.oidc_issuers.clone()))),
         keys: TokenKeys::from_secret(settings.auth.jwt_secret.as_bytes()),
         settings: settings.api.clone(),
         projections: platform.projections.clone(),

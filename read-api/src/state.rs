@@ -25,6 +25,8 @@ pub struct ApiSettings {
     pub max_complexity: usize,
     /// Account mail (password reset links).
     pub mail: crate::auth::mail::MailSettings,
+    /// External identity providers whose RS256 access tokens are accepted.
+    pub oidc_issuers: Vec<crate::auth::oidc::OidcIssuer>,
 }
 
 impl Default for ApiSettings {
@@ -36,6 +38,7 @@ impl Default for ApiSettings {
             max_depth: 12,
             max_complexity: 1000,
             mail: Default::default(),
+            oidc_issuers: Vec::new(),
         }
     }
 }
@@ -57,6 +60,8 @@ pub struct ApiState {
     pub opensearch: OpenSearch,
     pub names: Names,
     pub keys: TokenKeys,
+    /// Verifies external providers' tokens, when any are configured.
+    pub oidc: Option<Arc<crate::auth::oidc::OidcVerifier>>,
     pub settings: ApiSettings,
     /// Every projection, for read-your-writes.
     pub projections: ProjectionRegistry,

@@ -4,7 +4,9 @@
 
 pub mod fixtures;
 pub mod graphql;
+pub mod identity_provider;
 pub mod kafka_reader;
+mod oidc_keys;
 pub mod private_broker;
 pub mod progress;
 pub mod schema_check;

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod mail;
+pub mod oidc;
 pub mod password_reset;
 pub mod passwords;
 pub mod throttle;

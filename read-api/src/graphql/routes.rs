@@ -17,8 +17,9 @@ use super::context::{Caller, CorrelationId};
 use super::parsed_queries::ParsedQueries;
 use super::subscription::ConnectionSubscriptions;
 use super::WayfarerSchema;
-use crate::auth::tokens::{bearer, TokenKeys};
+use crate::auth::tokens::bearer;
 use crate::auth::ClientAddress;
+use crate::error::ApiError;
 use crate::people::access::check_standing;
 use crate::state::ApiState;
 
@@ -28,9 +29,9 @@ const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
 #[derive(Clone)]
 struct RouteState {
     schema: WayfarerSchema,
-    /// For the standing of each caller (banned or closed accounts are refused).
-    pool: sqlx::PgPool,
-    keys: TokenKeys,
+    /// For the standing of each caller (banned or closed accounts are refused) and for
+    /// provisioning people who sign in with an external provider.
+    api: ApiState,
     parsed_queries: ParsedQueries,
 }
 
@@ -39,8 +40,7 @@ struct RouteState {
 pub fn router(schema: WayfarerSchema, state: &ApiState) -> Router {
     let route_state = RouteState {
         schema,
-        pool: state.pool.clone(),
-        keys: state.keys.clone(),
+        api: state.clone(),
         parsed_queries: ParsedQueries::default(),
     };
     Router::new()
@@ -49,13 +49,36 @@ pub fn router(schema: WayfarerSchema, state: &ApiState) -> Router {
         .with_state(route_state)
 }
 
-fn caller_from(headers: &HeaderMap, keys: &TokenKeys) -> Option<Caller> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    keys.verify_access_token_with_expiry(bearer(value)?)
-        .map(|(user_id, expires_at)| Caller {
+/// The caller a bearer token names: one of our access tokens, or an external provider's
+/// (whose person is provisioned on first sight). `Ok(None)` without a token; an error for a
+/// token that does not verify, or whose account is banned or closed.
+async fn authenticate(api: &ApiState, token: Option<&str>) -> Result<Option<Caller>, ApiError> {
+    let Some(token) = token else {
+        return Ok(None);
+    };
+    let caller = match api.keys.verify_access_token_with_expiry(token) {
+        Some((user_id, expires_at)) => Caller {
             user_id,
             expires_at,
-        })
+        },
+        None => {
+            let verifier = api.oidc.as_ref().ok_or(ApiError::InvalidCredentials)?;
+            let claims = verifier
+                .verify(token)
+                .await
+                .ok_or(ApiError::InvalidCredentials)?;
+            Caller {
+                user_id: crate::people::commands::provision_external(api, &claims).await?,
+                expires_at: claims.expires_at,
+            }
+        }
+    };
+    check_standing(&api.pool, caller.user_id).await?;
+    Ok(Some(caller))
+}
+
+fn header_token(headers: &HeaderMap) -> Option<&str> {
+    bearer(headers.get(header::AUTHORIZATION)?.to_str().ok()?)
 }
 
 fn correlation_from(headers: &HeaderMap) -> CorrelationId {
@@ -87,20 +110,19 @@ async fn post_graphql(
         request = request.data(address);
     }
     let correlation = correlation_from(&headers);
-    match caller_from(&headers, &state.keys) {
-        Some(caller) => {
-            // A banned or closed account's tokens stop working from the next request.
-            if let Err(error) = check_standing(&state.pool, caller.user_id).await {
-                return coded_error(&error.to_string(), error.code()).into();
-            }
-            request = request.data(caller)
-        }
+    match authenticate(&state.api, header_token(&headers)).await {
+        Ok(Some(caller)) => request = request.data(caller),
         // A token that was sent but does not verify (expired, tampered) is an error, not an
         // anonymous request: the client must refresh rather than silently see less.
-        None if headers.contains_key(header::AUTHORIZATION) => {
+        Ok(None) if headers.contains_key(header::AUTHORIZATION) => {
             return coded_error("invalid or expired access token", "UNAUTHENTICATED").into();
         }
-        None => {}
+        Ok(None) => {}
+        Err(ApiError::InvalidCredentials) => {
+            return coded_error("invalid or expired access token", "UNAUTHENTICATED").into();
+        }
+        // A banned or closed account's tokens stop working from the next request.
+        Err(error) => return coded_error(&error.to_string(), error.code()).into(),
     }
     state.parsed_queries.prepare(&mut request);
     let span = tracing::info_span!("graphql", correlation_id = %correlation.0);
@@ -159,10 +181,9 @@ async fn get_graphql(
         Ok(upgrade) => upgrade,
         Err(rejection) => return rejection.into_response(),
     };
-    let header_caller = caller_from(&parts.headers, &state.keys);
+    let header_token = header_token(&parts.headers).map(str::to_owned);
     let address = client_address(&parts.extensions);
-    let keys = state.keys.clone();
-    let pool = state.pool.clone();
+    let api = state.api.clone();
     let schema = state.schema.clone();
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
@@ -179,15 +200,12 @@ async fn get_graphql(
                         .or_else(|| payload.get("Authorization"))
                         .and_then(|v| v.as_str())
                         .and_then(bearer)
-                        .and_then(|token| keys.verify_access_token_with_expiry(token))
-                        .map(|(user_id, expires_at)| Caller {
-                            user_id,
-                            expires_at,
-                        });
-                    if let Some(caller) = from_payload.or(header_caller) {
-                        check_standing(&pool, caller.user_id)
-                            .await
-                            .map_err(|error| async_graphql::Error::new(error.to_string()))?;
+                        .map(str::to_owned);
+                    let token = from_payload.or(header_token);
+                    if let Some(caller) = authenticate(&api, token.as_deref())
+                        .await
+                        .map_err(|error| async_graphql::Error::new(error.to_string()))?
+                    {
                         data.insert(caller);
                     }
                     data.insert(CorrelationId(Uuid::now_v7()));

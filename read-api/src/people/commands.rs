@@ -239,3 +239,93 @@ pub async fn promote_to_admin(api: &ApiState, email: &str) -> ApiResult<(Uuid, i
         .await?;
     Ok((user_id, outcome.position))
 }
+
+/// The person an external identity belongs to, provisioned on their first token: an account
+/// that has no password (it signs in through its provider only), the provider's verified email
+/// if it is free, a user name from `preferred_username` if it is valid and free, and the
+/// registration event.
+pub async fn provision_external(
+    api: &ApiState,
+    claims: &crate::auth::oidc::ExternalClaims,
+) -> ApiResult<Uuid> {
+    let known = "SELECT user_id FROM external_identities WHERE issuer = $1 AND subject = $2";
+    if let Some(user_id) = sqlx::query_scalar(known)
+        .bind(&claims.issuer)
+        .bind(&claims.subject)
+        .fetch_optional(&api.pool)
+        .await?
+    {
+        return Ok(user_id);
+    }
+    let user_id = Uuid::now_v7();
+    let short = &user_id.simple().to_string()[24..];
+    let email = claims
+        .email
+        .as_deref()
+        .filter(|_| claims.email_verified)
+        .and_then(|email| accounts::parse_email(email).ok());
+    let user_name = claims
+        .preferred_username
+        .as_deref()
+        .and_then(|name| wayfarer_domain::user::UserName::parse(name).ok())
+        .map(|name| name.into_inner());
+    let mut tx = api.pool.begin().await?;
+    // Taken email or name: fall back to ones nobody can hold.
+    let free = |column: &'static str, value: Option<String>| {
+        let pool = api.pool.clone();
+        async move {
+            let Some(value) = value else {
+                return Ok::<_, ApiError>(None);
+            };
+            let taken: bool = sqlx::query_scalar(&format!(
+                "SELECT EXISTS (SELECT 1 FROM accounts WHERE lower({column}) = lower($1))"
+            ))
+            .bind(&value)
+            .fetch_one(&pool)
+            .await?;
+            Ok((!taken).then_some(value))
+        }
+    };
+    let email = free("email", email)
+        .await?
+        .unwrap_or_else(|| format!("{user_id}@external.invalid"));
+    let user_name = free("user_name", user_name)
+        .await?
+        .unwrap_or_else(|| format!("traveller-{short}"));
+    sqlx::query(
+        "INSERT INTO accounts (user_id, email, user_name, password_hash) VALUES ($1, $2, $3, '!')",
+    )
+    .bind(user_id)
+    .bind(&email)
+    .bind(&user_name)
+    .execute(&mut *tx)
+    .await?;
+    let linked = sqlx::query(
+        "INSERT INTO external_identities (issuer, subject, user_id) VALUES ($1, $2, $3) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(&claims.issuer)
+    .bind(&claims.subject)
+    .bind(user_id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if linked == 0 {
+        // A concurrent first request provisioned this identity: use theirs.
+        drop(tx);
+        return sqlx::query_scalar(known)
+            .bind(&claims.issuer)
+            .bind(&claims.subject)
+            .fetch_one(&api.pool)
+            .await
+            .map_err(Into::into);
+    }
+    tx.commit().await?;
+    if let Err(error) = record_registration(api, user_id, &user_name).await {
+        if let Err(cleanup) = remove_credentials(&api.pool, user_id).await {
+            tracing::error!(%user_id, error = %cleanup, "orphaned external account not removed");
+        }
+        return Err(error.into());
+    }
+    Ok(user_id)
+}

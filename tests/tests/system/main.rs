@@ -5,6 +5,7 @@ mod access_and_conflicts;
 mod broker_restart;
 mod command_store;
 mod crash_recovery;
+mod external_identity;
 mod gap_safety;
 mod graphql_flow;
 mod operations;
