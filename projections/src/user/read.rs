@@ -240,3 +240,32 @@ pub async fn find_many(pool: &PgPool, ids: &[Uuid]) -> Result<Vec<UserRow>, Proj
         rows.into_iter().map(|row| (row.user_id, row)).collect();
     Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
 }
+
+/// What decides whether a viewer may see a person's content (their public itineraries).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OwnerFacts {
+    pub user_id: Uuid,
+    pub privacy: String,
+    pub deleted: bool,
+    pub banned: bool,
+    /// The viewer's follow of the owner, if any.
+    pub follow: Option<String>,
+}
+
+/// The facts of each of `owners` the model knows, with `viewer`'s follow of each.
+pub async fn owner_facts(
+    pool: &PgPool,
+    owners: &[Uuid],
+    viewer: Option<Uuid>,
+) -> Result<Vec<OwnerFacts>, ProjectionError> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT u.user_id, u.privacy, u.deleted, {BAN_IN_FORCE} AS banned, f.status AS follow \
+         FROM users u LEFT JOIN user_follows f \
+           ON f.followee_id = u.user_id AND f.follower_id = $2 \
+         WHERE u.user_id = ANY($1)"
+    ))
+    .bind(owners)
+    .bind(viewer)
+    .fetch_all(pool)
+    .await?)
+}

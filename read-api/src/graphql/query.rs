@@ -14,6 +14,8 @@ use super::paging::{
 use super::resolve::resolve;
 use super::types::{Itinerary, Position};
 use crate::error::{ApiError, ApiResult};
+use crate::people::access::content_visible;
+use crate::people::Viewer;
 
 #[derive(Default)]
 pub struct ItineraryQuery;
@@ -35,7 +37,7 @@ pub async fn read_itinerary(
     let Some(access) = pg::access_of(&api.pool, id).await? else {
         return Ok(None);
     };
-    if !access.visible_to(viewer) {
+    if !access.visible_to(viewer) || !owner_shares_with(api, access.owner_id, viewer).await? {
         return Ok(None);
     }
     // The body from the hot cache when it is at least as new as the view, else PostgreSQL.
@@ -51,6 +53,23 @@ pub async fn read_itinerary(
         _ => pg::find(&api.pool, id).await?,
     };
     Ok(view.filter(|v| v.visible_to(viewer)).map(Itinerary))
+}
+
+/// Whether the owner's privacy, ban or deletion lets `viewer` see their itineraries.
+pub async fn owner_shares_with(
+    api: &crate::state::ApiState,
+    owner: Uuid,
+    viewer: Option<Uuid>,
+) -> ApiResult<bool> {
+    if viewer == Some(owner) {
+        return Ok(true);
+    }
+    let viewer = Viewer::of(&api.pool, viewer).await?;
+    Ok(content_visible(&api.pool, &[owner], &viewer)
+        .await?
+        .get(&owner)
+        .copied()
+        .unwrap_or(true))
 }
 
 #[Object]
@@ -150,13 +169,19 @@ impl ItineraryQuery {
             )
             .await?;
             let views = pg::find_many(&api.pool, &page.ids).await?;
+            let owners: Vec<Uuid> = views.iter().map(|view| view.owner_id).collect();
+            let shared =
+                content_visible(&api.pool, &owners, &Viewer::of(&api.pool, viewer).await?).await?;
             let has_next = from + (page.ids.len() as u64) < page.total;
             let mut connection = Connection::new(from > 0, has_next);
             connection.edges.extend(
                 views
                     .into_iter()
                     .enumerate()
-                    .filter(|(_, view)| view.visible_to(viewer))
+                    .filter(|(_, view)| {
+                        view.visible_to(viewer)
+                            && shared.get(&view.owner_id).copied().unwrap_or(true)
+                    })
                     .map(|(index, view)| {
                         Edge::new(offset_cursor(from + index as u64), Itinerary(view))
                     }),

@@ -117,7 +117,13 @@ async fn itinerary_changes(
     let api = state(ctx).clone();
     let viewer = caller(ctx);
     let current = pg::find(&api.pool, id).await?;
-    if !current.as_ref().is_some_and(|view| view.visible_to(viewer)) {
+    let visible = match &current {
+        Some(view) if view.visible_to(viewer) => {
+            super::query::owner_shares_with(&api, view.owner_id, viewer).await?
+        }
+        _ => false,
+    };
+    if !visible {
         return Err(ApiError::NotFound("itinerary not found".into()));
     }
     let slot = Slot::take(

@@ -5,6 +5,8 @@
 //! - Others see everything of a PUBLIC profile, everything of a FOLLOWERS_ONLY profile if they
 //!   are an approved follower, and otherwise the user name and picture only.
 
+use std::collections::HashMap;
+
 use chrono::Utc;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -99,4 +101,37 @@ pub async fn check_standing(pool: &PgPool, user_id: Uuid) -> ApiResult<()> {
         }
         _ => Ok(()),
     }
+}
+
+/// Whether `viewer` may see the content of each of `owners` (their public itineraries): the
+/// owner always; nobody but the owner once they closed their account; staff everything else;
+/// others nothing of a banned person, and otherwise as the owner's privacy says (PUBLIC: all,
+/// FOLLOWERS_ONLY: approved followers, PRIVATE: nobody). A person the model does not know yet
+/// (just registered) counts as public.
+pub async fn content_visible(
+    pool: &PgPool,
+    owners: &[Uuid],
+    viewer: &Viewer,
+) -> ApiResult<HashMap<Uuid, bool>> {
+    let facts = read::owner_facts(pool, owners, viewer.user_id).await?;
+    let mut visible: HashMap<Uuid, bool> = owners.iter().map(|owner| (*owner, true)).collect();
+    for owner in facts {
+        let allowed = if viewer.user_id == Some(owner.user_id) {
+            true
+        } else if owner.deleted {
+            false
+        } else if viewer.is_staff() {
+            true
+        } else if owner.banned {
+            false
+        } else {
+            match Privacy::parse(&owner.privacy).unwrap_or(Privacy::Private) {
+                Privacy::Public => true,
+                Privacy::FollowersOnly => owner.follow.as_deref() == Some("APPROVED"),
+                Privacy::Private => false,
+            }
+        };
+        visible.insert(owner.user_id, allowed);
+    }
+    Ok(visible)
 }

@@ -825,3 +825,93 @@ async fn a_forgotten_person_is_erased_from_every_model_and_the_log_holds_ciphert
     assert!(replayed.contains("UserForgotten"), "{replayed}");
     system.stop().await;
 }
+
+/// A person's public itineraries follow their privacy: a private person's are theirs alone, a
+/// followers-only person's are for approved followers, a banned person's for staff only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn public_itineraries_follow_their_owners_privacy_and_ban() {
+    let roles = Roles {
+        api: true,
+        relay: true,
+        projectors: vec![
+            "users",
+            "itinerary_pg",
+            "itinerary_search",
+            "itinerary_cache",
+        ],
+    };
+    let system = TestSystem::start("ownerprivacy", roles).await.unwrap();
+    let anonymous = system.graphql();
+    let owner = person(&anonymous, "owner").await;
+    let follower = person(&anonymous, "follower").await;
+    let stranger = person(&anonymous, "stranger").await;
+    let admin = person(&anonymous, "admin").await;
+    make_admin(&system, &admin).await;
+    let title = format!("Fjords{}", &owner.id[..8]);
+    let (itinerary, position) = crate::support::create(&owner.client, &title, "PUBLIC").await;
+    let read = |client: &GraphqlClient, after: Value| {
+        let client = client.clone();
+        let itinerary = itinerary.clone();
+        async move {
+            client
+                .data(
+                    crate::support::READ,
+                    json!({ "id": itinerary, "after": after }),
+                )
+                .await["itinerary"]
+                .clone()
+        }
+    };
+    let search = |client: &GraphqlClient| {
+        let client = client.clone();
+        let title = title.clone();
+        let position = position.clone();
+        async move {
+            let data = client
+                .data(
+                    "query($q: String!, $p: Position) { searchItineraries(query: $q, afterPosition: $p) { edges { node { id } } } }",
+                    json!({ "q": title, "p": position }),
+                )
+                .await;
+            data["searchItineraries"]["edges"].as_array().unwrap().len()
+        }
+    };
+    assert!(read(&stranger.client, json!(position)).await.is_object());
+    assert_eq!(search(&anonymous).await, 1);
+
+    follower
+        .client
+        .data(FOLLOW, json!({ "id": owner.id }))
+        .await;
+    let private = set_privacy(&owner, "PRIVATE").await;
+    for viewer in [&stranger.client, &follower.client, &anonymous] {
+        assert!(read(viewer, private.clone()).await.is_null());
+        assert_eq!(search(viewer).await, 0);
+    }
+    assert!(read(&owner.client, private.clone()).await.is_object());
+    assert!(
+        read(&admin.client, private.clone()).await.is_object(),
+        "staff see it"
+    );
+
+    let followers_only = set_privacy(&owner, "FOLLOWERS_ONLY").await;
+    assert!(read(&follower.client, followers_only.clone())
+        .await
+        .is_object());
+    assert!(read(&stranger.client, followers_only.clone())
+        .await
+        .is_null());
+    assert_eq!(search(&follower.client).await, 1);
+
+    let public = set_privacy(&owner, "PUBLIC").await;
+    assert!(read(&stranger.client, public).await.is_object());
+    let banned = admin
+        .client
+        .data(BAN, json!({ "id": owner.id, "reason": "spam" }))
+        .await["banUser"]["position"]
+        .clone();
+    assert!(read(&stranger.client, banned.clone()).await.is_null());
+    assert_eq!(search(&stranger.client).await, 0);
+    assert!(read(&admin.client, banned).await.is_object());
+    system.stop().await;
+}
