@@ -10,6 +10,7 @@ mod gap_safety;
 mod graphql_flow;
 mod operations;
 mod people;
+mod people_matrix;
 mod platform;
 mod redelivery;
 mod relay_lease;
