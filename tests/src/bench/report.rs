@@ -6,6 +6,7 @@ use crate::baseline::BaselineRun;
 use crate::broker::BrokerRun;
 use crate::commands::CommandRun;
 use crate::lag::LagRun;
+use crate::people::{PeopleRun, READ_CLIENTS};
 use crate::rebuild::RebuildRun;
 use crate::stats::{round1, round3, Summary};
 
@@ -26,6 +27,7 @@ pub struct Results {
     pub broker: Option<BrokerRun>,
     pub broker_transactions: Option<BrokerRun>,
     pub rebuild: Option<RebuildRun>,
+    pub people: Option<PeopleRun>,
     pub pg_connections_open: Option<i64>,
 }
 
@@ -253,6 +255,28 @@ impl Results {
                 rebuild.rows == rebuild.aggregates as i64,
             ));
         }
+        if let Some(people) = &self.people {
+            rows.extend(rate_rows(
+                "logins/s",
+                "login",
+                "@2 clients",
+                people.logins_per_second(),
+                &people.login_latency,
+            ));
+            rows.extend(rate_rows(
+                "user(id) reads/s",
+                "read",
+                &format!("@{READ_CLIENTS} clients"),
+                people.reads_per_second(),
+                &people.read_latency,
+            ));
+            rows.push(checked(
+                "  people errors",
+                (people.login_errors + people.read_errors).to_string(),
+                "0",
+                people.login_errors + people.read_errors == 0,
+            ));
+        }
         rows
     }
 
@@ -373,6 +397,17 @@ impl Results {
             "broker": broker,
             "broker_transactions": broker_transactions,
             "rebuild": rebuild,
+            "people": self.people.as_ref().map(|p| json!({
+                "logins": p.logins,
+                "login_errors": p.login_errors,
+                "logins_per_sec": round1(p.logins_per_second()),
+                "login_latency": p.login_latency.to_json(),
+                "read_clients": READ_CLIENTS,
+                "reads": p.reads,
+                "read_errors": p.read_errors,
+                "reads_per_sec": round1(p.reads_per_second()),
+                "read_latency": p.read_latency.to_json(),
+            })),
             "pg_connections_open_after_commands": self.pg_connections_open,
             "targets": {
                 "ratio_min": RATIO_TARGET,

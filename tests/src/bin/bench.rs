@@ -15,6 +15,8 @@ mod broker;
 mod commands;
 #[path = "../bench/lag.rs"]
 mod lag;
+#[path = "../bench/people.rs"]
+mod people;
 #[path = "../bench/rebuild.rs"]
 mod rebuild;
 #[path = "../bench/report.rs"]
@@ -65,7 +67,7 @@ struct Args {
     #[arg(long)]
     json: Option<PathBuf>,
     /// Phases to run.
-    #[arg(long, value_delimiter = ',', default_values_t = [Phase::Baseline, Phase::Commands, Phase::Lag, Phase::Broker, Phase::Rebuild])]
+    #[arg(long, value_delimiter = ',', default_values_t = [Phase::Baseline, Phase::Commands, Phase::Lag, Phase::Broker, Phase::Rebuild, Phase::People])]
     phases: Vec<Phase>,
 }
 
@@ -79,6 +81,8 @@ enum Phase {
     /// The same with one Kafka transaction per burst (what a transactional relay would cost).
     BrokerTx,
     Rebuild,
+    /// Login latency and `user(userId)` reads per second.
+    People,
 }
 
 impl std::fmt::Display for Phase {
@@ -90,6 +94,7 @@ impl std::fmt::Display for Phase {
             Phase::Broker => "broker",
             Phase::BrokerTx => "broker-tx",
             Phase::Rebuild => "rebuild",
+            Phase::People => "people",
         };
         f.write_str(name)
     }
@@ -178,6 +183,10 @@ async fn main() -> anyhow::Result<()> {
             args.rebuild_events
         );
         results.rebuild = Some(rebuild::run(args.rebuild_events).await?);
+    }
+
+    if args.phases.contains(&Phase::People) {
+        results.people = Some(people::run(warmup, measure).await?);
     }
 
     let config = serde_json::json!({
