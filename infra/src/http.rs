@@ -36,6 +36,7 @@ pub async fn api_state(settings: &Settings, platform: &Platform) -> anyhow::Resu
         itineraries: Arc::new(CommandHandler::new(pool.clone())),
         users: Arc::new(CommandHandler::with_vault(pool.clone(), vault.clone())),
         vault,
+        fingerprint_secret: Arc::from(settings.auth.jwt_secret.as_bytes()),
         redis: redis_pool(&settings.redis.url)?,
         notifications: Notifications::start(redis::Client::open(settings.redis.url.as_str())?),
         subscriptions: Default::default(),
@@ -60,6 +61,12 @@ async fn purge_idempotency_keys(pool: sqlx::PgPool) {
         match wayfarer_commands::idempotency::purge_expired(&pool).await {
             Ok(purged) => tracing::debug!(purged, "expired idempotency keys purged"),
             Err(error) => tracing::warn!(%error, "idempotency key purge failed; retrying later"),
+        }
+        match wayfarer_read_api::auth::replay::purge_expired(&pool).await {
+            Ok(purged) => tracing::debug!(purged, "expired account request keys purged"),
+            Err(error) => {
+                tracing::warn!(%error, "account request key purge failed; retrying later")
+            }
         }
     }
 }

@@ -50,6 +50,8 @@ pub struct ApiState {
     pub mailer: crate::auth::mail::Mailer,
     pub itineraries: Arc<CommandHandler<Itinerary>>,
     pub users: Arc<CommandHandler<User>>,
+    /// Keys the fingerprints of account requests (see [`crate::auth::replay`]).
+    pub fingerprint_secret: Arc<[u8]>,
     /// Each person's data key: destroyed when they are forgotten.
     pub vault: wayfarer_vault::Vault,
     pub redis: deadpool_redis::Pool,

@@ -6,6 +6,7 @@ pub mod mail;
 pub mod oidc;
 pub mod password_reset;
 pub mod passwords;
+pub mod replay;
 pub mod throttle;
 pub mod tokens;
 pub mod two_factor;

@@ -2,11 +2,13 @@
 //! [`super::people`].
 
 use async_graphql::{Context, Object};
+use uuid::Uuid;
 
-use super::context::{require_caller, state};
+use super::context::{caller, require_caller, state};
 use super::resolve::resolve;
 use super::types::{AuthPayload, Position, TwoFactorSetup};
 use crate::auth::accounts::{self, Registration};
+use crate::auth::replay::{self, RequestKey};
 use crate::auth::throttle::LoginAttempt;
 use crate::auth::ClientAddress;
 use crate::auth::{password_reset, two_factor};
@@ -26,6 +28,11 @@ async fn signed_in_account<'a>(
     Ok((api, user_id, email))
 }
 
+/// The person an answer with tokens belongs to (its key seals the stored answer).
+fn signed_in(payload: &AuthPayload) -> Option<uuid::Uuid> {
+    Some(payload.user.id)
+}
+
 #[derive(Default)]
 pub struct AccountMutation;
 
@@ -38,15 +45,17 @@ impl AccountMutation {
         email: String,
         password: String,
         user_name: String,
+        idempotency_key: Option<Uuid>,
     ) -> async_graphql::Result<AuthPayload> {
-        resolve(async move {
-            let api = state(ctx);
+        let api = state(ctx);
+        let request = RequestKey::of(ctx, api, idempotency_key);
+        resolve(replay::once(api, request, signed_in, async move {
             let registration = Registration::parse(&email, &password, &user_name)?;
             let registered = people::register(api, registration).await?;
             let mut payload = AuthPayload::from(registered.tokens);
             payload.position = Some(Position(registered.position));
             Ok(payload)
-        })
+        }))
         .await
     }
 
@@ -60,9 +69,11 @@ impl AccountMutation {
         email: String,
         password: String,
         two_factor_code: Option<String>,
+        idempotency_key: Option<Uuid>,
     ) -> async_graphql::Result<AuthPayload> {
-        resolve(async move {
-            let api = state(ctx);
+        let api = state(ctx);
+        let request = RequestKey::of(ctx, api, idempotency_key);
+        resolve(replay::once(api, request, signed_in, async move {
             let address = ctx.data_opt::<ClientAddress>().map(|a| a.0);
             let attempt = LoginAttempt::new(&api.names.redis_prefix, &email, address);
             attempt.admit(&api.redis).await?;
@@ -78,7 +89,7 @@ impl AccountMutation {
             attempt.succeeded(&api.redis).await;
             check_standing(&api.pool, issued.account.user_id).await?;
             Ok(issued.into())
-        })
+        }))
         .await
     }
 
@@ -90,9 +101,11 @@ impl AccountMutation {
         ctx: &Context<'_>,
         current_password: String,
         new_password: String,
+        idempotency_key: Option<Uuid>,
     ) -> async_graphql::Result<AuthPayload> {
-        resolve(async move {
-            let api = state(ctx);
+        let api = state(ctx);
+        let request = RequestKey::of(ctx, api, idempotency_key);
+        resolve(replay::once(api, request, signed_in, async move {
             let user_id = require_caller(ctx)?;
             accounts::validate_password_change(&current_password, &new_password)?;
             let email = accounts::email_of(&api.pool, user_id)
@@ -112,7 +125,7 @@ impl AccountMutation {
             .await?;
             attempt.succeeded(&api.redis).await;
             Ok(issued.into())
-        })
+        }))
         .await
     }
 
@@ -123,16 +136,18 @@ impl AccountMutation {
         &self,
         ctx: &Context<'_>,
         email: String,
+        idempotency_key: Option<Uuid>,
     ) -> async_graphql::Result<bool> {
-        resolve(async move {
-            let api = state(ctx);
+        let api = state(ctx);
+        let request = RequestKey::of(ctx, api, idempotency_key);
+        resolve(replay::once(api, request, |_| None, async move {
             let address = ctx.data_opt::<ClientAddress>().map(|a| a.0);
             LoginAttempt::password_reset(&api.names.redis_prefix, &email, address)
                 .admit(&api.redis)
                 .await?;
             password_reset::request(&api.pool, &api.mailer, &email).await?;
             Ok(true)
-        })
+        }))
         .await
     }
 
@@ -143,26 +158,35 @@ impl AccountMutation {
         ctx: &Context<'_>,
         token: String,
         new_password: String,
+        idempotency_key: Option<Uuid>,
     ) -> async_graphql::Result<bool> {
-        resolve(async move {
-            password_reset::reset(&state(ctx).pool, &token, &new_password).await?;
+        let api = state(ctx);
+        let request = RequestKey::of(ctx, api, idempotency_key);
+        resolve(replay::once(api, request, |_| None, async move {
+            password_reset::reset(&api.pool, &token, &new_password).await?;
             Ok(true)
-        })
+        }))
         .await
     }
 
     /// Starts two-factor sign-in: a fresh secret for an authenticator app (scan the otpauth
     /// URI). It takes effect with `confirmTwoFactor`; calling this again replaces an
     /// unconfirmed secret. `CONFLICT` while two-factor sign-in is on.
-    async fn enable_two_factor(&self, ctx: &Context<'_>) -> async_graphql::Result<TwoFactorSetup> {
-        resolve(async move {
+    async fn enable_two_factor(
+        &self,
+        ctx: &Context<'_>,
+        idempotency_key: Option<Uuid>,
+    ) -> async_graphql::Result<TwoFactorSetup> {
+        let request = RequestKey::of(ctx, state(ctx), idempotency_key);
+        let me = caller(ctx);
+        resolve(replay::once(state(ctx), request, |_| me, async move {
             let (api, user_id, email) = signed_in_account(ctx).await?;
             let setup = two_factor::enable(&api.pool, user_id, &email).await?;
             Ok(TwoFactorSetup {
                 otpauth_uri: setup.otpauth_uri,
                 secret: setup.secret,
             })
-        })
+        }))
         .await
     }
 
@@ -172,11 +196,14 @@ impl AccountMutation {
         &self,
         ctx: &Context<'_>,
         code: String,
+        idempotency_key: Option<Uuid>,
     ) -> async_graphql::Result<Vec<String>> {
-        resolve(async move {
+        let request = RequestKey::of(ctx, state(ctx), idempotency_key);
+        let me = caller(ctx);
+        resolve(replay::once(state(ctx), request, |_| me, async move {
             let (api, user_id, email) = signed_in_account(ctx).await?;
             two_factor::confirm(&api.pool, user_id, &email, &code).await
-        })
+        }))
         .await
     }
 
@@ -185,12 +212,14 @@ impl AccountMutation {
         &self,
         ctx: &Context<'_>,
         code: String,
+        idempotency_key: Option<Uuid>,
     ) -> async_graphql::Result<bool> {
-        resolve(async move {
+        let request = RequestKey::of(ctx, state(ctx), idempotency_key);
+        resolve(replay::once(state(ctx), request, |_| None, async move {
             let (api, user_id, email) = signed_in_account(ctx).await?;
             two_factor::disable(&api.pool, user_id, &email, &code).await?;
             Ok(true)
-        })
+        }))
         .await
     }
 
@@ -199,14 +228,16 @@ impl AccountMutation {
         &self,
         ctx: &Context<'_>,
         refresh_token: String,
+        idempotency_key: Option<Uuid>,
     ) -> async_graphql::Result<AuthPayload> {
-        resolve(async move {
-            let api = state(ctx);
+        let api = state(ctx);
+        let request = RequestKey::of(ctx, api, idempotency_key);
+        resolve(replay::once(api, request, signed_in, async move {
             let issued =
                 accounts::refresh(&api.pool, &api.keys, &api.settings, &refresh_token).await?;
             check_standing(&api.pool, issued.account.user_id).await?;
             Ok(issued.into())
-        })
+        }))
         .await
     }
 }

@@ -1,7 +1,7 @@
 //! The GraphQL schema and its axum routes: one module per area, merged into the roots.
 
 mod account;
-mod context;
+pub(crate) mod context;
 mod inputs;
 mod mutation;
 mod paging;

@@ -185,6 +185,14 @@ async fn statuses_of(
     })
 }
 
+/// Waits until the people model has the write (roles and bans are read from it).
+async fn settle(api: &ApiState, outcome: &CommandOutcome) -> ApiResult<()> {
+    if let Some(position) = written(outcome) {
+        api.read_your_write(&[pg::NAME], position.0).await?;
+    }
+    Ok(())
+}
+
 fn written(outcome: &CommandOutcome) -> Option<Position> {
     (outcome.position > 0).then_some(Position(outcome.position))
 }
@@ -521,6 +529,8 @@ impl PeopleMutation {
                 })
             })
             .await?;
+            // Authorization reads roles from the model: the next request sees the new one.
+            settle(api, &outcome).await?;
             Ok(user_payload(user_id, outcome))
         })
         .await
@@ -548,10 +558,8 @@ impl PeopleMutation {
             })
             .await?;
             people::revoke_sessions(&api.pool, user_id).await?;
-            if let Some(position) = written(&outcome) {
-                // The next request of the banned person is checked against the model.
-                api.read_your_write(&[pg::NAME], position.0).await?;
-            }
+            // The next request of the banned person is checked against the model.
+            settle(api, &outcome).await?;
             people::announce_access_revoked(api, user_id).await;
             Ok(user_payload(user_id, outcome))
         })
@@ -571,6 +579,8 @@ impl PeopleMutation {
                 Ok(UserCommand::Unban { context })
             })
             .await?;
+            // Their next request is checked against the model: it must show the lifted ban.
+            settle(api, &outcome).await?;
             Ok(user_payload(user_id, outcome))
         })
         .await

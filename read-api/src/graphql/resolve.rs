@@ -112,7 +112,7 @@ fn canonical(value: &async_graphql::Value) -> String {
 }
 
 /// A digest of the field being resolved and its arguments, variables substituted.
-fn fingerprint(ctx: &Context<'_>) -> String {
+pub(crate) fn fingerprint(ctx: &Context<'_>) -> String {
     let field = ctx.field();
     let mut arguments: Vec<(String, String)> = field
         .arguments()

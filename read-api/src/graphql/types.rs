@@ -2,12 +2,13 @@
 
 use async_graphql::{Enum, ErrorExtensions, Object, Scalar, ScalarType, SimpleObject, Value};
 use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use wayfarer_projections::itinerary::{ItemView, ItineraryView};
 
 /// A position in the event store, as returned by mutations and accepted by queries'
 /// `after`/`afterPosition` to read your own writes. Serialised as a string (it is 64-bit).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Position(pub i64);
 
 #[Scalar]
@@ -171,7 +172,7 @@ impl ItineraryItem {
 }
 
 /// The account a sign-in is for (the profile is `me`).
-#[derive(SimpleObject, Clone, Debug)]
+#[derive(SimpleObject, Clone, Debug, Serialize, Deserialize)]
 #[graphql(name = "Account")]
 pub struct AccountInfo {
     pub id: Uuid,
@@ -180,7 +181,7 @@ pub struct AccountInfo {
 }
 
 /// A secret for an authenticator app.
-#[derive(SimpleObject, Clone, Debug)]
+#[derive(SimpleObject, Clone, Debug, Serialize, Deserialize)]
 pub struct TwoFactorSetup {
     /// `otpauth://totp/...`: show it as a QR code.
     pub otpauth_uri: String,
@@ -188,7 +189,7 @@ pub struct TwoFactorSetup {
     pub secret: String,
 }
 
-#[derive(SimpleObject, Clone, Debug)]
+#[derive(SimpleObject, Clone, Debug, Serialize, Deserialize)]
 pub struct AuthPayload {
     pub access_token: String,
     pub refresh_token: String,

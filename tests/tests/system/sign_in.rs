@@ -464,3 +464,82 @@ async fn two_factor_sign_in_takes_each_code_once() {
     );
     system.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn account_mutations_answer_a_repeated_key_with_the_first_answer() {
+    let roles = Roles {
+        api: true,
+        relay: true,
+        projectors: vec!["users"],
+    };
+    let system = TestSystem::start("accountkeys", roles).await.unwrap();
+    let anonymous = system.graphql();
+    const KEYED_REGISTER: &str = "mutation($e: String!, $u: String!, $k: UUID) { register(email: $e, password: \"correct horse battery\", userName: $u, idempotencyKey: $k) { accessToken refreshToken user { id } } }";
+    let key = uuid::Uuid::new_v4();
+    let input = json!({ "e": "keyed@example.com", "u": "keyed", "k": key });
+    let first = anonymous.data(KEYED_REGISTER, input.clone()).await;
+    let again = anonymous.data(KEYED_REGISTER, input).await;
+    assert_eq!(first, again, "a retried registration gets its first answer");
+    assert_eq!(
+        anonymous
+            .error_code(
+                KEYED_REGISTER,
+                json!({ "e": "other@example.com", "u": "other", "k": key })
+            )
+            .await,
+        "CONFLICT",
+        "the key was used for another request"
+    );
+    let accounts: i64 = sqlx::query_scalar("SELECT count(*) FROM accounts")
+        .fetch_one(&system.pool)
+        .await
+        .unwrap();
+    assert_eq!(accounts, 1);
+    // The stored answer holds tokens: it is sealed, not in the clear.
+    let stored: String = sqlx::query_scalar("SELECT outcome FROM account_requests LIMIT 1")
+        .fetch_one(&system.pool)
+        .await
+        .unwrap();
+    let token = first["register"]["accessToken"].as_str().unwrap();
+    assert!(!stored.contains(token), "{stored}");
+
+    // A retried refresh gets the same new pair instead of tripping reuse detection.
+    const REFRESH: &str = "mutation($t: String!, $k: UUID) { refreshToken(refreshToken: $t, idempotencyKey: $k) { accessToken refreshToken } }";
+    let key = uuid::Uuid::new_v4();
+    let old = first["register"]["refreshToken"].clone();
+    let rotated = anonymous.data(REFRESH, json!({ "t": old, "k": key })).await;
+    let retried = anonymous.data(REFRESH, json!({ "t": old, "k": key })).await;
+    assert_eq!(rotated, retried);
+    let next = anonymous
+        .data(
+            REFRESH,
+            json!({ "t": rotated["refreshToken"]["refreshToken"], "k": null }),
+        )
+        .await;
+    assert!(
+        next["refreshToken"]["accessToken"].is_string(),
+        "the family is intact"
+    );
+
+    // Signed-in mutations are keyed per caller.
+    let me = anonymous.with_token(next["refreshToken"]["accessToken"].as_str().unwrap());
+    const ENABLE: &str = "mutation($k: UUID) { enableTwoFactor(idempotencyKey: $k) { secret } }";
+    let key = uuid::Uuid::new_v4();
+    let setup = me.data(ENABLE, json!({ "k": key })).await;
+    assert_eq!(me.data(ENABLE, json!({ "k": key })).await, setup);
+    assert_ne!(
+        me.data(ENABLE, json!({ "k": null })).await,
+        setup,
+        "no key: a fresh secret"
+    );
+    const CHANGE: &str = "mutation($k: UUID) { changePassword(currentPassword: \"correct horse battery\", newPassword: \"battery staple horse\", idempotencyKey: $k) { accessToken } }";
+    let key = uuid::Uuid::new_v4();
+    let changed = me.data(CHANGE, json!({ "k": key })).await;
+    assert_eq!(me.data(CHANGE, json!({ "k": key })).await, changed);
+    assert_eq!(
+        me.error_code(CHANGE, json!({ "k": null })).await,
+        "UNAUTHENTICATED",
+        "the password changed once"
+    );
+    system.stop().await;
+}
