@@ -27,7 +27,7 @@ const KEY_PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600
 /// Builds the API state from settings (connects every client) and starts its housekeeping.
 pub async fn api_state(settings: &Settings, platform: &Platform) -> anyhow::Result<ApiState> {
     let pool = db::connect(&settings.postgres).await?;
-    tokio::spawn(purge_idempotency_keys(pool.clone()));
+    tokio::spawn(purge_idempotency_keys(pool.clone(), settings.auth.vault()?));
     let opensearch = opensearch_client(&settings.opensearch.url)?;
     let names = settings.names();
     let vault = settings.auth.vault()?;
@@ -36,7 +36,7 @@ pub async fn api_state(settings: &Settings, platform: &Platform) -> anyhow::Resu
         itineraries: Arc::new(CommandHandler::new(pool.clone())),
         users: Arc::new(CommandHandler::with_vault(pool.clone(), vault.clone())),
         vault,
-        fingerprint_secret: Arc::from(settings.auth.jwt_secret.as_bytes()),
+        fingerprint_secret: Arc::from(fingerprint_key(&settings.auth.jwt_secret)),
         redis: redis_pool(&settings.redis.url)?,
         notifications: Notifications::start(redis::Client::open(settings.redis.url.as_str())?),
         subscriptions: Default::default(),
@@ -54,13 +54,18 @@ pub async fn api_state(settings: &Settings, platform: &Platform) -> anyhow::Resu
 
 /// Deletes idempotency keys older than their retention, hourly (any API node may do it; the
 /// delete is idempotent).
-async fn purge_idempotency_keys(pool: sqlx::PgPool) {
+async fn purge_idempotency_keys(pool: sqlx::PgPool, vault: wayfarer_vault::Vault) {
     let mut every = tokio::time::interval(KEY_PURGE_EVERY);
     loop {
         every.tick().await;
         match wayfarer_commands::idempotency::purge_expired(&pool).await {
             Ok(purged) => tracing::debug!(purged, "expired idempotency keys purged"),
             Err(error) => tracing::warn!(%error, "idempotency key purge failed; retrying later"),
+        }
+        match wayfarer_read_api::people::commands::finish_erasures(&pool, &vault).await {
+            Ok(0) => {}
+            Ok(finished) => tracing::info!(finished, "interrupted erasures finished"),
+            Err(error) => tracing::warn!(%error, "finishing erasures failed; retrying later"),
         }
         match wayfarer_read_api::auth::replay::purge_expired(&pool).await {
             Ok(purged) => tracing::debug!(purged, "expired account request keys purged"),
@@ -69,6 +74,16 @@ async fn purge_idempotency_keys(pool: sqlx::PgPool) {
             }
         }
     }
+}
+
+/// A key of its own for request fingerprints, derived from the JWT secret (so the secret that
+/// signs tokens is never used for anything else).
+fn fingerprint_key(jwt_secret: &str) -> Vec<u8> {
+    use sha2::Digest;
+    let mut digest = sha2::Sha256::new();
+    digest.update(b"wayfarer account request fingerprints\0");
+    digest.update(jwt_secret.as_bytes());
+    digest.finalize().to_vec()
 }
 
 /// The whole HTTP surface of the API role.

@@ -74,11 +74,8 @@ impl User {
                     return Err(UserError::NotFound);
                 }
                 if context.actor_role != Role::Admin {
-                    return Err(if self.deleted {
-                        UserError::NotFound
-                    } else {
-                        UserError::Forbidden("only admins may do this")
-                    });
+                    self.visible_to(&context)?;
+                    return Err(UserError::Forbidden("only admins may do this"));
                 }
                 if self.forgotten {
                     return Ok(vec![]);
@@ -171,7 +168,7 @@ impl User {
                 }])
             }
             UserCommand::Unfollow { context } => {
-                self.registered()?;
+                self.visible_to(&context)?;
                 let follower_id = context.actor;
                 if Some(follower_id) == self.id {
                     return Err(UserError::CannotFollowSelf);

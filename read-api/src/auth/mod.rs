@@ -15,6 +15,17 @@ pub mod two_factor;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientAddress(pub std::net::IpAddr);
 
+/// Set when the caller of a WebSocket connection is banned or closes their account: from then
+/// on the connection's operations are unauthenticated.
+#[derive(Debug, Clone, Default)]
+pub struct AccessRevoked(pub std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl AccessRevoked {
+    pub fn is_set(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
 /// The authenticated caller of a request, if any.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Caller {

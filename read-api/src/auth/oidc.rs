@@ -27,6 +27,9 @@ pub struct OidcIssuer {
 
 /// The least time between two key fetches of one issuer.
 const REFETCH_AFTER: Duration = Duration::from_secs(1);
+/// Keys are fetched again after this long even if no token names an unknown one, so a key
+/// the provider withdrew stops working here too.
+const KEYS_TRUSTED_FOR: Duration = Duration::from_secs(3600);
 /// Clock skew allowed on `exp` and `nbf`, in seconds.
 const LEEWAY_SECS: u64 = 5;
 
@@ -52,7 +55,10 @@ struct UnverifiedIssuer {
 
 struct CachedKeys {
     keys: JwkSet,
+    /// When `keys` were fetched (they are trusted for [`KEYS_TRUSTED_FOR`]).
     fetched_at: Instant,
+    /// The last fetch, whether or not it worked (for the rate limit).
+    attempted_at: Instant,
 }
 
 /// Verifies external tokens; one per API process.
@@ -95,6 +101,7 @@ impl OidcVerifier {
         validation.set_audience(&[&issuer.audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.leeway = LEEWAY_SECS;
+        validation.validate_nbf = true;
         decode::<ExternalClaims>(token, &key, &validation)
             .ok()
             .map(|data| data.claims)
@@ -112,7 +119,11 @@ impl OidcVerifier {
 
     fn cached_key(&self, issuer: &str, kid: &str) -> Option<DecodingKey> {
         let keys = self.keys.lock().expect("jwks cache lock");
-        let jwk = keys.get(issuer)?.keys.find(kid)?;
+        let cached = keys.get(issuer)?;
+        if cached.fetched_at.elapsed() > KEYS_TRUSTED_FOR {
+            return None;
+        }
+        let jwk = cached.keys.find(kid)?;
         DecodingKey::from_jwk(jwk).ok()
     }
 
@@ -123,7 +134,7 @@ impl OidcVerifier {
             .lock()
             .expect("jwks cache lock")
             .get(&issuer.issuer)
-            .is_some_and(|cached| cached.fetched_at.elapsed() < REFETCH_AFTER);
+            .is_some_and(|cached| cached.attempted_at.elapsed() < REFETCH_AFTER);
         if recent {
             return;
         }
@@ -144,11 +155,23 @@ impl OidcVerifier {
                     CachedKeys {
                         keys,
                         fetched_at: Instant::now(),
+                        attempted_at: Instant::now(),
                     },
                 );
             }
             Err(error) => {
                 tracing::warn!(issuer = %issuer.issuer, %error, "JWKS not fetched");
+                // Count the attempt, so a provider that is down is not asked on every token.
+                let mut keys = self.keys.lock().expect("jwks cache lock");
+                let cached = keys
+                    .entry(issuer.issuer.clone())
+                    .or_insert_with(|| CachedKeys {
+                        // No keys: nothing verifies until a fetch works.
+                        keys: JwkSet { keys: Vec::new() },
+                        fetched_at: Instant::now(),
+                        attempted_at: Instant::now(),
+                    });
+                cached.attempted_at = Instant::now();
             }
         }
     }

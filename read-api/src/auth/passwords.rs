@@ -11,14 +11,21 @@ pub fn hash(password: &str) -> Result<String, argon2::password_hash::Error> {
         .to_string())
 }
 
+/// Whether `password` matches the stored hash. A stored value that is no hash (an account that
+/// signs in through an external provider only) costs the same Argon2 run and never matches,
+/// so timing does not tell such accounts apart.
 pub fn verify(password: &str, stored: &str) -> bool {
-    PasswordHash::new(stored)
-        .map(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
-        .unwrap_or(false)
+    match PasswordHash::new(stored) {
+        Ok(parsed) => Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
+        Err(_) => {
+            if let Ok(dummy) = PasswordHash::new(dummy_hash()) {
+                let _ = Argon2::default().verify_password(password.as_bytes(), &dummy);
+            }
+            false
+        }
+    }
 }
 
 /// A hash to verify against when the account does not exist, so a login for an unknown email

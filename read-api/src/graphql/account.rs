@@ -28,6 +28,12 @@ async fn signed_in_account<'a>(
     Ok((api, user_id, email))
 }
 
+/// A guess of a two-factor code, counted like a sign-in attempt of the account.
+fn code_attempt(ctx: &Context<'_>, api: &crate::state::ApiState, email: &str) -> LoginAttempt {
+    let address = ctx.data_opt::<ClientAddress>().map(|a| a.0);
+    LoginAttempt::new(&api.names.redis_prefix, email, address)
+}
+
 /// The person an answer with tokens belongs to (its key seals the stored answer).
 fn signed_in(payload: &AuthPayload) -> Option<uuid::Uuid> {
     Some(payload.user.id)
@@ -202,7 +208,12 @@ impl AccountMutation {
         let me = caller(ctx);
         resolve(replay::once(state(ctx), request, |_| me, async move {
             let (api, user_id, email) = signed_in_account(ctx).await?;
-            two_factor::confirm(&api.pool, user_id, &email, &code).await
+            // Codes are guesses like passwords: counted against the same limits.
+            let attempt = code_attempt(ctx, api, &email);
+            attempt.admit(&api.redis).await?;
+            let codes = two_factor::confirm(&api.pool, user_id, &email, &code).await?;
+            attempt.succeeded(&api.redis).await;
+            Ok(codes)
         }))
         .await
     }
@@ -217,7 +228,10 @@ impl AccountMutation {
         let request = RequestKey::of(ctx, state(ctx), idempotency_key);
         resolve(replay::once(state(ctx), request, |_| None, async move {
             let (api, user_id, email) = signed_in_account(ctx).await?;
+            let attempt = code_attempt(ctx, api, &email);
+            attempt.admit(&api.redis).await?;
             two_factor::disable(&api.pool, user_id, &email, &code).await?;
+            attempt.succeeded(&api.redis).await;
             Ok(true)
         }))
         .await

@@ -18,6 +18,12 @@ pub fn state<'a>(ctx: &Context<'a>) -> &'a ApiState {
 /// The signed-in caller, while their access token is valid. A WebSocket connection keeps the
 /// caller it was opened with, so the expiry is checked on every operation, not only once.
 pub fn caller(ctx: &Context<'_>) -> Option<Uuid> {
+    if ctx
+        .data_opt::<crate::auth::AccessRevoked>()
+        .is_some_and(|revoked| revoked.is_set())
+    {
+        return None;
+    }
     ctx.data_opt::<Caller>()
         .filter(|caller| caller.expires_at >= chrono::Utc::now().timestamp())
         .map(|caller| caller.user_id)

@@ -11,10 +11,11 @@ use super::context::state;
 use super::inputs::{
     CreateItineraryInput, CreateItineraryItemInput, UpdateItineraryInput, UpdateItineraryItemInput,
 };
-use super::query::read_itinerary;
+use super::query::{owner_shares_with, read_itinerary};
 use super::resolve::{resolve, Invocation};
 use super::types::{Itinerary, Position};
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
+use wayfarer_projections::itinerary::pg;
 
 #[derive(Default)]
 pub struct ItineraryMutation;
@@ -64,14 +65,34 @@ async fn run(
     expected_version: Option<u64>,
     build: impl FnOnce(CommandContext) -> ItineraryCommand,
 ) -> ApiResult<ItineraryPayload> {
+    let actor = invocation.actor;
     let context = CommandContext {
-        actor: invocation.actor,
+        actor,
         now: invocation.now,
         expected_version,
     };
-    let outcome = invocation
-        .execute(&state(ctx).itineraries, itinerary_id, build(context))
-        .await?;
+    let api = state(ctx);
+    let outcome = match invocation
+        .execute(&api.itineraries, itinerary_id, build(context))
+        .await
+    {
+        // A stranger is told "forbidden" about a public itinerary; one whose owner no longer
+        // shares with them (privacy, ban, deletion) must find it missing, as reads do.
+        Err(ApiError::Forbidden(reason)) => {
+            // (The domain only says "forbidden" of a public itinerary that exists: if the
+            // model does not show it yet, it is simply behind.)
+            let hidden = match pg::access_of(&api.pool, itinerary_id).await? {
+                Some(access) => !owner_shares_with(api, access.owner_id, Some(actor)).await?,
+                None => false,
+            };
+            return Err(if hidden {
+                ApiError::NotFound("itinerary not found".to_owned())
+            } else {
+                ApiError::Forbidden(reason)
+            });
+        }
+        other => other?,
+    };
     Ok(ItineraryPayload::new(itinerary_id, item_id, outcome))
 }
 

@@ -520,18 +520,32 @@ impl PeopleMutation {
     ) -> async_graphql::Result<UserPayload> {
         resolve(async move {
             let api = state(ctx);
-            let other_admins = read::other_admins(&api.pool, user_id).await?;
-            let outcome = run(ctx, api, idempotency_key, user_id, |context| {
-                Ok(UserCommand::AssignRole {
-                    context,
-                    role: role.into(),
-                    other_admins,
+            // Role changes take turns (on every API node), each counting the admins only once
+            // the previous change is in the model: two admins demoting each other at once
+            // cannot leave none.
+            let mut lock = api.pool.acquire().await?;
+            sqlx::query("SELECT pg_advisory_lock(hashtext('wayfarer.roles'))")
+                .execute(&mut *lock)
+                .await?;
+            let changed = async {
+                let other_admins = read::other_admins(&api.pool, user_id).await?;
+                let outcome = run(ctx, api, idempotency_key, user_id, |context| {
+                    Ok(UserCommand::AssignRole {
+                        context,
+                        role: role.into(),
+                        other_admins,
+                    })
                 })
-            })
-            .await?;
-            // Authorization reads roles from the model: the next request sees the new one.
-            settle(api, &outcome).await?;
-            Ok(user_payload(user_id, outcome))
+                .await?;
+                // Authorization reads roles from the model: the next request sees the new one.
+                settle(api, &outcome).await?;
+                Ok::<_, ApiError>(outcome)
+            }
+            .await;
+            sqlx::query("SELECT pg_advisory_unlock(hashtext('wayfarer.roles'))")
+                .execute(&mut *lock)
+                .await?;
+            Ok(user_payload(user_id, changed?))
         })
         .await
     }
@@ -557,10 +571,13 @@ impl PeopleMutation {
                 })
             })
             .await?;
-            people::revoke_sessions(&api.pool, user_id).await?;
-            // The next request of the banned person is checked against the model.
-            settle(api, &outcome).await?;
-            people::announce_access_revoked(api, user_id).await;
+            // A repeated request changes nothing (the person may have been unbanned since).
+            if !outcome.replayed {
+                people::revoke_sessions(&api.pool, user_id).await?;
+                // The next request of the banned person is checked against the model.
+                settle(api, &outcome).await?;
+                people::announce_access_revoked(api, user_id).await;
+            }
             Ok(user_payload(user_id, outcome))
         })
         .await

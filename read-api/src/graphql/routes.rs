@@ -18,7 +18,7 @@ use super::parsed_queries::ParsedQueries;
 use super::subscription::ConnectionSubscriptions;
 use super::WayfarerSchema;
 use crate::auth::tokens::bearer;
-use crate::auth::ClientAddress;
+use crate::auth::{AccessRevoked, ClientAddress};
 use crate::error::ApiError;
 use crate::people::access::check_standing;
 use crate::state::ApiState;
@@ -75,6 +75,36 @@ async fn authenticate(api: &ApiState, token: Option<&str>) -> Result<Option<Call
     };
     check_standing(&api.pool, caller.user_id).await?;
     Ok(Some(caller))
+}
+
+/// A flag the connection's operations check, set once the caller is banned or closes their
+/// account (the same signals that end their subscriptions). The watcher ends with the
+/// connection.
+async fn watch_access(api: &ApiState, user_id: uuid::Uuid) -> AccessRevoked {
+    let revoked = AccessRevoked::default();
+    let Ok(mut ended) = super::subscription::access_ended(api, Some(user_id)).await else {
+        // No announcements now: the connection's subscriptions check on their own.
+        return revoked;
+    };
+    let flag = std::sync::Arc::downgrade(&revoked.0);
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                _ = &mut ended => {
+                    if let Some(flag) = flag.upgrade() {
+                        flag.store(true, std::sync::atomic::Ordering::SeqCst);
+                    }
+                    return;
+                }
+                _ = tokio::time::sleep(std::time::Duration::from_secs(30)) => {
+                    if flag.strong_count() == 0 {
+                        return;
+                    }
+                }
+            }
+        }
+    });
+    revoked
 }
 
 fn header_token(headers: &HeaderMap) -> Option<&str> {
@@ -206,6 +236,7 @@ async fn get_graphql(
                         .await
                         .map_err(|error| async_graphql::Error::new(error.to_string()))?
                     {
+                        data.insert(watch_access(&api, caller.user_id).await);
                         data.insert(caller);
                     }
                     data.insert(CorrelationId(Uuid::now_v7()));

@@ -137,6 +137,7 @@ async fn itinerary_changes(
         .await
         .map_err(|error| ApiError::Unavailable(error.to_string()))?;
     let state = Watch {
+        api: api.clone(),
         messages,
         viewer,
         finished: false,
@@ -157,7 +158,7 @@ const STANDING_CHECK_EVERY: std::time::Duration = std::time::Duration::from_secs
 
 /// Resolves when the caller is banned or closes their account (never, for an anonymous
 /// subscriber): on the announcement every API node hears, or at the next periodic check.
-async fn access_ended(
+pub(crate) async fn access_ended(
     api: &crate::state::ApiState,
     viewer: Option<Uuid>,
 ) -> Result<futures::future::BoxFuture<'static, ()>, ApiError> {
@@ -204,6 +205,9 @@ struct Watch {
     viewer: Option<Uuid>,
     /// Set once the deletion was sent: the stream then ends at once, not at a later message.
     finished: bool,
+    /// To look again at the owner before each message (their privacy, ban or deletion may
+    /// have changed since the subscription began).
+    api: crate::state::ApiState,
     _slot: Slot,
 }
 
@@ -224,7 +228,15 @@ impl Watch {
                 continue;
             };
             if view.visible_to(self.viewer) {
-                return Some(view);
+                let shared = super::query::owner_shares_with(&self.api, view.owner_id, self.viewer)
+                    .await
+                    .unwrap_or(false);
+                if shared {
+                    return Some(view);
+                }
+                // The owner no longer shares with this subscriber: end without showing it.
+                self.finished = true;
+                return None;
             }
             // The deletion is announced (with `deleted: true`) as the last message, but only
             // if the subscriber could still see the itinerary apart from its deletion (it may

@@ -329,3 +329,28 @@ pub async fn provision_external(
     }
     Ok(user_id)
 }
+
+/// Finishes erasures that stopped half way (the event stored, then a failure before the key
+/// was destroyed or the credentials removed): for every person the model shows as deleted,
+/// destroys the key and removes the credentials. Idempotent; run at start-up and periodically.
+pub async fn finish_erasures(pool: &PgPool, vault: &wayfarer_vault::Vault) -> ApiResult<usize> {
+    let unfinished: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT u.user_id FROM users u WHERE u.deleted AND ( \
+           EXISTS (SELECT 1 FROM accounts a WHERE a.user_id = u.user_id) OR \
+           EXISTS (SELECT 1 FROM user_keys k WHERE k.subject = u.user_id \
+                   AND k.wrapped_key IS NOT NULL))",
+    )
+    .fetch_all(pool)
+    .await?;
+    for user_id in &unfinished {
+        let mut connection = pool.acquire().await?;
+        vault
+            .forget(&mut connection, *user_id)
+            .await
+            .map_err(ApiError::internal)?;
+        drop(connection);
+        remove_credentials(pool, *user_id).await?;
+        tracing::info!(%user_id, "erasure finished");
+    }
+    Ok(unfinished.len())
+}

@@ -434,12 +434,33 @@ async fn admins_assign_roles_and_a_ban_cuts_tokens_sessions_and_subscriptions() 
             json!({ "id": itinerary }),
         )
         .await;
+    // And a second connection she only sends queries on.
+    let mut socket = mallory.client.ws().await;
     tokio::time::sleep(Duration::from_millis(300)).await;
 
     let banned = root
         .client
         .data(BAN, json!({ "id": mallory.id, "reason": "spam" }))
         .await;
+    // Her open connection stops acting for her (the announcement reaches it at once).
+    let mut cut = false;
+    for attempt in 0..50 {
+        socket
+            .subscribe(&format!("q{attempt}"), "{ me { id } }", json!({}))
+            .await;
+        let answer = socket
+            .next_message(Duration::from_secs(5))
+            .await
+            .expect("an answer");
+        let text = answer.to_string();
+        assert!(!text.contains(&mallory.id) || attempt < 49, "{text}");
+        if text.contains("UNAUTHENTICATED") || text.contains("authentication required") {
+            cut = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(cut, "the connection still acts for a banned person");
     // The subscription ends, her token and refresh token stop working, she cannot sign in.
     // (The creation's own notification may still arrive first.)
     tokio::time::timeout(Duration::from_secs(5), async {
@@ -883,7 +904,36 @@ async fn public_itineraries_follow_their_owners_privacy_and_ban() {
         .client
         .data(FOLLOW, json!({ "id": owner.id }))
         .await;
+    // A stranger watching the itinerary stops getting its changes once the owner goes private.
+    let mut changes = stranger
+        .client
+        .subscribe(
+            "subscription($id: UUID!) { itineraryChanged(id: $id) { title } }",
+            json!({ "id": itinerary }),
+        )
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
     let private = set_privacy(&owner, "PRIVATE").await;
+    owner
+        .client
+        .data(
+            "mutation($id: UUID!, $t: String!) { updateItinerary(id: $id, input: {title: $t}) { position } }",
+            json!({ "id": itinerary, "t": format!("{title} secret") }),
+        )
+        .await;
+    let ended = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(message) = changes.next().await {
+            assert!(!message.to_string().contains("secret"), "{message}");
+            if message["complete"] == true {
+                return;
+            }
+        }
+    })
+    .await;
+    assert!(
+        ended.is_ok(),
+        "the subscription ends without the private change"
+    );
     for viewer in [&stranger.client, &follower.client, &anonymous] {
         assert!(read(viewer, private.clone()).await.is_null());
         assert_eq!(search(viewer).await, 0);
@@ -913,5 +963,48 @@ async fn public_itineraries_follow_their_owners_privacy_and_ban() {
     assert!(read(&stranger.client, banned.clone()).await.is_null());
     assert_eq!(search(&stranger.client).await, 0);
     assert!(read(&admin.client, banned).await.is_object());
+    system.stop().await;
+}
+
+/// An erasure interrupted after its event (key and credentials still there) is finished by the
+/// API's housekeeping.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_interrupted_erasure_is_finished_by_housekeeping() {
+    let system = TestSystem::start("erasuresweep", people_roles())
+        .await
+        .unwrap();
+    let anonymous = system.graphql();
+    let ada = person(&anonymous, "ada").await;
+    ada.client
+        .data(UPDATE, json!({ "input": { "bio": "Counts trains." } }))
+        .await;
+    // As if the request died right after storing UserDeleted: the model shows the deletion,
+    // the key and the credentials are still there.
+    sqlx::query("UPDATE users SET deleted = true WHERE user_id = $1::uuid")
+        .bind(&ada.id)
+        .execute(&system.pool)
+        .await
+        .unwrap();
+    let vault = system.settings.auth.vault().unwrap();
+    let finished = wayfarer_read_api::people::commands::finish_erasures(&system.pool, &vault)
+        .await
+        .unwrap();
+    assert_eq!(finished, 1);
+    let (accounts, live_keys): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM accounts WHERE user_id = $1::uuid), \
+                (SELECT count(*) FROM user_keys WHERE subject = $1::uuid AND wrapped_key IS NOT NULL)",
+    )
+    .bind(&ada.id)
+    .fetch_one(&system.pool)
+    .await
+    .unwrap();
+    assert_eq!((accounts, live_keys), (0, 0));
+    assert_eq!(
+        wayfarer_read_api::people::commands::finish_erasures(&system.pool, &vault)
+            .await
+            .unwrap(),
+        0,
+        "nothing left to finish"
+    );
     system.stop().await;
 }
