@@ -51,6 +51,11 @@ impl<A: Aggregate> CommandHandler<A> {
         self.store.pool()
     }
 
+    /// The aggregate's state as stored now (for reconciling what lives beside the log).
+    pub async fn stored_state(&self, aggregate_id: &str) -> Result<A, StoreError> {
+        Ok(self.store.load_stored(aggregate_id).await?.aggregate)
+    }
+
     /// Runs one command. Without a pinned version, a lost append race is retried on the fresh
     /// state until the command lands or is rejected (bounded, with jittered backoff). With an
     /// idempotency key, a repeat of an earlier request returns that request's outcome.

@@ -368,16 +368,9 @@ impl PeopleMutation {
             let new_name = patch
                 .user_name()
                 .map_err(|error| ApiError::Validation(error.to_string()))?;
-            let old_name = match &new_name {
-                Some(name) => {
-                    let account = accounts::find(&api.pool, me)
-                        .await?
-                        .ok_or(ApiError::Unauthenticated)?;
-                    people::reserve_user_name(&api.pool, me, name.as_str()).await?;
-                    Some(account.user_name)
-                }
-                None => None,
-            };
+            if let Some(name) = &new_name {
+                people::reserve_user_name(&api.pool, me, name.as_str()).await?;
+            }
             let outcome = run(ctx, api, idempotency_key, me, |context| {
                 Ok(UserCommand::Update {
                     context,
@@ -385,9 +378,15 @@ impl PeopleMutation {
                 })
             })
             .await;
-            if let (Err(_), Some(old_name)) = (&outcome, old_name) {
-                // The name stays what the profile says.
-                people::reserve_user_name(&api.pool, me, &old_name).await?;
+            if new_name.is_some() {
+                // The reservation follows the stored profile, whatever happened: a refused
+                // change, a replayed key or a concurrent rename.
+                let stored = api
+                    .users
+                    .stored_state(&me.to_string())
+                    .await
+                    .map_err(ApiError::internal)?;
+                people::reserve_user_name(&api.pool, me, stored.user_name()).await?;
             }
             Ok(user_payload(me, outcome?))
         })

@@ -223,6 +223,31 @@ async fn a_person_edits_their_profile_and_privacy_decides_who_sees_it() {
     // Unknown people look missing.
     let unknown = uuid::Uuid::new_v4().to_string();
     assert_eq!(user(&bob.client, &unknown, &Value::Null).await, Value::Null);
+
+    // The reserved user name is the profile's, even after a replayed rename.
+    let key = uuid::Uuid::new_v4();
+    let (x, y) = (
+        format!("ada_x_{}", &ada.id[..6]),
+        format!("ada_y_{}", &ada.id[..6]),
+    );
+    ada.client
+        .data(UPDATE, json!({ "input": { "userName": x }, "key": key }))
+        .await;
+    ada.client
+        .data(UPDATE, json!({ "input": { "userName": y } }))
+        .await;
+    let replayed = ada
+        .client
+        .data(UPDATE, json!({ "input": { "userName": x }, "key": key }))
+        .await;
+    assert_eq!(replayed["updateUser"]["replayed"], true);
+    let reserved: String =
+        sqlx::query_scalar("SELECT user_name FROM accounts WHERE user_id = $1::uuid")
+            .bind(&ada.id)
+            .fetch_one(&system.pool)
+            .await
+            .unwrap();
+    assert_eq!(reserved, y);
     system.stop().await;
 }
 
