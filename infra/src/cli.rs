@@ -115,7 +115,14 @@ enum DlqCommand {
 #[derive(Subcommand)]
 enum EventsCommand {
     /// Print every event of one aggregate as JSON lines.
-    Show { aggregate_id: String },
+    Show {
+        aggregate_id: String,
+        /// Only the events recorded up to this time (RFC 3339), as an auditor saw the stream then.
+        #[arg(long)]
+        as_of: Option<chrono::DateTime<chrono::Utc>>,
+    },
+    /// Print everything one request caused (its correlation id), across aggregates.
+    ByCorrelation { correlation_id: uuid::Uuid },
 }
 
 #[derive(Subcommand)]
@@ -187,13 +194,26 @@ pub async fn run() -> anyhow::Result<()> {
         }
         Command::Projections { command } => projections(settings, command).await?,
         Command::Dlq { command } => dead_letters(settings, command).await?,
-        Command::Events {
-            command: EventsCommand::Show { aggregate_id },
-        } => {
+        Command::Events { command } => {
             let pool = db::connect(&settings.postgres).await?;
-            let events = store::read_stream(&pool, &aggregate_id).await?;
+            let events = match &command {
+                EventsCommand::Show {
+                    aggregate_id,
+                    as_of,
+                } => store::read_stream_as_of(&pool, aggregate_id, *as_of).await?,
+                EventsCommand::ByCorrelation { correlation_id } => {
+                    store::read_correlated(&pool, *correlation_id).await?
+                }
+            };
             if events.is_empty() {
-                bail!("no events stored for aggregate {aggregate_id:?}");
+                match command {
+                    EventsCommand::Show { aggregate_id, .. } => {
+                        bail!("no events stored for aggregate {aggregate_id:?}")
+                    }
+                    EventsCommand::ByCorrelation { correlation_id } => {
+                        bail!("no events carry correlation id {correlation_id}")
+                    }
+                }
             }
             let registry = wayfarer_schemas::Registry::standard();
             for event in events {

@@ -188,11 +188,37 @@ pub async fn read_streams(
 
 /// One aggregate's events, for `wayfarer events show`.
 pub async fn read_stream(pool: &PgPool, aggregate_id: &str) -> Result<Vec<RawEvent>, sqlx::Error> {
+    read_stream_as_of(pool, aggregate_id, None).await
+}
+
+/// One aggregate's events recorded up to `as_of` (all of them without it).
+pub async fn read_stream_as_of(
+    pool: &PgPool,
+    aggregate_id: &str,
+    as_of: Option<DateTime<Utc>>,
+) -> Result<Vec<RawEvent>, sqlx::Error> {
     let sql = format!(
-        "SELECT {COLUMNS} FROM events WHERE aggregate_id = $1 ORDER BY aggregate_type, sequence"
+        "SELECT {COLUMNS} FROM events WHERE aggregate_id = $1 \
+         AND ($2::timestamptz IS NULL OR recorded_at <= $2) ORDER BY aggregate_type, sequence"
     );
     sqlx::query_as(&sql)
         .bind(aggregate_id)
+        .bind(as_of)
+        .fetch_all(pool)
+        .await
+}
+
+/// Every event one request caused (its correlation id), across aggregates, in store order.
+pub async fn read_correlated(
+    pool: &PgPool,
+    correlation_id: Uuid,
+) -> Result<Vec<RawEvent>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM events WHERE metadata->>'{key}' = $1 ORDER BY global_position",
+        key = wayfarer_schemas::EventMetadata::CORRELATION_ID
+    );
+    sqlx::query_as(&sql)
+        .bind(correlation_id.to_string())
         .fetch_all(pool)
         .await
 }

@@ -101,6 +101,35 @@ async fn the_cli_shows_status_and_an_aggregates_events() {
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[1]["payload"]["type"], "ItineraryItemAdded");
     schema_check::assert_envelopes_valid(&lines);
+
+    // Auditors: the stream as it stood at the first event's time, and everything the first
+    // request caused, found by its correlation id.
+    let created_at = lines[0]["occurredAt"].as_str().unwrap();
+    let then = cli(&system, &["events", "show", &id, "--as-of", created_at]).await;
+    assert_eq!(then.lines().count(), 1, "{then}");
+    assert!(then.contains("ItineraryCreated"));
+    let correlation = lines[0]["metadata"]["correlationId"].as_str().unwrap();
+    let caused = cli(&system, &["events", "by-correlation", correlation]).await;
+    let caused: Vec<serde_json::Value> = caused
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(caused.len(), 1);
+    assert_eq!(caused[0]["aggregateId"], id.as_str());
+    let nothing = tokio::process::Command::new(env!("CARGO_BIN_EXE_wayfarer-node"))
+        .args([
+            "events",
+            "by-correlation",
+            &uuid::Uuid::new_v4().to_string(),
+        ])
+        .envs(system.child_env())
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        !nothing.status.success(),
+        "an unknown correlation id is an error"
+    );
     let unknown = tokio::process::Command::new(env!("CARGO_BIN_EXE_wayfarer-node"))
         .args(["projections", "rebuild", "no_such_projection"])
         .envs(system.child_env())
