@@ -158,7 +158,8 @@ impl<A: Aggregate> AggregateStore<A> {
 
     /// A stored payload with its personal data opened (erased if the person was forgotten).
     async fn opened<'p>(&self, payload: &'p str) -> Result<std::borrow::Cow<'p, str>, StoreError> {
-        if !<A::Event as EventContract>::PERSONAL_DATA {
+        if !<A::Event as EventContract>::PERSONAL_DATA || !wayfarer_vault::may_hold_sealed(payload)
+        {
             return Ok(std::borrow::Cow::Borrowed(payload));
         }
         let mut connection = self.pool.acquire().await?;
@@ -173,13 +174,14 @@ impl<A: Aggregate> AggregateStore<A> {
         if !<A::Event as EventContract>::PERSONAL_DATA {
             return Ok(serde_json::to_string(event)?);
         }
+        let value = serde_json::to_value(event)?;
+        if !wayfarer_vault::has_open_personal_data(&value) {
+            return Ok(value.to_string());
+        }
         let subject = uuid::Uuid::parse_str(aggregate_id)
             .map_err(|_| StoreError::NotAPerson(aggregate_id.to_owned()))?;
         let mut connection = self.pool.acquire().await?;
-        Ok(self
-            .vault()?
-            .seal(&mut connection, subject, serde_json::to_value(event)?)
-            .await?)
+        Ok(self.vault()?.seal(&mut connection, subject, value).await?)
     }
 
     /// Records that `aggregate_id` has no events (its id was just minted), so its first

@@ -186,6 +186,27 @@ pub async fn read_streams(
         .await
 }
 
+/// The events of the given types of the given aggregates, in sequence order per aggregate
+/// (a model that only some event types change need not read the rest).
+pub async fn read_streams_of_types(
+    pool: impl sqlx::PgExecutor<'_>,
+    aggregate_type: &str,
+    aggregate_ids: &[Uuid],
+    event_types: &[&str],
+) -> Result<Vec<RawEvent>, sqlx::Error> {
+    let ids: Vec<String> = aggregate_ids.iter().map(Uuid::to_string).collect();
+    let sql = format!(
+        "SELECT {COLUMNS} FROM events WHERE aggregate_type = $1 AND aggregate_id = ANY($2) \
+         AND event_type = ANY($3) ORDER BY aggregate_id, sequence"
+    );
+    sqlx::query_as(&sql)
+        .bind(aggregate_type)
+        .bind(&ids)
+        .bind(event_types)
+        .fetch_all(pool)
+        .await
+}
+
 /// One aggregate's events, for `wayfarer events show`.
 pub async fn read_stream(pool: &PgPool, aggregate_id: &str) -> Result<Vec<RawEvent>, sqlx::Error> {
     read_stream_as_of(pool, aggregate_id, None).await

@@ -9,7 +9,7 @@ mod seal;
 mod store;
 
 pub use seal::{
-    has_open_personal_data, open_payload, seal_payload, sealed_subjects, DataKey, MasterKey,
-    SealError,
+    has_open_personal_data, may_hold_sealed, open_payload, seal_payload, sealed_subjects, DataKey,
+    MasterKey, SealError,
 };
 pub use store::{Vault, VaultError};

@@ -145,28 +145,46 @@ pub fn seal_payload(payload: &mut Value, subject: Uuid, key: &DataKey) -> Result
     })
 }
 
+/// Visits every value under a `"personal"` key, read-only.
+fn each_personal_ref<'v>(value: &'v Value, visit: &mut dyn FnMut(&'v Value)) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map {
+                if key == PERSONAL {
+                    visit(child);
+                } else {
+                    each_personal_ref(child, visit);
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| each_personal_ref(item, visit)),
+        _ => {}
+    }
+}
+
 /// Whether `payload` holds personal data not sealed yet.
 pub fn has_open_personal_data(payload: &Value) -> bool {
     let mut found = false;
-    let mut copy = payload.clone();
-    let _ = each_personal(&mut copy, &mut |personal| {
+    each_personal_ref(payload, &mut |personal| {
         found |= !personal.is_null() && as_sealed(personal).is_none();
-        Ok(())
     });
     found
+}
+
+/// Whether a stored payload may hold sealed values (a cheap test on the text, before parsing).
+pub fn may_hold_sealed(payload: &str) -> bool {
+    payload.contains("\"sealed\"")
 }
 
 /// The people whose sealed data `payload` holds.
 pub fn sealed_subjects(payload: &Value) -> Vec<Uuid> {
     let mut subjects = Vec::new();
-    let mut copy = payload.clone();
-    let _ = each_personal(&mut copy, &mut |personal| {
+    each_personal_ref(payload, &mut |personal| {
         if let Some((subject, _)) = as_sealed(personal) {
             if !subjects.contains(&subject) {
                 subjects.push(subject);
             }
         }
-        Ok(())
     });
     subjects
 }

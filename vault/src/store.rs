@@ -8,8 +8,8 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::seal::{
-    has_open_personal_data, open_payload, seal_payload, sealed_subjects, DataKey, MasterKey,
-    SealError,
+    has_open_personal_data, may_hold_sealed, open_payload, seal_payload, sealed_subjects, DataKey,
+    MasterKey, SealError,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -113,7 +113,7 @@ impl Vault {
         connection: &mut PgConnection,
         payload: &str,
     ) -> Result<String, VaultError> {
-        if !payload.contains("\"sealed\"") {
+        if !may_hold_sealed(payload) {
             return Ok(payload.to_owned());
         }
         let mut value: Value = serde_json::from_str(payload).map_err(SealError::from)?;

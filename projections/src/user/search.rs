@@ -58,6 +58,17 @@ struct Searchable {
 }
 
 impl Searchable {
+    /// The event types that change a person's document.
+    const CHANGED_BY: &'static [&'static str] = &[
+        "UserRegistered",
+        "UserNameChanged",
+        "UserProfileUpdated",
+        "UserDeleted",
+        "UserForgotten",
+        "UserBanned",
+        "UserUnbanned",
+    ];
+
     fn apply(&mut self, event: UserEvent) {
         match event {
             UserEvent::UserRegistered { user_name, .. }
@@ -136,7 +147,15 @@ impl UsersSearchProjection {
         let ids: Vec<Uuid> = latest.keys().copied().collect();
         let mut people: BTreeMap<Uuid, Searchable> = BTreeMap::new();
         let mut connection = self.pool.acquire().await?;
-        for raw in store::read_streams(&mut *connection, AGGREGATE_TYPE, &ids).await? {
+        // Follows can be many and change nothing here: only the events that do are read.
+        let changing = store::read_streams_of_types(
+            &mut *connection,
+            AGGREGATE_TYPE,
+            &ids,
+            Searchable::CHANGED_BY,
+        )
+        .await?;
+        for raw in changing {
             let Ok(id) = Uuid::parse_str(&raw.aggregate_id) else {
                 continue;
             };

@@ -35,13 +35,13 @@ fn people_roles() -> Roles {
 }
 
 /// A signed-in person: their client, id and email.
-struct Person {
-    client: GraphqlClient,
-    id: String,
-    email: String,
+pub(crate) struct Person {
+    pub(crate) client: GraphqlClient,
+    pub(crate) id: String,
+    pub(crate) email: String,
 }
 
-async fn person(anonymous: &GraphqlClient, name: &str) -> Person {
+pub(crate) async fn person(anonymous: &GraphqlClient, name: &str) -> Person {
     let unique = &uuid::Uuid::new_v4().simple().to_string()[..8];
     let email = format!("{name}-{unique}@example.com");
     let data = anonymous
@@ -78,7 +78,7 @@ async fn set_privacy(person: &Person, privacy: &str) -> Value {
 }
 
 /// Makes `person` an admin with the CLI and waits until the model knows it.
-async fn make_admin(system: &TestSystem, person: &Person) -> String {
+pub(crate) async fn make_admin(system: &TestSystem, person: &Person) -> String {
     let printed = cli(system, &["users", "create-admin", &person.email]).await;
     if let Some(position) = printed
         .trim()
@@ -148,6 +148,9 @@ async fn a_person_edits_their_profile_and_privacy_decides_who_sees_it() {
         json!({ "profilePicUrl": "javascript:alert(1)" }),
         json!({ "bio": "x".repeat(501) }),
         json!({ "userName": "a!" }),
+        json!({ "firstName": "Ada\u{0}" }),
+        json!({ "bio": "line\u{1b}[2J" }),
+        json!({ "travelPreferences": { "interests": ["x".repeat(33)] } }),
         json!({}),
     ] {
         let code = ada.client.error_code(UPDATE, json!({ "input": bad })).await;

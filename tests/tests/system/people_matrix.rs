@@ -6,7 +6,7 @@
 use serde_json::{json, Value};
 use wayfarer_tests::{GraphqlClient, Roles, TestSystem};
 
-use crate::support::cli;
+use crate::people::{make_admin, person};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Actor {
@@ -40,29 +40,6 @@ impl Cast {
     }
 }
 
-async fn register(anonymous: &GraphqlClient, name: &str) -> (GraphqlClient, String, String) {
-    let unique = &uuid::Uuid::new_v4().simple().to_string()[..8];
-    let email = format!("{name}-{unique}@example.com");
-    let data = anonymous
-        .data(
-            "mutation($e: String!, $u: String!) { register(email: $e, password: \"correct horse battery\", userName: $u) { accessToken position user { id } } }",
-            json!({ "e": email, "u": format!("{name}_{unique}") }),
-        )
-        .await;
-    let client = anonymous.with_token(data["register"]["accessToken"].as_str().unwrap());
-    client
-        .data(
-            "query($p: Position) { me(after: $p) { id } }",
-            json!({ "p": data["register"]["position"] }),
-        )
-        .await;
-    (
-        client,
-        data["register"]["user"]["id"].as_str().unwrap().to_owned(),
-        email,
-    )
-}
-
 /// The outcome code of a call: `OK` or the first error's code.
 async fn outcome(client: &GraphqlClient, query: &str, variables: Value) -> String {
     let response = client.execute(query, variables).await;
@@ -87,30 +64,17 @@ async fn stream_length(system: &TestSystem, id: &str) -> i64 {
 async fn cast(system: &TestSystem, privacy: &str) -> Cast {
     let anonymous = system.graphql();
     let mut clients = vec![(Anonymous, anonymous.clone(), String::new())];
-    let mut emails = Vec::new();
     for actor in &ACTORS[1..] {
-        let (client, id, email) = register(&anonymous, &format!("{actor:?}").to_lowercase()).await;
-        clients.push((*actor, client, id));
-        emails.push((*actor, email));
+        let person = person(&anonymous, &format!("{actor:?}").to_lowercase()).await;
+        if *actor == Admin {
+            make_admin(system, &person).await;
+        }
+        clients.push((*actor, person.client, person.id));
     }
     let cast = Cast {
         target: clients[1].2.clone(),
         clients,
     };
-    let admin_email = &emails.iter().find(|(a, _)| *a == Admin).unwrap().1;
-    let printed = cli(system, &["users", "create-admin", admin_email]).await;
-    let position = printed
-        .trim()
-        .strip_suffix(')')
-        .and_then(|s| s.rsplit(' ').next())
-        .unwrap()
-        .to_owned();
-    cast.client(Admin)
-        .data(
-            "query($p: Position) { me(after: $p) { role } }",
-            json!({ "p": position }),
-        )
-        .await;
     let admin = cast.client(Admin);
     admin
         .data(
