@@ -77,6 +77,64 @@ struct StoredEvent {
     payload: String,
 }
 
+/// The state of an aggregate from its events recorded up to `as_of` (all of them without it),
+/// with personal data opened (erased if the person was forgotten). For auditors' "as it was
+/// then" views as much as for the command side.
+pub async fn load_as_of<A: Aggregate>(
+    pool: &PgPool,
+    vault: Option<&Vault>,
+    aggregate_id: &str,
+    as_of: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<LoadedAggregate<A>, StoreError> {
+    let rows: Vec<StoredEvent> = sqlx::query_as(
+        "SELECT sequence, event_type, event_version, payload::text AS payload FROM events \
+         WHERE aggregate_type = $1 AND aggregate_id = $2 \
+           AND ($3::timestamptz IS NULL OR recorded_at <= $3) ORDER BY sequence",
+    )
+    .bind(A::TYPE)
+    .bind(aggregate_id)
+    .bind(as_of)
+    .fetch_all(pool)
+    .await?;
+    let mut aggregate = A::default();
+    let mut sequence = 0;
+    for row in rows {
+        let payload = opened::<A>(pool, vault, &row.payload).await?;
+        let event: A::Event =
+            decode_event(&row.event_type, &row.event_version, &payload).map_err(|source| {
+                StoreError::Undecodable {
+                    aggregate_id: aggregate_id.to_owned(),
+                    sequence: row.sequence,
+                    source,
+                }
+            })?;
+        aggregate.apply(&event);
+        sequence = row.sequence as u64;
+    }
+    Ok(LoadedAggregate {
+        aggregate_id: aggregate_id.to_owned(),
+        aggregate,
+        sequence,
+        from_cache: false,
+    })
+}
+
+/// A stored payload with its personal data opened (erased if the person was forgotten).
+async fn opened<'p, A: Aggregate>(
+    pool: &PgPool,
+    vault: Option<&Vault>,
+    payload: &'p str,
+) -> Result<std::borrow::Cow<'p, str>, StoreError> {
+    if !<A::Event as EventContract>::PERSONAL_DATA || !wayfarer_vault::may_hold_sealed(payload) {
+        return Ok(std::borrow::Cow::Borrowed(payload));
+    }
+    let vault = vault.ok_or(StoreError::NoVault(A::TYPE))?;
+    let mut connection = pool.acquire().await?;
+    Ok(std::borrow::Cow::Owned(
+        vault.open(&mut connection, payload).await?,
+    ))
+}
+
 /// Loads and appends one aggregate type's streams, with a cache.
 pub struct AggregateStore<A: Aggregate> {
     pool: PgPool,
@@ -118,54 +176,17 @@ impl<A: Aggregate> AggregateStore<A> {
 
     /// The aggregate's state as stored, bypassing the cache (and refreshing it).
     pub async fn load_stored(&self, aggregate_id: &str) -> Result<LoadedAggregate<A>, StoreError> {
-        let rows: Vec<StoredEvent> = sqlx::query_as(
-            "SELECT sequence, event_type, event_version, payload::text AS payload FROM events \
-             WHERE aggregate_type = $1 AND aggregate_id = $2 ORDER BY sequence",
-        )
-        .bind(A::TYPE)
-        .bind(aggregate_id)
-        .fetch_all(&self.pool)
-        .await?;
-        let mut aggregate = A::default();
-        let mut sequence = 0;
-        for row in rows {
-            let payload = self.opened(&row.payload).await?;
-            let event: A::Event = decode_event(&row.event_type, &row.event_version, &payload)
-                .map_err(|source| StoreError::Undecodable {
-                    aggregate_id: aggregate_id.to_owned(),
-                    sequence: row.sequence,
-                    source,
-                })?;
-            aggregate.apply(&event);
-            sequence = row.sequence as u64;
-        }
+        let loaded = load_as_of::<A>(&self.pool, self.vault.as_ref(), aggregate_id, None).await?;
         self.cache.insert(
             aggregate_id.to_owned(),
-            Arc::new((aggregate.clone(), sequence)),
+            Arc::new((loaded.aggregate.clone(), loaded.sequence)),
         );
-        Ok(LoadedAggregate {
-            aggregate_id: aggregate_id.to_owned(),
-            aggregate,
-            sequence,
-            from_cache: false,
-        })
+        Ok(loaded)
     }
 
     /// The vault, required by contracts that carry personal data.
     fn vault(&self) -> Result<&Vault, StoreError> {
         self.vault.as_ref().ok_or(StoreError::NoVault(A::TYPE))
-    }
-
-    /// A stored payload with its personal data opened (erased if the person was forgotten).
-    async fn opened<'p>(&self, payload: &'p str) -> Result<std::borrow::Cow<'p, str>, StoreError> {
-        if !<A::Event as EventContract>::PERSONAL_DATA || !wayfarer_vault::may_hold_sealed(payload)
-        {
-            return Ok(std::borrow::Cow::Borrowed(payload));
-        }
-        let mut connection = self.pool.acquire().await?;
-        Ok(std::borrow::Cow::Owned(
-            self.vault()?.open(&mut connection, payload).await?,
-        ))
     }
 
     /// The payload to store: personal data sealed with the person's key (the aggregate is the

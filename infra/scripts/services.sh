@@ -456,7 +456,25 @@ cmd_status() {
     fi
   fi
   status_line smtp "$SMTP_HOST:$SMTP_PORT" $ok "$note"; ((ok)) || all=1
+
+  ok=0; note=""
+  browser_ok && { ok=1; note="$(/usr/bin/chromium --version 2>/dev/null | head -n1)"; }
+  status_line chromium "/usr/bin/chromedriver" $ok "$note"; ((ok)) || all=1
   return $all
+}
+
+# ---------------------------------------------------------------- Chromium (admin page tests)
+browser_ok() { [[ -x /usr/bin/chromium && -x /usr/bin/chromedriver ]]; }
+
+ensure_browser() {
+  browser_ok && return 0
+  say "installing Debian's chromium and chromium-driver (headless admin page tests)"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+    chromium chromium-driver >"$LOG_DIR/apt-chromium.log" 2>&1 ||
+    { as_root apt-get update -q >>"$LOG_DIR/apt-chromium.log" 2>&1 &&
+      as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+        chromium chromium-driver >>"$LOG_DIR/apt-chromium.log" 2>&1; } ||
+    { show_log_tail "$LOG_DIR/apt-chromium.log"; die "could not install chromium"; }
 }
 
 # Serialises up/down/reset. The servers started here must not inherit fd 9 (9>&- below),
@@ -474,6 +492,7 @@ cmd_up() {
   ensure_broker
   ensure_osmem
   ensure_smtp
+  ensure_browser
   cmd_status
 }
 
@@ -512,6 +531,7 @@ export WAYFARER_BROKER=$running
 export WAYFARER_SMTP_HOST=$SMTP_HOST
 export WAYFARER_SMTP_PORT=$SMTP_PORT
 export WAYFARER_MAIL_DIR=$MAIL_DIR
+export WAYFARER_CHROMEDRIVER=/usr/bin/chromedriver
 EOF
 }
 

@@ -10,7 +10,7 @@ use crate::{
 use anyhow::bail;
 use clap::{Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
-use wayfarer_projections::{checkpoint, store};
+use wayfarer_projections::{status, store};
 use wayfarer_read_api::people::commands as people;
 
 #[derive(Parser)]
@@ -92,8 +92,15 @@ enum ProjectionsCommand {
     List,
     /// Position and lag of the relay and each projection.
     Status,
-    /// Rebuild one projection from the store into a shadow copy and swap it in.
-    Rebuild { name: String },
+    /// Rebuild a projection (or every replayable one) from the store into a new copy and swap
+    /// it in; readers keep the live one until then.
+    Rebuild {
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        name: Option<String>,
+        /// Every registered projection that can be replayed, one after another.
+        #[arg(long)]
+        all: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -123,6 +130,46 @@ enum EventsCommand {
     },
     /// Print everything one request caused (its correlation id), across aggregates.
     ByCorrelation { correlation_id: uuid::Uuid },
+    /// Print the newest events (oldest of them first), optionally following new ones as they
+    /// commit.
+    Tail {
+        /// Only this event type (`ItineraryCreated`).
+        #[arg(long = "type")]
+        event_type: Option<String>,
+        /// Only this aggregate type (`itinerary`) or aggregate id.
+        #[arg(long)]
+        aggregate: Option<String>,
+        /// Only events this person caused.
+        #[arg(long)]
+        actor: Option<uuid::Uuid>,
+        /// How many of the newest events to print first.
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
+        /// Keep printing events as they commit, until interrupted.
+        #[arg(long)]
+        follow: bool,
+    },
+    /// Print an aggregate's state as it stood at TIME (RFC 3339), folded from the log.
+    AsOf {
+        aggregate_id: String,
+        time: chrono::DateTime<chrono::Utc>,
+    },
+    /// Prove the store intact: recompute every stream's hash chain and check it against the
+    /// signed checkpoints; names each event that changed. Exits 1 when anything did.
+    Verify {
+        /// Only this aggregate's stream(s), and their heads in every checkpoint.
+        #[arg(long)]
+        aggregate: Option<String>,
+        /// The signing key's public half (32 bytes, base64); by default, derived from
+        /// WAYFARER_SIGNING_KEY.
+        #[arg(long)]
+        public_key: Option<String>,
+    },
+    /// Sign a checkpoint of everything committed since the last one now (the relay signs one
+    /// every WAYFARER_CHECKPOINT_INTERVAL_SECONDS).
+    Checkpoint,
+    /// Print the public key checkpoints are verified with (base64), to hand to auditors.
+    PublicKey,
 }
 
 #[derive(Subcommand)]
@@ -166,6 +213,13 @@ pub async fn run() -> anyhow::Result<()> {
             api.handle.await??;
         }
         Command::Relay => {
+            if settings.audit.uses_development_key() {
+                bail!(
+                    "refusing to sign checkpoints with the development key: set \
+                     WAYFARER_SIGNING_KEY to 32 random bytes in base64 (`openssl rand -base64 \
+                     32`); only `wayfarer dev` runs with the built-in one"
+                );
+            }
             let shutdown = CancellationToken::new();
             let task = roles::spawn_relay(&settings, shutdown.clone());
             roles::shutdown_signal().await;
@@ -194,32 +248,7 @@ pub async fn run() -> anyhow::Result<()> {
         }
         Command::Projections { command } => projections(settings, command).await?,
         Command::Dlq { command } => dead_letters(settings, command).await?,
-        Command::Events { command } => {
-            let pool = db::connect(&settings.postgres).await?;
-            let events = match &command {
-                EventsCommand::Show {
-                    aggregate_id,
-                    as_of,
-                } => store::read_stream_as_of(&pool, aggregate_id, *as_of).await?,
-                EventsCommand::ByCorrelation { correlation_id } => {
-                    store::read_correlated(&pool, *correlation_id).await?
-                }
-            };
-            if events.is_empty() {
-                match command {
-                    EventsCommand::Show { aggregate_id, .. } => {
-                        bail!("no events stored for aggregate {aggregate_id:?}")
-                    }
-                    EventsCommand::ByCorrelation { correlation_id } => {
-                        bail!("no events carry correlation id {correlation_id}")
-                    }
-                }
-            }
-            let registry = wayfarer_schemas::Registry::standard();
-            for event in events {
-                println_json(&serde_json::to_value(event.envelope(&registry)?)?);
-            }
-        }
+        Command::Events { command } => events(settings, command).await?,
         Command::Schemas { command } => artifacts(
             command,
             PathBuf::from("schemas/json"),
@@ -315,8 +344,188 @@ async fn dead_letters(settings: Settings, command: DlqCommand) -> anyhow::Result
 }
 
 #[allow(clippy::print_stdout)]
+async fn events(settings: Settings, command: EventsCommand) -> anyhow::Result<()> {
+    let pool = db::connect(&settings.postgres).await?;
+    let printed = match command {
+        EventsCommand::Show {
+            aggregate_id,
+            as_of,
+        } => {
+            let events = store::read_stream_as_of(&pool, &aggregate_id, as_of).await?;
+            if events.is_empty() {
+                bail!("no events stored for aggregate {aggregate_id:?}")
+            }
+            events
+        }
+        EventsCommand::ByCorrelation { correlation_id } => {
+            let events = store::read_correlated(&pool, correlation_id).await?;
+            if events.is_empty() {
+                bail!("no events carry correlation id {correlation_id}")
+            }
+            events
+        }
+        EventsCommand::Tail {
+            event_type,
+            aggregate,
+            actor,
+            limit,
+            follow,
+        } => {
+            let filter = store::AuditFilter {
+                aggregate,
+                event_type,
+                actor,
+                ..Default::default()
+            };
+            return tail(&pool, filter, limit, follow).await;
+        }
+        EventsCommand::AsOf { aggregate_id, time } => {
+            let platform = Platform::standard(&settings, &pool)?;
+            let vault = settings.auth.vault()?;
+            let state = platform
+                .aggregates
+                .as_of(&pool, Some(&vault), &aggregate_id, time)
+                .await?;
+            println!("{}", serde_json::to_string_pretty(&state)?);
+            return Ok(());
+        }
+        EventsCommand::Verify {
+            aggregate,
+            public_key,
+        } => return verify(&settings, &pool, aggregate, public_key).await,
+        EventsCommand::Checkpoint => {
+            match wayfarer_audit::checkpoint::take(&pool, &settings.audit.key()?).await? {
+                Some(c) => println!(
+                    "signed checkpoint {} over {} events up to position {}",
+                    c.checkpoint, c.events, c.global_position
+                ),
+                None => println!("nothing committed since the last checkpoint"),
+            }
+            return Ok(());
+        }
+        EventsCommand::PublicKey => {
+            use base64::Engine;
+            let key = settings.audit.key()?.verifying_key();
+            println!(
+                "{}",
+                base64::engine::general_purpose::STANDARD.encode(key.as_bytes())
+            );
+            return Ok(());
+        }
+    };
+    let registry = wayfarer_schemas::Registry::standard();
+    for event in printed {
+        println_json(&serde_json::to_value(event.envelope(&registry)?)?);
+    }
+    Ok(())
+}
+
+/// `events tail`: the newest events passing `filter`, then (with `follow`) each new one as
+/// it commits, in commit order, until interrupted.
+async fn tail(
+    pool: &sqlx::PgPool,
+    filter: store::AuditFilter,
+    limit: i64,
+    follow: bool,
+) -> anyhow::Result<()> {
+    let registry = wayfarer_schemas::Registry::standard();
+    let mut newest = store::read_audit_log(pool, &filter, None, limit.max(0)).await?;
+    newest.reverse();
+    for event in &newest {
+        println_json(&serde_json::to_value(event.envelope(&registry)?)?);
+    }
+    if !follow {
+        return Ok(());
+    }
+    // Follow from the committed horizon; an event printed above that commits past it (its
+    // transaction began before one still running) is not printed twice.
+    let printed: std::collections::HashSet<uuid::Uuid> =
+        newest.iter().map(|e| e.event_id).collect();
+    let mut connection = pool.acquire().await?;
+    let mut after = store::committed_position(&mut connection).await?;
+    let interrupted = roles::shutdown_signal();
+    tokio::pin!(interrupted);
+    loop {
+        let batch = store::read_committed_of(&mut connection, after, None, 1000).await?;
+        for event in &batch {
+            after = event.commit_position();
+            if filter.admits(event) && !printed.contains(&event.event_id) {
+                println_json(&serde_json::to_value(event.envelope(&registry)?)?);
+            }
+        }
+        if batch.is_empty() {
+            tokio::select! {
+                _ = &mut interrupted => return Ok(()),
+                _ = tokio::time::sleep(std::time::Duration::from_millis(200)) => {}
+            }
+        }
+    }
+}
+
+#[allow(clippy::print_stdout)]
+async fn verify(
+    settings: &Settings,
+    pool: &sqlx::PgPool,
+    aggregate: Option<String>,
+    public_key: Option<String>,
+) -> anyhow::Result<()> {
+    let key = match public_key {
+        Some(text) => wayfarer_audit::signing::verifying_key_from_base64(&text)?,
+        None => settings.audit.key()?.verifying_key(),
+    };
+    let started = std::time::Instant::now();
+    let report = match &aggregate {
+        Some(id) => wayfarer_audit::verify::verify_stream(pool, &key, id).await?,
+        None => wayfarer_audit::verify::verify_store(pool, &key).await?,
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "verified {} events in {} streams against {} signed checkpoints in {:.2}s ({:.0} events/s)",
+        report.events,
+        report.streams,
+        report.checkpoints,
+        seconds,
+        report.events as f64 / seconds.max(1e-9)
+    );
+    match &report.latest {
+        Some((number, position, signature)) => println!(
+            "latest checkpoint {number} (position {position}), signature {signature}; {} newer \
+             events are proved by their chains only",
+            report.unsigned_events
+        ),
+        None => println!("no signed checkpoint yet: the chains alone prove the streams"),
+    }
+    if report.intact() {
+        println!("intact");
+        return Ok(());
+    }
+    for finding in &report.findings {
+        println!("TAMPERED: {finding}");
+    }
+    bail!(
+        "the event store was changed: {} findings",
+        report.findings.len()
+    )
+}
+
+#[allow(clippy::print_stdout)]
 fn println_json(value: &serde_json::Value) {
     println!("{value}");
+}
+
+/// The `state` column of `projections status`.
+fn state_column(state: &status::ProjectionState) -> String {
+    match state {
+        status::ProjectionState::Live => "live".into(),
+        status::ProjectionState::Rebuilding {
+            events_done,
+            events_total,
+        } => format!(
+            "rebuilding {events_done}/{events_total} ({:.0}%)",
+            100.0 * *events_done as f64 / (*events_total).max(1) as f64
+        ),
+        status::ProjectionState::Failed { reason, .. } => format!("FAILED: {reason}"),
+    }
 }
 
 /// The `broker` column of `projections status`: what the role last recorded.
@@ -353,66 +562,72 @@ async fn projections(settings: Settings, command: ProjectionsCommand) -> anyhow:
             // Lag is measured against what is committed and safe to read (the relay's
             // horizon), not the highest position handed out, which may belong to a
             // transaction still running or rolled back.
-            let head = store::committed_head(&pool, progress.position)
-                .await?
-                .max(relayed);
+            let (head, reports) =
+                status::report_all(&pool, &platform.projections, progress.position).await?;
             let health = broker_health::all(&pool).await?;
             let broker = |component: &str| broker_column(&health, component);
             println!(
-                "{:<18} {:>12} {:>12} {:>14} {:>13}  broker",
-                "name", "position", "lag", "events", "dead letters"
+                "{:<18} {:>10} {:>8} {:>9} {:>12} {:>6}  {:<28} broker",
+                "name", "position", "lag", "lag (s)", "events", "dead", "state"
             );
-            println!("{:<18} {:>12} {:>12} {:>14}", "store head", head, 0, "");
+            println!("{:<18} {:>10} {:>8}", "store head", head, 0);
             println!(
-                "{:<18} {:>12} {:>12} {:>14} {:>13}  {}",
+                "{:<18} {:>10} {:>8} {:>9} {:>12} {:>6}  {:<28} {}",
                 "relay",
                 relayed,
                 head - relayed,
+                "",
                 published,
+                "",
                 "",
                 broker("relay")
             );
-            for projection in platform.projections.all() {
-                let name = projection.name();
-                let status = checkpoint::status(&pool, name).await?;
-                let (position, applied) = status
-                    .map(|s| (s.last_position, s.events_applied))
-                    .unwrap_or((0, 0));
-                let dead = wayfarer_projections::dead_letters::pending_count(&pool, name).await?;
-                let lag = store::events_between(
-                    &pool,
-                    position,
-                    head,
-                    projection.info().aggregate_types(),
-                )
-                .await?;
+            for report in reports {
                 println!(
-                    "{:<18} {:>12} {:>12} {:>14} {:>13}  {}",
-                    name,
-                    position,
-                    lag,
-                    applied,
-                    dead,
-                    broker(name)
+                    "{:<18} {:>10} {:>8} {:>9.1} {:>12} {:>6}  {:<28} {}",
+                    report.name,
+                    report.position,
+                    report.lag_events,
+                    report.lag_seconds,
+                    report.events_applied,
+                    report.dead_letters,
+                    state_column(&report.state),
+                    broker(report.name)
                 );
             }
         }
-        ProjectionsCommand::Rebuild { name } => {
-            let projection = platform.projection(&name)?;
-            if !projection.info().replayable() {
-                bail!("projection {name} has outside effects and cannot be replayed");
+        ProjectionsCommand::Rebuild { name, all } => {
+            let chosen: Vec<_> = match name {
+                Some(name) => {
+                    let projection = platform.projection(&name)?;
+                    if !projection.info().replayable() {
+                        bail!("projection {name} has outside effects and cannot be replayed");
+                    }
+                    vec![projection.clone()]
+                }
+                None => platform
+                    .projections
+                    .all()
+                    .iter()
+                    .filter(|p| p.info().replayable())
+                    .cloned()
+                    .collect(),
+            };
+            debug_assert!(all || chosen.len() == 1);
+            for projection in chosen {
+                let started = std::time::Instant::now();
+                let report =
+                    rebuild::rebuild(&settings, &projection, &platform.events, true).await?;
+                let seconds = started.elapsed().as_secs_f64();
+                println!(
+                    "rebuilt {} from {} events up to position {} in {:.2}s ({:.0} events/s)",
+                    report.projection,
+                    report.events,
+                    report.position,
+                    seconds,
+                    report.events as f64 / seconds.max(1e-9)
+                );
             }
-            let started = std::time::Instant::now();
-            let report = rebuild::rebuild(&settings, projection, &platform.events, true).await?;
-            let seconds = started.elapsed().as_secs_f64();
-            println!(
-                "rebuilt {} from {} events up to position {} in {:.2}s ({:.0} events/s)",
-                report.projection,
-                report.events,
-                report.position,
-                seconds,
-                report.events as f64 / seconds.max(1e-9)
-            );
         }
     }
     Ok(())

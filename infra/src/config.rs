@@ -73,6 +73,29 @@ impl AuthSettings {
     }
 }
 
+/// Tamper evidence: the key that signs the event store's checkpoints, and how often the relay
+/// signs one.
+#[derive(Debug, Clone)]
+pub struct AuditSettings {
+    /// Ed25519 private key (32 bytes, base64). Auditors verify with its public half. The
+    /// default is for development only (`relay` refuses it).
+    pub signing_key: String,
+    pub checkpoint_interval: Duration,
+}
+
+/// The checkpoint signing key `wayfarer dev` runs with ("wayfarer-development-signing-32b").
+pub const DEVELOPMENT_SIGNING_KEY: &str = "d2F5ZmFyZXItZGV2ZWxvcG1lbnQtc2lnbmluZy0zMmI=";
+
+impl AuditSettings {
+    pub fn uses_development_key(&self) -> bool {
+        self.signing_key == DEVELOPMENT_SIGNING_KEY
+    }
+
+    pub fn key(&self) -> Result<wayfarer_audit::CheckpointKey, wayfarer_audit::AuditError> {
+        wayfarer_audit::CheckpointKey::from_base64(&self.signing_key)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub postgres: PostgresSettings,
@@ -80,6 +103,7 @@ pub struct Settings {
     pub redis: RedisSettings,
     pub opensearch: OpenSearchSettings,
     pub auth: AuthSettings,
+    pub audit: AuditSettings,
     pub api: ApiSettings,
     /// Address the API (and health/metrics) listens on.
     pub http_addr: String,
@@ -115,6 +139,10 @@ impl Default for Settings {
             auth: AuthSettings {
                 jwt_secret: DEVELOPMENT_JWT_SECRET.into(),
                 master_key: DEVELOPMENT_MASTER_KEY.into(),
+            },
+            audit: AuditSettings {
+                signing_key: DEVELOPMENT_SIGNING_KEY.into(),
+                checkpoint_interval: Duration::from_secs(60),
             },
             api: ApiSettings::default(),
             http_addr: "127.0.0.1:8080".into(),
@@ -183,6 +211,21 @@ impl Settings {
         env_string("WAYFARER_OPENSEARCH_PREFIX", &mut s.opensearch.prefix);
         env_string("WAYFARER_JWT_SECRET", &mut s.auth.jwt_secret);
         env_string("WAYFARER_MASTER_KEY", &mut s.auth.master_key);
+        env_string("WAYFARER_SIGNING_KEY", &mut s.audit.signing_key);
+        let mut checkpoint_seconds = s.audit.checkpoint_interval.as_secs();
+        env_parse(
+            "WAYFARER_CHECKPOINT_INTERVAL_SECONDS",
+            &mut checkpoint_seconds,
+            "a positive number of seconds",
+        )?;
+        if checkpoint_seconds == 0 {
+            return Err(ConfigError {
+                name: "WAYFARER_CHECKPOINT_INTERVAL_SECONDS",
+                value: "0".into(),
+                expected: "a positive number of seconds",
+            });
+        }
+        s.audit.checkpoint_interval = Duration::from_secs(checkpoint_seconds);
         if let Ok(text) = std::env::var("WAYFARER_OIDC_ISSUERS") {
             s.api.oidc_issuers = serde_json::from_str(&text).map_err(|_| ConfigError {
                 name: "WAYFARER_OIDC_ISSUERS",

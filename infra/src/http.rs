@@ -47,6 +47,11 @@ pub async fn api_state(settings: &Settings, platform: &Platform) -> anyhow::Resu
         keys: TokenKeys::from_secret(settings.auth.jwt_secret.as_bytes()),
         settings: settings.api.clone(),
         projections: platform.projections.clone(),
+        events: platform.events.clone(),
+        rebuilds: Some(Arc::new(crate::rebuild::BackgroundRebuilds::new(
+            settings.clone(),
+            platform.clone(),
+        )?)),
         progress: ProgressWatch::start(pool.clone(), settings.postgres.schema.clone()),
         pool,
     })

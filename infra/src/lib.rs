@@ -3,12 +3,14 @@
 
 pub mod apply;
 pub mod broker_health;
+pub mod checkpointer;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod demo;
 pub mod dlq;
 pub mod http;
+pub mod inspect;
 pub mod kafka;
 pub mod lost_log;
 pub mod metrics;

@@ -7,12 +7,15 @@ use wayfarer_projections::{ProjectionError, ProjectionRegistry, Registered};
 use wayfarer_schemas::Registry;
 
 use crate::config::Settings;
+use crate::inspect::Inspectors;
 use crate::projections::standard_registry;
 
 #[derive(Clone)]
 pub struct Platform {
     pub events: Registry,
     pub projections: ProjectionRegistry,
+    /// The aggregates whose past states auditors can see.
+    pub aggregates: Inspectors,
 }
 
 impl Platform {
@@ -21,6 +24,9 @@ impl Platform {
         Ok(Self {
             events: Registry::standard(),
             projections: standard_registry(settings, pool)?,
+            aggregates: Inspectors::default()
+                .register::<wayfarer_domain::Itinerary>()
+                .register::<wayfarer_domain::User>(),
         })
     }
 
@@ -30,10 +36,19 @@ impl Platform {
         self
     }
 
+    /// Adds an aggregate whose past states auditors can see.
+    pub fn with_aggregate<A>(mut self) -> Self
+    where
+        A: wayfarer_domain::Aggregate + serde::Serialize,
+    {
+        self.aggregates = self.aggregates.register::<A>();
+        self
+    }
+
     /// Adds an aggregate's event contract.
     pub fn with_events<E>(mut self) -> Self
     where
-        E: wayfarer_schemas::EventContract + schemars::JsonSchema,
+        E: wayfarer_schemas::EventContract + schemars::JsonSchema + serde::de::DeserializeOwned,
     {
         self.events = self.events.register::<E>();
         self

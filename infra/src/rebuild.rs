@@ -18,6 +18,7 @@ use sqlx::{PgConnection, PgPool};
 use tokio::sync::mpsc;
 use wayfarer_projections::checkpoint;
 use wayfarer_projections::dead_letters::{self, DeadLetter};
+use wayfarer_projections::status;
 use wayfarer_projections::store::{self, CommitPosition};
 use wayfarer_projections::{Envelope, Prepared, ProjectionError, Registered, Tables};
 use wayfarer_schemas::Registry;
@@ -56,7 +57,29 @@ pub async fn rebuild(
     let pool = db::connect(&settings.postgres).await?;
     let types: Vec<&'static str> = projection.info().aggregate_types().to_vec();
     let bar = progress_bar(&pool, &types, show_progress).await?;
-    let reader = db::connect_single(&settings.postgres).await?;
+    status::rebuild_started(&pool, name, bar.length().unwrap_or(0) as i64).await?;
+    let rebuilt = fill_and_swap(projection, events, &settings.postgres, &pool, &types, &bar).await;
+    let failure = rebuilt.as_ref().err().map(ToString::to_string);
+    if let Err(error) = status::rebuild_finished(&pool, name, failure.as_deref()).await {
+        tracing::warn!(projection = name, %error, "could not record how the rebuild ended");
+    }
+    drop(lock);
+    rebuilt
+}
+
+/// The rebuild proper, under the rebuild lock: fills the new copy, swaps it in.
+async fn fill_and_swap(
+    projection: &Registered,
+    events: &Registry,
+    postgres: &crate::config::PostgresSettings,
+    pool: &PgPool,
+    types: &[&'static str],
+    bar: &ProgressBar,
+) -> Result<RebuildReport, ProjectionError> {
+    let name = projection.name();
+    let pool = pool.clone();
+    let types: Vec<&'static str> = types.to_vec();
+    let reader = db::connect_single(postgres).await?;
     let mut chunks = read_chunks(reader, types.clone(), events.clone());
     let started = std::time::Instant::now();
     let mut count = 0u64;
@@ -77,6 +100,7 @@ pub async fn rebuild(
                     let chunk = chunk?;
                     count += chunk.raw.len() as u64;
                     bar.inc(chunk.raw.len() as u64);
+                    status::rebuild_progress(&pool, name, count as i64).await?;
                     fill(
                         &pool,
                         projection,
@@ -106,6 +130,7 @@ pub async fn rebuild(
                 let chunk = chunk?;
                 count += chunk.events.len() as u64;
                 bar.inc(chunk.events.len() as u64);
+                status::rebuild_progress(&pool, name, count as i64).await?;
                 if let Err(error) = p.rebuild_chunk(&target, &chunk.events).await {
                     if !error.is_poison() {
                         return Err(error);
@@ -129,12 +154,13 @@ pub async fn rebuild(
                 reached = chunk.last;
             }
             p.finish_rebuild(&target).await?;
-            // What committed meanwhile, applied to the live model (version-guarded).
+            // What committed meanwhile, applied to the now live target (version-guarded, and
+            // silently: the live projector announces what it has not announced yet).
             let mut connection = pool.acquire().await?;
             loop {
                 let catch_up = read_envelopes(&mut connection, reached, &types, events).await?;
                 let Some(last) = catch_up.last else { break };
-                p.apply(&catch_up.events).await?;
+                p.rebuild_chunk(&target, &catch_up.events).await?;
                 reached = last;
             }
             drop(connection);
@@ -153,12 +179,64 @@ pub async fn rebuild(
         waiting_for_store_seconds = reading.as_secs_f64(),
         "projection rebuilt"
     );
-    drop(lock);
     Ok(RebuildReport {
         projection: name,
         events: count,
         position: position.global_position,
     })
+}
+
+/// Rebuilds started from the API (`rebuildProjection`, the admin page): each runs in the
+/// background of the API process and records its progress and outcome for `projections`.
+pub struct BackgroundRebuilds {
+    settings: Settings,
+    platform: crate::Platform,
+    pool: PgPool,
+}
+
+impl BackgroundRebuilds {
+    pub fn new(settings: Settings, platform: crate::Platform) -> Result<Self, sqlx::Error> {
+        let pool = db::connect_lazy(&settings.postgres, 1)?;
+        Ok(Self {
+            settings,
+            platform,
+            pool,
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl wayfarer_read_api::state::Rebuilds for BackgroundRebuilds {
+    async fn start(&self, name: &str) -> wayfarer_read_api::error::ApiResult<()> {
+        let projection = self
+            .platform
+            .projection(name)
+            .map_err(|error| wayfarer_read_api::ApiError::NotFound(error.to_string()))?
+            .clone();
+        // Shown as rebuilding at once; the rebuild records its total when it has the lock.
+        status::rebuild_started(&self.pool, name, 0)
+            .await
+            .map_err(wayfarer_read_api::ApiError::internal)?;
+        let settings = self.settings.clone();
+        let events = self.platform.events.clone();
+        let pool = self.pool.clone();
+        tokio::spawn(async move {
+            match rebuild(&settings, &projection, &events, false).await {
+                Ok(report) => tracing::info!(
+                    projection = report.projection,
+                    events = report.events,
+                    "rebuild started from the API finished"
+                ),
+                Err(error) => {
+                    tracing::error!(projection = projection.name(), %error, "rebuild started from the API failed");
+                    // Also when it failed before it could record anything itself.
+                    let reason = error.to_string();
+                    let _ = status::rebuild_finished(&pool, projection.name(), Some(&reason)).await;
+                }
+            }
+        });
+        Ok(())
+    }
 }
 
 /// A chunk of the store, as projections receive it, and where it ends in commit order.

@@ -141,7 +141,8 @@ async fn publish(
             .envelope(registry)
             .map_err(|error| RelayError::Undecodable(error.to_string()))?;
         let payload = serde_json::to_vec(&envelope).expect("envelopes always serialise");
-        let headers = cloud_event_headers(event);
+        // The type names the version the payload is in (older ones are published upcast).
+        let headers = cloud_event_headers(event, &envelope.event_version);
         let mut record = FutureRecord::to(&topic)
             .key(&event.aggregate_id)
             .payload(&payload)
@@ -180,10 +181,10 @@ async fn publish(
 
 /// The CloudEvents headers of a stored event; the value (our JSON envelope) also carries the
 /// subject (aggregate id, also the key), the time and the store position.
-fn cloud_event_headers(event: &RawEvent) -> OwnedHeaders {
+fn cloud_event_headers(event: &RawEvent, version: &str) -> OwnedHeaders {
     let kind = format!(
-        "wayfarer.{}.{}.v{}",
-        event.aggregate_type, event.event_type, event.event_version
+        "wayfarer.{}.{}.v{version}",
+        event.aggregate_type, event.event_type
     );
     let source = format!("/wayfarer/{}", event.aggregate_type);
     let time = event

@@ -8,7 +8,7 @@ use tokio_util::sync::CancellationToken;
 use wayfarer_read_api::ApiState;
 
 use crate::config::Settings;
-use crate::{broker_health, http, projector, relay, Platform};
+use crate::{broker_health, checkpointer, http, projector, relay, Platform};
 use wayfarer_projections::Registered;
 
 /// A running API server.
@@ -55,8 +55,10 @@ pub fn spawn_relay(
     let settings = settings.clone();
     tokio::spawn(async move {
         let probe = broker_health::spawn_probe(&settings, "relay", shutdown.clone())?;
+        let checkpoints = checkpointer::spawn(&settings, shutdown.clone())?;
         relay::run(settings, shutdown).await?;
         probe.await?;
+        checkpoints.await?;
         Ok(())
     })
 }

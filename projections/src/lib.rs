@@ -12,6 +12,7 @@ pub mod event;
 pub mod itinerary;
 pub mod names;
 pub mod projection;
+pub mod status;
 pub mod store;
 pub mod user;
 

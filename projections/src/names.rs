@@ -40,8 +40,34 @@ impl Names {
         format!("{}users", self.index_prefix)
     }
 
-    pub fn itinerary_cache_key(&self, itinerary_id: uuid::Uuid) -> String {
-        format!("{}wayfarer:itinerary:{itinerary_id}", self.redis_prefix)
+    /// The itinerary cache's keys of one generation end `<generation>:<id>` after this.
+    pub fn itinerary_cache_prefix(&self) -> String {
+        format!("{}wayfarer:itinerary:g", self.redis_prefix)
+    }
+
+    pub fn itinerary_cache_key(&self, generation: u64, itinerary_id: uuid::Uuid) -> String {
+        format!(
+            "{}{generation}:{itinerary_id}",
+            self.itinerary_cache_prefix()
+        )
+    }
+
+    /// Points at the itinerary cache's live generation (absent: generation 0).
+    pub fn itinerary_cache_generation(&self) -> String {
+        format!("{}wayfarer:itinerary-cache:generation", self.redis_prefix)
+    }
+
+    /// Hands out the generations rebuilds fill.
+    pub fn itinerary_cache_next_generation(&self) -> String {
+        format!("{}wayfarer:itinerary-cache:next", self.redis_prefix)
+    }
+
+    /// The newest version of an itinerary announced on its channel (announced once).
+    pub fn itinerary_announced(&self, itinerary_id: uuid::Uuid) -> String {
+        format!(
+            "{}wayfarer:itinerary-announced:{itinerary_id}",
+            self.redis_prefix
+        )
     }
 
     /// Where every API node hears that a person's access ended (banned, account closed).

@@ -244,6 +244,72 @@ pub async fn read_correlated(
         .await
 }
 
+/// Which events an audit log shows; every field narrows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// An aggregate type (`itinerary`) or one aggregate's id.
+    pub aggregate: Option<String>,
+    pub event_type: Option<String>,
+    /// Who caused the events.
+    pub actor: Option<Uuid>,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+}
+
+impl AuditFilter {
+    /// Whether `event` passes (for events read another way, such as `events tail --follow`).
+    pub fn admits(&self, event: &RawEvent) -> bool {
+        let actor = || {
+            serde_json::from_str::<std::collections::HashMap<String, String>>(&event.metadata)
+                .ok()
+                .and_then(|m| m.get(wayfarer_schemas::EventMetadata::ACTOR).cloned())
+        };
+        self.aggregate
+            .as_ref()
+            .is_none_or(|a| *a == event.aggregate_type || *a == event.aggregate_id)
+            && self
+                .event_type
+                .as_ref()
+                .is_none_or(|t| *t == event.event_type)
+            && self
+                .actor
+                .is_none_or(|id| actor().is_some_and(|a| a == id.to_string()))
+            && self.since.is_none_or(|t| event.recorded_at >= t)
+            && self.until.is_none_or(|t| event.recorded_at <= t)
+    }
+}
+
+/// The newest events passing `filter` stored before `before` (a global position; `None`:
+/// from the newest), newest first, at most `limit`.
+pub async fn read_audit_log(
+    pool: &PgPool,
+    filter: &AuditFilter,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<RawEvent>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM events \
+         WHERE ($1::bigint IS NULL OR global_position < $1) \
+           AND ($2::text IS NULL OR aggregate_type = $2 OR aggregate_id = $2) \
+           AND ($3::text IS NULL OR event_type = $3) \
+           AND ($4::text IS NULL OR metadata->>'{actor}' = $4) \
+           AND ($5::timestamptz IS NULL OR recorded_at >= $5) \
+           AND ($6::timestamptz IS NULL OR recorded_at <= $6) \
+         ORDER BY global_position DESC LIMIT $7",
+        actor = wayfarer_schemas::EventMetadata::ACTOR
+    );
+    sqlx::query_as(&sql)
+        .bind(before)
+        .bind(filter.aggregate.as_deref())
+        .bind(filter.event_type.as_deref())
+        .bind(filter.actor.map(|a| a.to_string()))
+        .bind(filter.since)
+        .bind(filter.until)
+        .bind(limit)
+        .fetch_all(pool)
+        .await
+}
+
 /// The highest position that is committed and safe to read after `after` (the relay's
 /// horizon: written by transactions older than every one still running), or 0 if none.
 pub async fn committed_head(pool: &PgPool, after: CommitPosition) -> Result<i64, sqlx::Error> {
@@ -257,6 +323,31 @@ pub async fn committed_head(pool: &PgPool, after: CommitPosition) -> Result<i64,
     .fetch_one(pool)
     .await?;
     Ok(head.unwrap_or(0))
+}
+
+/// The last event in commit order that is committed and safe to read (see
+/// [`committed_head`]): where a reader that wants only what commits from now on starts.
+pub async fn committed_position(
+    connection: &mut PgConnection,
+) -> Result<CommitPosition, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Last {
+        tx_id: i64,
+        global_position: i64,
+    }
+    let last: Option<Last> = sqlx::query_as(
+        "SELECT tx_id::text::bigint AS tx_id, global_position FROM events \
+         WHERE tx_id < pg_snapshot_xmin(pg_current_snapshot()) \
+         ORDER BY events.tx_id DESC, events.global_position DESC LIMIT 1",
+    )
+    .fetch_optional(connection)
+    .await?;
+    Ok(
+        last.map_or(CommitPosition::default(), |last| CommitPosition {
+            tx_id: last.tx_id as u64,
+            global_position: last.global_position,
+        }),
+    )
 }
 
 /// How many events of `aggregate_types` lie after `position` up to `head`: how far behind a

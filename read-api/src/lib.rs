@@ -1,6 +1,7 @@
 //! The GraphQL API (async-graphql on axum): queries read the projections, mutations become
 //! commands, subscriptions fan out Redis pub/sub notifications.
 
+pub mod admin;
 pub mod auth;
 pub mod consistency;
 pub mod error;

@@ -43,6 +43,14 @@ impl Default for ApiSettings {
     }
 }
 
+/// Starts projection rebuilds; the composition root provides it (rebuilding lives there).
+#[async_trait::async_trait]
+pub trait Rebuilds: Send + Sync {
+    /// Starts rebuilding `projection` in the background; it records its own progress (see
+    /// `wayfarer_projections::status`).
+    async fn start(&self, projection: &str) -> ApiResult<()>;
+}
+
 /// Everything resolvers need, shared by every request.
 #[derive(Clone)]
 pub struct ApiState {
@@ -65,8 +73,12 @@ pub struct ApiState {
     /// Verifies external providers' tokens, when any are configured.
     pub oidc: Option<Arc<crate::auth::oidc::OidcVerifier>>,
     pub settings: ApiSettings,
-    /// Every projection, for read-your-writes.
+    /// Every projection, for read-your-writes and the admins' views.
     pub projections: ProjectionRegistry,
+    /// Every event contract, to show stored events in their current version.
+    pub events: wayfarer_schemas::Registry,
+    /// Starts projection rebuilds, where this process may run them.
+    pub rebuilds: Option<Arc<dyn Rebuilds>>,
     /// Wakes read-your-writes waiters when a projection records progress.
     pub progress: ProgressWatch,
 }

@@ -88,17 +88,32 @@ pub struct RegisteredContract {
     pub event_types: &'static [&'static str],
     schema: fn() -> schemars::Schema,
     upcast: fn(&str, &str, Value) -> Result<Value, DecodeError>,
+    /// Decodes a stored payload of any version into the current event; its event type.
+    decode: fn(&str, &str, &str) -> Result<&'static str, DecodeError>,
 }
 
 impl RegisteredContract {
-    pub fn of<E: EventContract + JsonSchema>() -> Self {
+    pub fn of<E: EventContract + JsonSchema + DeserializeOwned>() -> Self {
         Self {
             aggregate_type: E::AGGREGATE_TYPE,
             version: E::VERSION,
             event_types: E::EVENT_TYPES,
             schema: || schemars::schema_for!(EventEnvelope<E>),
             upcast: E::upcast,
+            decode: |event_type, version, payload| {
+                decode_event::<E>(event_type, version, payload).map(|event| event.event_type())
+            },
         }
+    }
+
+    /// The event type a stored payload (of any version) becomes in the current version.
+    pub fn decodes(
+        &self,
+        event_type: &str,
+        version: &str,
+        payload: &str,
+    ) -> Result<&'static str, DecodeError> {
+        (self.decode)(event_type, version, payload)
     }
 
     /// The JSON Schema of this aggregate's envelopes as published on its topic.
@@ -127,7 +142,7 @@ impl Registry {
             .register::<crate::UserEvent>()
     }
 
-    pub fn register<E: EventContract + JsonSchema>(mut self) -> Self {
+    pub fn register<E: EventContract + JsonSchema + DeserializeOwned>(mut self) -> Self {
         self.contracts
             .retain(|contract| contract.aggregate_type != E::AGGREGATE_TYPE);
         self.contracts.push(RegisteredContract::of::<E>());

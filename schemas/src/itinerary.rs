@@ -9,7 +9,23 @@ use uuid::Uuid;
 pub const AGGREGATE_TYPE: &str = "itinerary";
 
 /// Current schema version of every itinerary event.
-pub const EVENT_VERSION: &str = "1.0";
+///
+/// - `1.0`: the first published version.
+/// - `2.0`: `ItineraryCreated` carries the itinerary's `status` (required). Stored `1.0`
+///   events are upcast on read: an itinerary created before statuses existed is a `DRAFT`,
+///   as every new one is.
+pub const EVENT_VERSION: &str = "2.0";
+
+/// Where an itinerary stands in its life (the seed's `Itinerary.status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ItineraryStatus {
+    Draft,
+    Planned,
+    Ongoing,
+    Completed,
+    Cancelled,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -102,6 +118,8 @@ pub enum ItineraryEvent {
         itinerary_id: Uuid,
         owner_id: Uuid,
         details: ItineraryDetails,
+        /// Since version 2.0.
+        status: ItineraryStatus,
         created_at: DateTime<Utc>,
     },
     ItineraryUpdated {
@@ -145,6 +163,31 @@ impl crate::EventContract for ItineraryEvent {
         "ItineraryItemDeleted",
         "ItineraryItemsReordered",
     ];
+
+    /// `1.0` → `2.0`: `ItineraryCreated` gains `status`, `DRAFT` for itineraries created
+    /// before statuses existed; the other events are unchanged.
+    fn upcast(
+        event_type: &str,
+        version: &str,
+        mut payload: serde_json::Value,
+    ) -> Result<serde_json::Value, crate::DecodeError> {
+        match version {
+            "1.0" => {
+                if event_type == "ItineraryCreated" {
+                    if let Some(fields) = payload.as_object_mut() {
+                        fields
+                            .entry("status")
+                            .or_insert_with(|| serde_json::json!("DRAFT"));
+                    }
+                }
+                Ok(payload)
+            }
+            _ => Err(crate::DecodeError::UnknownVersion {
+                event_type: event_type.to_owned(),
+                version: version.to_owned(),
+            }),
+        }
+    }
 
     fn event_type(&self) -> &'static str {
         match self {

@@ -4,6 +4,7 @@
 //! each aggregate. JSON Schemas are generated from these types (`wayfarer schemas export`), so
 //! the published contract cannot drift from the code.
 
+pub mod compatibility;
 pub mod contract;
 pub mod envelope;
 pub mod export;
@@ -13,7 +14,8 @@ pub mod user;
 pub use contract::{decode_event, DecodeError, EventContract, RegisteredContract, Registry};
 pub use envelope::{EventEnvelope, EventMetadata};
 pub use itinerary::{
-    Category, ItemDetails, ItineraryDetails, ItineraryEvent, Location, MoneyAmount, Visibility,
+    Category, ItemDetails, ItineraryDetails, ItineraryEvent, ItineraryStatus, Location,
+    MoneyAmount, Visibility,
 };
 pub use user::{
     BudgetLevel, NotificationSettings, PersonalDetails, Privacy, Role, SocialLinks, TravelPace,

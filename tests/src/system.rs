@@ -76,6 +76,9 @@ pub fn unique_prefix(label: &str) -> String {
 /// The master key of test systems ("wayfarer-test-only-master-key-32").
 pub const TEST_MASTER_KEY: &str = "d2F5ZmFyZXItdGVzdC1vbmx5LW1hc3Rlci1rZXktMzI=";
 
+/// The checkpoint signing key of test systems ("wayfarer-test-only-signing-key32").
+pub const TEST_SIGNING_KEY: &str = "d2F5ZmFyZXItdGVzdC1vbmx5LXNpZ25pbmcta2V5MzI=";
+
 pub fn isolated_settings(label: &str) -> Settings {
     let mut settings = Settings::from_env()
         .expect("valid WAYFARER_* environment")
@@ -84,6 +87,8 @@ pub fn isolated_settings(label: &str) -> Settings {
     settings.postgres.max_connections = 20;
     // Not the development key, which `project` refuses: child processes run with this one.
     settings.auth.master_key = TEST_MASTER_KEY.into();
+    // Not the development key either, which `relay` refuses.
+    settings.audit.signing_key = TEST_SIGNING_KEY.into();
     // Three partitions, unless WAYFARER_KAFKA_PARTITIONS asks for another count: enough to
     // exercise per-partition ordering, and the local broker's fetch cost grows per partition.
     if std::env::var_os("WAYFARER_KAFKA_PARTITIONS").is_none() {
@@ -188,6 +193,7 @@ impl TestSystem {
             ),
             ("WAYFARER_REDIS_URL".into(), s.redis.url.clone()),
             ("WAYFARER_MASTER_KEY".into(), s.auth.master_key.clone()),
+            ("WAYFARER_SIGNING_KEY".into(), s.audit.signing_key.clone()),
             ("WAYFARER_REDIS_PREFIX".into(), s.redis.prefix.clone()),
             ("WAYFARER_OPENSEARCH_URL".into(), s.opensearch.url.clone()),
             (

@@ -7,7 +7,9 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
-use wayfarer_schemas::{ItemDetails, ItineraryDetails, ItineraryEvent, Visibility};
+use wayfarer_schemas::{
+    ItemDetails, ItineraryDetails, ItineraryEvent, ItineraryStatus, Visibility,
+};
 
 use crate::values::{CurrencyCode, DateRange, Description, Location, Money, TimeSpan, Title};
 
@@ -66,6 +68,7 @@ impl Itinerary {
             itinerary_id,
             owner_id: context.actor,
             details,
+            status: ItineraryStatus::Draft,
             created_at: context.now,
         })
     }

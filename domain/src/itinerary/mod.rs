@@ -22,7 +22,9 @@ pub use commands::{
     NewItemDetails, NewItineraryDetails,
 };
 pub use errors::ItineraryError;
-pub use wayfarer_schemas::{Category, ItemDetails, ItineraryDetails, ItineraryEvent, Visibility};
+pub use wayfarer_schemas::{
+    Category, ItemDetails, ItineraryDetails, ItineraryEvent, ItineraryStatus, Visibility,
+};
 
 /// Most items one itinerary may hold at a time (deleted items do not count).
 pub const MAX_ITEMS: usize = 500;
@@ -34,6 +36,7 @@ pub struct Itinerary {
     id: Option<Uuid>,
     owner_id: Option<Uuid>,
     details: Option<ItineraryDetails>,
+    status: Option<ItineraryStatus>,
     /// Live items, in their current order.
     items: Vec<Item>,
     /// Ids of deleted items, remembered so they are never reused.
@@ -138,11 +141,13 @@ impl Aggregate for Itinerary {
                 itinerary_id,
                 owner_id,
                 details,
+                status,
                 ..
             } => {
                 self.id = Some(*itinerary_id);
                 self.owner_id = Some(*owner_id);
                 self.details = Some(details.clone());
+                self.status = Some(*status);
             }
             ItineraryEvent::ItineraryUpdated { details, .. } => {
                 self.details = Some(details.clone());

@@ -23,7 +23,8 @@ pub use profile::{ProfileError, ProfilePatch, SocialLinksPatch, UserName};
 pub use wayfarer_schemas::{Privacy, Role, UserEvent, UserProfile};
 
 /// A ban in force until `until` (for good when `None`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Ban {
     pub until: Option<DateTime<Utc>>,
 }
@@ -34,8 +35,10 @@ impl Ban {
     }
 }
 
-/// One person, rebuilt from their events. `Default` is "not yet registered".
-#[derive(Debug, Clone, Default, PartialEq)]
+/// One person, rebuilt from their events. `Default` is "not yet registered". Serialised for
+/// auditors' views of past states (`events as-of`).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct User {
     id: Option<Uuid>,
     user_name: String,

@@ -227,21 +227,28 @@ impl DocumentProjection for ItineraryCacheProjection {
         Ok(())
     }
 
-    /// The cache is rebuilt in place: every write is version-guarded.
+    /// A rebuild fills a fresh generation of keys, silently (no announcements).
     async fn begin_rebuild(&self) -> Result<String, ProjectionError> {
-        Ok(String::new())
+        Ok(cache::new_generation(&self.redis, &self.names)
+            .await?
+            .to_string())
     }
 
     async fn rebuild_chunk(
         &self,
-        _target: &str,
+        target: &str,
         events: &[Envelope],
     ) -> Result<(), ProjectionError> {
-        self.apply(events).await
+        let generation = parse_generation(target)?;
+        let views = self.documents.views(events).await?;
+        cache::put_views_silently(&self.redis, &self.names, generation, &views).await?;
+        self.documents.views.remember(views);
+        Ok(())
     }
 
-    async fn finish_rebuild(&self, _target: &str) -> Result<(), ProjectionError> {
-        Ok(())
+    /// Points readers at the new generation and drops the old one's keys.
+    async fn finish_rebuild(&self, target: &str) -> Result<(), ProjectionError> {
+        cache::swap_in(&self.redis, &self.names, parse_generation(target)?).await
     }
 
     async fn has_applied(&self, write: &Write) -> Result<bool, ProjectionError> {
@@ -251,4 +258,10 @@ impl DocumentProjection for ItineraryCacheProjection {
         let view = cache::get_view(&self.redis, &self.names, id).await?;
         Ok(view.is_some_and(|view| view.version >= write.sequence))
     }
+}
+
+fn parse_generation(target: &str) -> Result<u64, ProjectionError> {
+    target
+        .parse()
+        .map_err(|_| ProjectionError::RedisPool(format!("not a cache generation: {target:?}")))
 }

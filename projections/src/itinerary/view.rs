@@ -76,6 +76,7 @@ impl ItineraryView {
                 owner_id,
                 details,
                 created_at,
+                ..
             } if envelope.sequence == 1 => Some(Self {
                 id: *itinerary_id,
                 owner_id: *owner_id,

@@ -2,7 +2,7 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use uuid::Uuid;
 use wayfarer_schemas::{
     Category, EventContract, EventEnvelope, EventMetadata, ItemDetails, ItineraryDetails,
-    ItineraryEvent, Visibility,
+    ItineraryEvent, ItineraryStatus, Visibility,
 };
 
 use super::{ApplyOutcome, ItineraryView};
@@ -39,6 +39,7 @@ fn created(id: Uuid, owner: Uuid, visibility: Visibility) -> ItineraryEnvelope {
             itinerary_id: id,
             owner_id: owner,
             details,
+            status: ItineraryStatus::Draft,
             created_at,
         },
     )

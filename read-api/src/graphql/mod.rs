@@ -4,6 +4,7 @@ mod account;
 pub(crate) mod context;
 mod inputs;
 mod mutation;
+mod operations;
 mod paging;
 mod parsed_queries;
 mod people;
@@ -24,7 +25,11 @@ use crate::state::ApiState;
 
 /// Every area's queries.
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(people::PeopleQuery, query::ItineraryQuery);
+pub struct QueryRoot(
+    people::PeopleQuery,
+    query::ItineraryQuery,
+    operations::OperationsQuery,
+);
 
 /// Every area's mutations.
 #[derive(MergedObject, Default)]
@@ -32,6 +37,7 @@ pub struct MutationRoot(
     account::AccountMutation,
     people::PeopleMutation,
     mutation::ItineraryMutation,
+    operations::OperationsMutation,
 );
 
 /// Every area's subscriptions.

@@ -41,6 +41,18 @@ pub fn offset_cursor(offset: u64) -> String {
     URL_SAFE_NO_PAD.encode(format!("offset:{offset}"))
 }
 
+/// The cursor of the event at store `position` (audit log pages).
+pub fn position_cursor(position: i64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("position:{position}"))
+}
+
+pub fn decode_position(cursor: &str) -> ApiResult<i64> {
+    cursor_text(cursor)?
+        .strip_prefix("position:")
+        .and_then(|n| n.parse::<i64>().ok())
+        .ok_or_else(invalid_cursor)
+}
+
 pub fn page_size(first: Option<i32>) -> ApiResult<usize> {
     match first {
         None => Ok(DEFAULT_PAGE),

@@ -46,6 +46,7 @@ pub fn router(schema: WayfarerSchema, state: &ApiState) -> Router {
     Router::new()
         .route("/graphql", get(get_graphql).post(post_graphql))
         .route("/graphql/ws", get(get_graphql))
+        .route("/admin", get(crate::admin::page))
         .with_state(route_state)
 }
 

@@ -1,4 +1,6 @@
-//! Phase 4: rebuild speed of the PostgreSQL read model from the store.
+//! Phase 4: on one store of N events, the rebuild speed of each store's model (PostgreSQL,
+//! OpenSearch, Redis), the pause readers see while a rebuild swaps its copy in, and the speed
+//! of signing a checkpoint and of `events verify`.
 
 use std::time::{Duration, Instant};
 use wayfarer_schemas::EventContract;
@@ -26,6 +28,18 @@ pub struct RebuildRun {
     pub rebuild_elapsed: Duration,
     pub rows: i64,
     pub item_rows: i64,
+    pub search_elapsed: Duration,
+    pub cache_elapsed: Duration,
+    /// Reads of `itinerary_view` by id, issued back to back during a second PostgreSQL
+    /// rebuild (its swap included).
+    pub reads_during_rebuild: crate::stats::Summary,
+    pub checkpoint_elapsed: Duration,
+    pub verify_elapsed: Duration,
+}
+
+/// Events per second over `elapsed`.
+pub fn rate(events: u64, elapsed: Duration) -> f64 {
+    events as f64 / elapsed.as_secs_f64().max(1e-9)
 }
 
 impl RebuildRun {
@@ -125,6 +139,79 @@ async fn measure(system: &TestSystem, events: u64) -> anyhow::Result<RebuildRun>
         item_rows == items,
         "itinerary_item_view has {item_rows} rows, {items} items were inserted"
     );
+
+    // The other stores, from the same store.
+    let mut timed = Vec::new();
+    for name in [
+        wayfarer_projections::itinerary::search::NAME,
+        wayfarer_projections::itinerary::cache::NAME,
+    ] {
+        let started = Instant::now();
+        let report = rebuild::rebuild(
+            &system.settings,
+            system.projection(name),
+            &system.platform.events,
+            false,
+        )
+        .await?;
+        anyhow::ensure!(
+            report.events == events,
+            "{name} read {} events",
+            report.events
+        );
+        timed.push(started.elapsed());
+    }
+
+    // What readers see while a rebuild runs and swaps its copy in.
+    let ids: Vec<Uuid> =
+        sqlx::query_scalar("SELECT itinerary_id FROM itinerary_view ORDER BY random() LIMIT 1000")
+            .fetch_all(&system.pool)
+            .await?;
+    let stop = tokio_util::sync::CancellationToken::new();
+    let reader = {
+        let pool = system.pool.clone();
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            let mut samples = Vec::new();
+            let mut n = 0usize;
+            while !stop.is_cancelled() {
+                let started = Instant::now();
+                let found =
+                    wayfarer_projections::itinerary::pg::find(&pool, ids[n % ids.len()]).await?;
+                anyhow::ensure!(
+                    found.is_some(),
+                    "a reader found no itinerary during the rebuild"
+                );
+                samples.push(crate::stats::micros(started.elapsed()));
+                n += 1;
+            }
+            anyhow::Ok(samples)
+        })
+    };
+    rebuild::rebuild(
+        &system.settings,
+        system.projection(wayfarer_projections::itinerary::pg::NAME),
+        &system.platform.events,
+        false,
+    )
+    .await?;
+    stop.cancel();
+    let reads_during_rebuild = crate::stats::Summary::of_micros(reader.await??);
+
+    // Tamper evidence: the first checkpoint signs every stream; verify reads them all.
+    let key = system.settings.audit.key()?;
+    let started = Instant::now();
+    wayfarer_audit::checkpoint::take(&system.pool, &key).await?;
+    let checkpoint_elapsed = started.elapsed();
+    let started = Instant::now();
+    let verified = wayfarer_audit::verify::verify_store(&system.pool, &key.verifying_key()).await?;
+    let verify_elapsed = started.elapsed();
+    anyhow::ensure!(
+        verified.intact() && verified.events == events,
+        "verify read {} events with {} findings",
+        verified.events,
+        verified.findings.len()
+    );
     Ok(RebuildRun {
         events,
         aggregates,
@@ -132,6 +219,11 @@ async fn measure(system: &TestSystem, events: u64) -> anyhow::Result<RebuildRun>
         rebuild_elapsed,
         rows,
         item_rows,
+        search_elapsed: timed[0],
+        cache_elapsed: timed[1],
+        reads_during_rebuild,
+        checkpoint_elapsed,
+        verify_elapsed,
     })
 }
 
@@ -148,6 +240,7 @@ fn event_for(id: Uuid, owner: Uuid, sequence: u64, n: u64) -> ItineraryEvent {
                 visibility: Visibility::Public,
                 base_currency: "EUR".into(),
             },
+            status: wayfarer_schemas::itinerary::ItineraryStatus::Draft,
             created_at: Utc::now(),
         }
     } else {

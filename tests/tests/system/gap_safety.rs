@@ -31,6 +31,7 @@ fn event_for(id: Uuid, sequence: i64) -> ItineraryEvent {
             itinerary_id: id,
             owner_id: Uuid::nil(),
             details: details("gap test".into()),
+            status: wayfarer_schemas::itinerary::ItineraryStatus::Draft,
             created_at: Utc::now(),
         }
     } else {
@@ -68,7 +69,7 @@ async fn writer(pool: sqlx::PgPool, index: usize) -> (Vec<(Uuid, i64)>, Vec<Comm
             let metadata = wayfarer_schemas::EventMetadata::for_new_command(None, Uuid::now_v7());
             let (position,): (i64,) = sqlx::query_as(
                 "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata) \
-                 VALUES ('itinerary', $1, $2, $3, '1.0', $4, $5) RETURNING global_position",
+                 VALUES ('itinerary', $1, $2, $3, '2.0', $4, $5) RETURNING global_position",
             )
             .bind(id.to_string())
             .bind(sequence)

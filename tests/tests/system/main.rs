@@ -2,6 +2,8 @@
 //! OpenSearch). Each test runs in its own schema / topic / index / key prefix.
 
 mod access_and_conflicts;
+mod admin_operations;
+mod admin_page;
 mod broker_restart;
 mod command_store;
 mod crash_recovery;
@@ -14,7 +16,9 @@ mod people_matrix;
 mod platform;
 mod redelivery;
 mod relay_lease;
+mod schema_evolution;
 mod sign_in;
 mod support;
+mod tamper_evidence;
 mod test_aggregate;
 mod tracing;

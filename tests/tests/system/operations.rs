@@ -85,6 +85,8 @@ async fn the_cli_shows_status_and_an_aggregates_events() {
         let last_consumed = if name.starts_with("users") { "1" } else { "3" };
         assert_eq!(columns[1], last_consumed, "position of {name}: {status}");
         assert_eq!(columns[2], "0", "lag of {name}: {status}");
+        assert_eq!(columns[3], "0.0", "lag in seconds of {name}: {status}");
+        assert_eq!(columns[6], "live", "state of {name}: {status}");
     }
     let env = system.child_env();
     let shown = tokio::process::Command::new(env!("CARGO_BIN_EXE_wayfarer-node"))
@@ -130,6 +132,134 @@ async fn the_cli_shows_status_and_an_aggregates_events() {
         !nothing.status.success(),
         "an unknown correlation id is an error"
     );
+
+    // The itinerary's state as it stood after its first event, folded from the log: no stop
+    // yet; and now, with the stop.
+    let state: serde_json::Value =
+        serde_json::from_str(&cli(&system, &["events", "as-of", &id, created_at]).await).unwrap();
+    assert_eq!(state["aggregateType"], "itinerary", "{state}");
+    assert_eq!(state["sequence"], 1, "{state}");
+    assert_eq!(
+        state["state"]["items"].as_array().map(Vec::len),
+        Some(0),
+        "{state}"
+    );
+    let now = chrono::Utc::now().to_rfc3339();
+    let state: serde_json::Value =
+        serde_json::from_str(&cli(&system, &["events", "as-of", &id, &now]).await).unwrap();
+    assert_eq!(state["sequence"], 2, "{state}");
+    assert_eq!(
+        state["state"]["items"].as_array().map(Vec::len),
+        Some(1),
+        "{state}"
+    );
+
+    // The newest events, filtered by type and by aggregate; and each new one as it commits.
+    let tail = cli(&system, &["events", "tail", "--type", "ItineraryItemAdded"]).await;
+    let tail: Vec<serde_json::Value> = tail
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(tail.len(), 1);
+    assert_eq!(tail[0]["aggregateId"], id.as_str());
+    let tail = cli(
+        &system,
+        &["events", "tail", "--aggregate", "user", "--limit", "5"],
+    )
+    .await;
+    assert_eq!(tail.lines().count(), 1, "{tail}");
+    assert!(tail.contains("UserRegistered"), "{tail}");
+    let mut follow = tokio::process::Command::new(env!("CARGO_BIN_EXE_wayfarer-node"))
+        .args([
+            "events",
+            "tail",
+            "--follow",
+            "--aggregate",
+            &id,
+            "--limit",
+            "0",
+        ])
+        .envs(system.child_env())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines =
+        tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(follow.stdout.take().unwrap()));
+    // Once it follows, a new stop arrives on its own.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    add(&owner, &id, item("Fortress", 3, None)).await;
+    let followed = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
+        .await
+        .expect("the followed event arrives")
+        .unwrap()
+        .unwrap();
+    assert!(followed.contains("Fortress"), "{followed}");
+    follow.kill().await.unwrap();
+
+    // The analysts' example consumer reads both topics from the start in a group of its own:
+    // the owner's registration and the itinerary's three events, once each.
+    let consumed = tokio::process::Command::new(env!("CARGO_BIN_EXE_example-consumer"))
+        .args([
+            "--brokers",
+            &system.settings.kafka.brokers,
+            "--prefix",
+            &system.settings.kafka.prefix,
+            "--group",
+            &format!("{}analysts", system.settings.kafka.prefix),
+            "--stop-after",
+            "4",
+            "--idle-seconds",
+            "30",
+        ])
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        consumed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&consumed.stderr)
+    );
+    let consumed = String::from_utf8(consumed.stdout).unwrap();
+    let mut types: Vec<&str> = consumed
+        .lines()
+        .map(|l| l.split_whitespace().nth(1).unwrap())
+        .collect();
+    types.sort();
+    assert_eq!(
+        types,
+        [
+            "wayfarer.itinerary.ItineraryCreated.v2.0",
+            "wayfarer.itinerary.ItineraryItemAdded.v2.0",
+            "wayfarer.itinerary.ItineraryItemAdded.v2.0",
+            "wayfarer.user.UserRegistered.v1.0",
+        ],
+        "{consumed}"
+    );
+
+    // Every replayable projection, one after another; each then reports itself live.
+    let rebuilt = cli(&system, &["projections", "rebuild", "--all"]).await;
+    assert_eq!(
+        rebuilt
+            .lines()
+            .filter(|l| l.starts_with("rebuilt "))
+            .count(),
+        ALL_PROJECTIONS.len(),
+        "{rebuilt}"
+    );
+    let status = cli(&system, &["projections", "status"]).await;
+    for name in ALL_PROJECTIONS {
+        let line = status.lines().find(|l| l.starts_with(name)).unwrap();
+        assert_eq!(line.split_whitespace().nth(6), Some("live"), "{status}");
+    }
+
+    // The store proves intact, and a checkpoint signs it.
+    cli(&system, &["events", "checkpoint"]).await;
+    let verified = cli(&system, &["events", "verify"]).await;
+    assert!(verified.ends_with("intact\n"), "{verified}");
+    let verified = cli(&system, &["events", "verify", "--aggregate", &id]).await;
+    assert!(verified.ends_with("intact\n"), "{verified}");
+
     let unknown = tokio::process::Command::new(env!("CARGO_BIN_EXE_wayfarer-node"))
         .args(["projections", "rebuild", "no_such_projection"])
         .envs(system.child_env())

@@ -828,6 +828,8 @@ async fn a_forgotten_person_is_erased_from_every_model_and_the_log_holds_ciphert
             .await,
         "FORBIDDEN"
     );
+    // Her events are signed before she is forgotten: erasure leaves them verifiable.
+    cli(&system, &["events", "checkpoint"]).await;
     let forgotten = admin
         .client
         .data(
@@ -872,6 +874,9 @@ async fn a_forgotten_person_is_erased_from_every_model_and_the_log_holds_ciphert
     // The log is whole and append-only: her events are all still there, sealed.
     let replayed = cli(&system, &["events", "show", &ada.id]).await;
     assert!(replayed.contains("UserForgotten"), "{replayed}");
+    // Her sealed fields still verify, against their chain and the signed checkpoint.
+    let verified = cli(&system, &["events", "verify", "--aggregate", &ada.id]).await;
+    assert!(verified.ends_with("intact\n"), "{verified}");
     system.stop().await;
 }
 

@@ -14,6 +14,7 @@ fn created_with(details: ItineraryDetails) -> ItineraryEvent {
         itinerary_id: ITINERARY_ID,
         owner_id: OWNER,
         details,
+        status: ItineraryStatus::Draft,
         created_at: now(),
     }
 }

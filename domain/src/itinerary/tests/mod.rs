@@ -98,6 +98,7 @@ pub(super) fn created() -> ItineraryEvent {
         itinerary_id: ITINERARY_ID,
         owner_id: OWNER,
         details: trip_details(),
+        status: ItineraryStatus::Draft,
         created_at: now(),
     }
 }
