@@ -14,6 +14,7 @@ mod operations;
 mod people;
 mod people_matrix;
 mod platform;
+mod rebuild_determinism;
 mod redelivery;
 mod relay_lease;
 mod schema_evolution;

@@ -1,0 +1,169 @@
+//! Determinism: every projection rebuilt while commands keep arriving, then kept up live,
+//! holds exactly what a quiet rebuild from the log produces: row for row in PostgreSQL,
+//! document for document in OpenSearch, view for view in Redis.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use wayfarer_projections::Registered;
+use wayfarer_tests::{Roles, TestSystem, ALL_PROJECTIONS};
+
+use crate::people::person;
+use crate::support::{add, create, item};
+
+/// Everything one projection's model holds, in a comparable order.
+async fn snapshot(system: &TestSystem, name: &str) -> BTreeMap<String, Value> {
+    let names = system.settings.names();
+    let mut model = BTreeMap::new();
+    match system.projection(name) {
+        Registered::Transactional(_) | Registered::MultiStream(_) => {
+            let tables = match system.projection(name) {
+                Registered::Transactional(p) => p.tables(),
+                Registered::MultiStream(p) => p.tables(),
+                Registered::Document(_) => unreachable!(),
+            };
+            for table in tables {
+                let rows: Vec<Value> = sqlx::query_scalar(&format!(
+                    "SELECT to_jsonb(t) FROM {table} t ORDER BY to_jsonb(t)::text"
+                ))
+                .fetch_all(&system.pool)
+                .await
+                .unwrap();
+                for (n, row) in rows.into_iter().enumerate() {
+                    model.insert(format!("{table}/{n}"), row);
+                }
+            }
+        }
+        Registered::Document(_) if name == "itinerary_cache" => {
+            let pool = wayfarer_infra::projections::redis_pool(&system.settings.redis.url).unwrap();
+            let ids: Vec<uuid::Uuid> =
+                sqlx::query_scalar("SELECT itinerary_id FROM itinerary_view")
+                    .fetch_all(&system.pool)
+                    .await
+                    .unwrap();
+            for id in ids {
+                let view = wayfarer_projections::itinerary::cache::get_view(&pool, &names, id)
+                    .await
+                    .unwrap();
+                model.insert(id.to_string(), serde_json::to_value(view).unwrap());
+            }
+        }
+        Registered::Document(_) => {
+            let alias = match name {
+                "itinerary_search" => names.itineraries_alias(),
+                "users_search" => names.users_alias(),
+                other => panic!("no snapshot for document projection {other}"),
+            };
+            let url = format!("{}/{alias}/_search", system.settings.opensearch.url);
+            let client = reqwest::Client::new();
+            let _ = client
+                .post(format!(
+                    "{}/{alias}/_refresh",
+                    system.settings.opensearch.url
+                ))
+                .send()
+                .await
+                .unwrap();
+            let found: Value = client
+                .post(url)
+                .json(&json!({ "size": 10000, "query": { "match_all": {} } }))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            for hit in found["hits"]["hits"].as_array().unwrap() {
+                model.insert(
+                    hit["_id"].as_str().unwrap().to_owned(),
+                    hit["_source"].clone(),
+                );
+            }
+        }
+    }
+    model
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_rebuild_under_live_writes_equals_a_quiet_rebuild_row_for_row() {
+    let system = TestSystem::start("determinism", Roles::all())
+        .await
+        .unwrap();
+    let anonymous = system.graphql();
+    let people = [
+        person(&anonymous, "ana").await,
+        person(&anonymous, "ben").await,
+        person(&anonymous, "cy").await,
+    ];
+    let mut trips = Vec::new();
+    for (n, who) in people.iter().enumerate() {
+        let visibility = if n == 2 { "PRIVATE" } else { "PUBLIC" };
+        trips.push(
+            create(&who.client, &format!("Determinism {n}"), visibility)
+                .await
+                .0,
+        );
+    }
+
+    // Commands keep arriving on every itinerary and profile while every projection rebuilds.
+    let writing = Arc::new(AtomicBool::new(true));
+    let writers: Vec<_> = people
+        .iter()
+        .zip(trips.clone())
+        .map(|(who, trip)| {
+            let client = who.client.clone();
+            let writing = writing.clone();
+            tokio::spawn(async move {
+                let mut n = 0;
+                while writing.load(Ordering::SeqCst) && n < 40 {
+                    add(&client, &trip, item(&format!("Stop {n}"), 1 + (n % 5) as u32, None)).await;
+                    if n % 10 == 0 {
+                        client
+                            .data(
+                                "mutation($b: String) { updateUser(input: { bio: $b }) { position } }",
+                                json!({ "b": format!("bio {n}") }),
+                            )
+                            .await;
+                    }
+                    n += 1;
+                }
+                n
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for name in ALL_PROJECTIONS {
+        system.rebuild(name).await;
+    }
+    writing.store(false, Ordering::SeqCst);
+    for writer in writers {
+        assert!(writer.await.unwrap() > 0);
+    }
+    for name in ALL_PROJECTIONS {
+        system.wait_caught_up(name, Duration::from_secs(60)).await;
+    }
+    let mut live = BTreeMap::new();
+    for name in ALL_PROJECTIONS {
+        live.insert(name.to_string(), snapshot(&system, name).await);
+    }
+
+    // From the log alone, with nothing arriving.
+    for name in ALL_PROJECTIONS {
+        system.rebuild(name).await;
+        let rebuilt = snapshot(&system, name).await;
+        let kept = &live[name];
+        assert!(!rebuilt.is_empty(), "{name} holds something");
+        assert_eq!(
+            kept.keys().collect::<Vec<_>>(),
+            rebuilt.keys().collect::<Vec<_>>(),
+            "{name}: the same rows or documents"
+        );
+        for (key, value) in kept {
+            assert_eq!(value, &rebuilt[key], "{name} {key}");
+        }
+    }
+    system.stop().await;
+}
