@@ -48,10 +48,7 @@ pub async fn rebuild(
     // missing): the lock lives as long as this connection.
     let mut lock = db::connect_single(&settings.postgres).await?;
     sqlx::query("SELECT pg_advisory_lock(hashtext($1))")
-        .bind(format!(
-            "wayfarer.rebuild.{}.{name}",
-            settings.postgres.schema
-        ))
+        .bind(status::rebuild_lock_key(&settings.postgres.schema, name))
         .execute(&mut lock)
         .await?;
     let pool = db::connect(&settings.postgres).await?;

@@ -99,19 +99,61 @@ struct RebuildRow {
     state: String,
     events_done: i64,
     events_total: i64,
+    started_at: DateTime<Utc>,
     finished_at: Option<DateTime<Utc>>,
     error: Option<String>,
 }
 
+/// How long a rebuild may be recorded as running before its lock is looked at: the API
+/// records one a moment before the task that runs it takes the lock.
+const LOCK_GRACE: chrono::Duration = chrono::Duration::seconds(10);
+
+/// The advisory lock a running rebuild of `name` holds (see `wayfarer_infra::rebuild`).
+pub fn rebuild_lock_key(schema: &str, name: &str) -> String {
+    format!("wayfarer.rebuild.{schema}.{name}")
+}
+
+/// Whether a rebuild of `name` holds its lock right now (taken and released at once if not).
+async fn rebuild_running(pool: &PgPool, name: &str) -> Result<bool, sqlx::Error> {
+    let mut connection = pool.acquire().await?;
+    let (schema,): (String,) = sqlx::query_as("SELECT current_schema()::text")
+        .fetch_one(&mut *connection)
+        .await?;
+    let key = rebuild_lock_key(&schema, name);
+    let (free,): (bool,) = sqlx::query_as("SELECT pg_try_advisory_lock(hashtext($1))")
+        .bind(&key)
+        .fetch_one(&mut *connection)
+        .await?;
+    if free {
+        sqlx::query("SELECT pg_advisory_unlock(hashtext($1))")
+            .bind(&key)
+            .execute(&mut *connection)
+            .await?;
+    }
+    Ok(!free)
+}
+
 async fn rebuild_state(pool: &PgPool, name: &str) -> Result<ProjectionState, sqlx::Error> {
     let row: Option<RebuildRow> = sqlx::query_as(
-        "SELECT state, events_done, events_total, finished_at, error \
+        "SELECT state, events_done, events_total, started_at, finished_at, error \
          FROM projection_rebuilds WHERE projection = $1",
     )
     .bind(name)
     .fetch_optional(pool)
     .await?;
     Ok(match row {
+        // Recorded as running, but whatever ran it stopped (killed mid-rebuild): the live
+        // model kept serving; the copy it was filling is dropped by the next rebuild.
+        Some(row)
+            if row.state == "rebuilding"
+                && Utc::now() - row.started_at > LOCK_GRACE
+                && !rebuild_running(pool, name).await? =>
+        {
+            ProjectionState::Failed {
+                reason: "interrupted: the process running it stopped".into(),
+                at: row.started_at,
+            }
+        }
         Some(row) if row.state == "rebuilding" => ProjectionState::Rebuilding {
             events_done: row.events_done,
             events_total: row.events_total,

@@ -52,11 +52,24 @@ impl RebuildRun {
     }
 }
 
-pub async fn run(events: u64) -> anyhow::Result<RebuildRun> {
+/// With `keep_store`, the store and models are left in place (and their isolation printed),
+/// to run the CLI against a store of this size.
+pub async fn run(events: u64, keep_store: bool) -> anyhow::Result<RebuildRun> {
     anyhow::ensure!(events > 0, "--rebuild-events must be positive");
     let system = TestSystem::start("benchrb", Roles::none()).await?;
     let result = measure(&system, events).await;
-    system.stop().await;
+    if keep_store {
+        eprintln!(
+            "store kept: WAYFARER_POSTGRES_SCHEMA={} WAYFARER_KAFKA_PREFIX={} \
+             WAYFARER_OPENSEARCH_PREFIX={} WAYFARER_REDIS_PREFIX={}",
+            system.settings.postgres.schema,
+            system.settings.kafka.prefix,
+            system.settings.opensearch.prefix,
+            system.settings.redis.prefix
+        );
+    } else {
+        system.stop().await;
+    }
     result
 }
 

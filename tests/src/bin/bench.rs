@@ -59,6 +59,9 @@ struct Args {
     /// Events inserted before timing the rebuild.
     #[arg(long, default_value_t = 100_000)]
     rebuild_events: u64,
+    /// Leave the rebuild phase's store (and models) in place, to try the CLI on it.
+    #[arg(long)]
+    keep_store: bool,
     /// Diagnostic: run the command phase with the API role only (no relay, no projectors),
     /// to see what the background work costs. Not allowed with the lag phase.
     #[arg(long)]
@@ -182,7 +185,7 @@ async fn main() -> anyhow::Result<()> {
             "rebuild: inserting {} events, then rebuilding itinerary_pg…",
             args.rebuild_events
         );
-        results.rebuild = Some(rebuild::run(args.rebuild_events).await?);
+        results.rebuild = Some(rebuild::run(args.rebuild_events, args.keep_store).await?);
     }
 
     if args.phases.contains(&Phase::People) {

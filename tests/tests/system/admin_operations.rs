@@ -152,6 +152,18 @@ async fn admins_see_projections_rebuild_them_and_read_the_audit_log() {
             .await,
         "NOT_FOUND"
     );
+    // A rebuild whose process died (recorded as running, its lock free) shows as failed.
+    sqlx::query(
+        "UPDATE projection_rebuilds SET state = 'rebuilding', \
+         started_at = now() - interval '1 minute' WHERE projection = 'itinerary_pg'",
+    )
+    .execute(&system.pool)
+    .await
+    .unwrap();
+    let projections = admin.client.data(PROJECTIONS, json!({})).await;
+    let pg = projection(&projections, "itinerary_pg");
+    assert_eq!(pg["state"], "FAILED", "{pg}");
+    assert!(pg["failure"].as_str().unwrap().contains("interrupted"), "{pg}");
     // The rebuilt model still serves the itinerary.
     let read = someone
         .client
