@@ -12,6 +12,8 @@ use crate::signing::{heads_digest, Head, SignedCheckpoint};
 use crate::{AuditError, CheckpointKey};
 
 /// Events read per round trip while collecting a range's heads.
+/// Reads order by `events.tx_id` (the column, not the `tx_id` number selected under the same
+/// name), so PostgreSQL walks the `(tx_id, global_position)` index instead of sorting the store.
 const READ_BATCH: i64 = 50_000;
 
 /// A checkpoint as stored.
@@ -197,7 +199,7 @@ async fn read_range(
                 global_position \
          FROM events \
          WHERE (tx_id, global_position) > ($1::text::xid8, $2) AND tx_id < $3::text::xid8 \
-         ORDER BY tx_id, global_position LIMIT $4",
+         ORDER BY events.tx_id, events.global_position LIMIT $4",
     )
     .bind(after.0.to_string())
     .bind(after.1)

@@ -16,6 +16,8 @@ use crate::checkpoint::{self, StoredCheckpoint};
 use crate::signing::{heads_digest, Head, VerifyingKey};
 use crate::AuditError;
 
+/// Reads order by `events.tx_id` (the column, not the `tx_id` number selected under the same
+/// name), so PostgreSQL walks the `(tx_id, global_position)` index instead of sorting the store.
 const READ_BATCH: i64 = 20_000;
 
 /// A stream, as `type/id`.
@@ -566,7 +568,7 @@ fn read_batches(mut reader: PgConnection) -> mpsc::Receiver<Result<Vec<StoredEve
             let batch: Result<Vec<StoredEvent>, _> = sqlx::query_as(&format!(
                 "SELECT {EVENT_COLUMNS} FROM events \
                  WHERE (tx_id, global_position) > ($1::text::xid8, $2) \
-                 ORDER BY tx_id, global_position LIMIT $3"
+                 ORDER BY events.tx_id, events.global_position LIMIT $3"
             ))
             .bind(after.0.to_string())
             .bind(after.1)
