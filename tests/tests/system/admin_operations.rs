@@ -163,7 +163,10 @@ async fn admins_see_projections_rebuild_them_and_read_the_audit_log() {
     let projections = admin.client.data(PROJECTIONS, json!({})).await;
     let pg = projection(&projections, "itinerary_pg");
     assert_eq!(pg["state"], "FAILED", "{pg}");
-    assert!(pg["failure"].as_str().unwrap().contains("interrupted"), "{pg}");
+    assert!(
+        pg["failure"].as_str().unwrap().contains("interrupted"),
+        "{pg}"
+    );
     // The rebuilt model still serves the itinerary.
     let read = someone
         .client
