@@ -252,12 +252,36 @@ struct Tip {
 
 /// Verifies the whole store with `key` (the public half of the signing key).
 pub async fn verify_store(pool: &PgPool, key: &VerifyingKey) -> Result<Report, AuditError> {
+    walk(pool, key, None).await
+}
+
+/// Verifies one aggregate's stream(s): their chain, and their heads in every checkpoint
+/// (whose digests are checked whole, so heads edited to match a rewrite are caught too).
+pub async fn verify_stream(
+    pool: &PgPool,
+    key: &VerifyingKey,
+    aggregate_id: &str,
+) -> Result<Report, AuditError> {
+    let report = walk(pool, key, Some(aggregate_id)).await?;
+    if report.events == 0 && report.findings.is_empty() {
+        return Err(AuditError::UnknownAggregate(aggregate_id.to_owned()));
+    }
+    Ok(report)
+}
+
+/// Walks the store (or one aggregate's events) in commit order, in one snapshot, checking
+/// every chain and closing each checkpoint's range as the walk passes its end.
+async fn walk(
+    pool: &PgPool,
+    key: &VerifyingKey,
+    scope: Option<&str>,
+) -> Result<Report, AuditError> {
     let mut report = Report::default();
     let checkpoints = checkpoint::all(pool).await?;
     check_checkpoints(&checkpoints, key, &mut report);
-    let mut ranges = Ranges::new(pool, checkpoints);
+    let mut ranges = Ranges::new(pool, checkpoints, scope.map(str::to_owned));
     let mut tips: HashMap<Stream, Tip> = HashMap::new();
-    let mut batches = read_batches(pool.acquire().await?.detach());
+    let mut batches = read_batches(pool.acquire().await?.detach(), scope.map(str::to_owned));
     while let Some(batch) = batches.recv().await {
         for event in batch? {
             ranges
@@ -289,78 +313,6 @@ pub async fn verify_store(pool: &PgPool, key: &VerifyingKey) -> Result<Report, A
     }
     ranges.finish(&tips, &mut report).await?;
     report.streams = tips.len() as u64;
-    Ok(report)
-}
-
-/// Verifies one stream: its chain, and its heads in every checkpoint.
-pub async fn verify_stream(
-    pool: &PgPool,
-    key: &VerifyingKey,
-    aggregate_id: &str,
-) -> Result<Report, AuditError> {
-    let mut report = Report::default();
-    let events: Vec<StoredEvent> = sqlx::query_as(&format!(
-        "SELECT {EVENT_COLUMNS} FROM events WHERE aggregate_id = $1 \
-         ORDER BY aggregate_type, sequence"
-    ))
-    .bind(aggregate_id)
-    .fetch_all(pool)
-    .await?;
-    if events.is_empty() {
-        return Err(AuditError::UnknownAggregate(aggregate_id.to_owned()));
-    }
-    let checkpoints = checkpoint::all(pool).await?;
-    check_checkpoints(&checkpoints, key, &mut report);
-    let mut tips: HashMap<Stream, Tip> = HashMap::new();
-    for event in &events {
-        report.events += 1;
-        let stream = event.stream();
-        chain_step(event, tips.get(&stream), &stream, &mut report);
-        tips.insert(
-            stream,
-            Tip {
-                sequence: event.sequence,
-                hash: event.hash.clone(),
-            },
-        );
-    }
-    report.streams = tips.len() as u64;
-    let by_sequence: HashMap<(Stream, i64), &StoredEvent> = events
-        .iter()
-        .map(|e| ((e.stream(), e.sequence), e))
-        .collect();
-    for checkpoint in &checkpoints {
-        let heads: Vec<Head> = sqlx::query_as(
-            "SELECT aggregate_type, aggregate_id, sequence, hash FROM event_checkpoint_heads \
-             WHERE checkpoint = $1 AND aggregate_id = $2",
-        )
-        .bind(checkpoint.checkpoint)
-        .bind(aggregate_id)
-        .fetch_all(pool)
-        .await?;
-        for head in heads {
-            let stream = Stream {
-                aggregate_type: head.aggregate_type.clone(),
-                aggregate_id: head.aggregate_id.clone(),
-            };
-            match by_sequence.get(&(stream.clone(), head.sequence)) {
-                None => report.findings.push(Finding::Truncated {
-                    checkpoint: checkpoint.checkpoint,
-                    stored: tips.get(&stream).map(|t| t.sequence),
-                    stream,
-                    signed: head.sequence,
-                }),
-                Some(event) if event.hash != head.hash => {
-                    report.findings.push(Finding::Rewritten {
-                        checkpoint: checkpoint.checkpoint,
-                        stream,
-                        sequence: head.sequence,
-                    })
-                }
-                Some(_) => {}
-            }
-        }
-    }
     Ok(report)
 }
 
@@ -438,16 +390,20 @@ struct Ranges<'a> {
     pool: &'a PgPool,
     pending: std::vec::IntoIter<StoredCheckpoint>,
     current: Option<OpenRange>,
+    /// One aggregate's streams only (`verify --aggregate`): the other heads and the ranges'
+    /// event counts are not compared.
+    scope: Option<String>,
 }
 
 impl<'a> Ranges<'a> {
-    fn new(pool: &'a PgPool, checkpoints: Vec<StoredCheckpoint>) -> Self {
+    fn new(pool: &'a PgPool, checkpoints: Vec<StoredCheckpoint>, scope: Option<String>) -> Self {
         let mut pending = checkpoints.into_iter();
         let current = pending.next().map(OpenRange::new);
         Self {
             pool,
             pending,
             current,
+            scope,
         }
     }
 
@@ -468,7 +424,9 @@ impl<'a> Ranges<'a> {
                 break;
             }
             let range = self.current.take().expect("checked above");
-            range.close(self.pool, tips, report).await?;
+            range
+                .close(self.pool, self.scope.as_deref(), tips, report)
+                .await?;
             self.current = self.pending.next().map(OpenRange::new);
         }
         Ok(())
@@ -496,6 +454,7 @@ impl OpenRange {
     async fn close(
         self,
         pool: &PgPool,
+        scope: Option<&str>,
         tips: &HashMap<Stream, Tip>,
         report: &mut Report,
     ) -> Result<(), AuditError> {
@@ -507,7 +466,8 @@ impl OpenRange {
                 .push(Finding::HeadsChanged { checkpoint: number });
         }
         let mut touched = self.touched;
-        for head in heads {
+        let in_scope = |head: &Head| scope.is_none_or(|id| head.aggregate_id == id);
+        for head in heads.into_iter().filter(in_scope) {
             let stream = Stream {
                 aggregate_type: head.aggregate_type,
                 aggregate_id: head.aggregate_id,
@@ -548,7 +508,7 @@ impl OpenRange {
                 sequence,
             });
         }
-        if self.events != self.checkpoint.events {
+        if scope.is_none() && self.events != self.checkpoint.events {
             report.findings.push(Finding::CountChanged {
                 checkpoint: number,
                 signed: self.checkpoint.events,
@@ -559,20 +519,35 @@ impl OpenRange {
     }
 }
 
-/// Streams the store in commit order from a reader task, a batch ahead of the hashing.
-fn read_batches(mut reader: PgConnection) -> mpsc::Receiver<Result<Vec<StoredEvent>, AuditError>> {
+/// Streams the store (or one aggregate's events) in commit order from a reader task, a batch
+/// ahead of the hashing, all in one snapshot: an event whose transaction commits during the
+/// walk behind the reader is not half-seen (its stream's later events cannot be visible
+/// without it, as they commit after it).
+fn read_batches(
+    mut reader: PgConnection,
+    scope: Option<String>,
+) -> mpsc::Receiver<Result<Vec<StoredEvent>, AuditError>> {
     let (sender, receiver) = mpsc::channel(2);
     tokio::spawn(async move {
+        if let Err(error) = sqlx::query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .execute(&mut reader)
+            .await
+        {
+            let _ = sender.send(Err(error.into())).await;
+            return;
+        }
         let mut after = (0i64, 0i64);
         loop {
             let batch: Result<Vec<StoredEvent>, _> = sqlx::query_as(&format!(
                 "SELECT {EVENT_COLUMNS} FROM events \
                  WHERE (tx_id, global_position) > ($1::text::xid8, $2) \
+                   AND ($4::text IS NULL OR aggregate_id = $4) \
                  ORDER BY events.tx_id, events.global_position LIMIT $3"
             ))
             .bind(after.0.to_string())
             .bind(after.1)
             .bind(READ_BATCH)
+            .bind(scope.as_deref())
             .fetch_all(&mut reader)
             .await;
             let batch = match batch {

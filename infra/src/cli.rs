@@ -394,6 +394,14 @@ async fn events(settings: Settings, command: EventsCommand) -> anyhow::Result<()
             public_key,
         } => return verify(&settings, &pool, aggregate, public_key).await,
         EventsCommand::Checkpoint => {
+            // A checkpoint signed with a key anyone can read would sit in the chain of
+            // checkpoints for good.
+            if settings.audit.uses_development_key() {
+                bail!(
+                    "refusing to sign a checkpoint with the development key: set \
+                     WAYFARER_SIGNING_KEY (the relay's key)"
+                );
+            }
             match wayfarer_audit::checkpoint::take(&pool, &settings.audit.key()?).await? {
                 Some(c) => println!(
                     "signed checkpoint {} over {} events up to position {}",
@@ -429,6 +437,10 @@ async fn tail(
     follow: bool,
 ) -> anyhow::Result<()> {
     let registry = wayfarer_schemas::Registry::standard();
+    // Where following starts is taken first: anything committing from then on is followed,
+    // and what the newest read shows as well is not printed twice.
+    let mut connection = pool.acquire().await?;
+    let mut after = store::committed_position(&mut connection).await?;
     let mut newest = store::read_audit_log(pool, &filter, None, limit.max(0)).await?;
     newest.reverse();
     for event in &newest {
@@ -441,12 +453,13 @@ async fn tail(
     // transaction began before one still running) is not printed twice.
     let printed: std::collections::HashSet<uuid::Uuid> =
         newest.iter().map(|e| e.event_id).collect();
-    let mut connection = pool.acquire().await?;
-    let mut after = store::committed_position(&mut connection).await?;
     let interrupted = roles::shutdown_signal();
     tokio::pin!(interrupted);
     loop {
-        let batch = store::read_committed_of(&mut connection, after, None, 1000).await?;
+        let batch = tokio::select! {
+            _ = &mut interrupted => return Ok(()),
+            batch = store::read_committed_of(&mut connection, after, None, 1000) => batch?,
+        };
         for event in &batch {
             after = event.commit_position();
             if filter.admits(event) && !printed.contains(&event.event_id) {
@@ -471,8 +484,22 @@ async fn verify(
 ) -> anyhow::Result<()> {
     let key = match public_key {
         Some(text) => wayfarer_audit::signing::verifying_key_from_base64(&text)?,
+        // The development key's private half is in the source: whoever rewrote the store
+        // could have re-signed it with that key, so it proves nothing unless asked for.
+        None if settings.audit.uses_development_key() => bail!(
+            "no key to verify with: pass --public-key (the relay's public key, from \
+             `wayfarer events public-key` where its WAYFARER_SIGNING_KEY is set) or set \
+             WAYFARER_SIGNING_KEY; the development key is used only when passed explicitly"
+        ),
         None => settings.audit.key()?.verifying_key(),
     };
+    {
+        use base64::Engine;
+        println!(
+            "verifying with public key {}",
+            base64::engine::general_purpose::STANDARD.encode(key.as_bytes())
+        );
+    }
     let started = std::time::Instant::now();
     let report = match &aggregate {
         Some(id) => wayfarer_audit::verify::verify_stream(pool, &key, id).await?,

@@ -47,10 +47,13 @@ pub async fn rebuild(
     // One rebuild of a projection at a time (two admins, or two projectors finding a model
     // missing): the lock lives as long as this connection.
     let mut lock = db::connect_single(&settings.postgres).await?;
-    sqlx::query("SELECT pg_advisory_lock(hashtext($1))")
-        .bind(status::rebuild_lock_key(&settings.postgres.schema, name))
-        .execute(&mut lock)
-        .await?;
+    sqlx::query(&format!(
+        "SELECT pg_advisory_lock(hashtext({}))",
+        status::REBUILD_LOCK_KEY
+    ))
+    .bind(name)
+    .execute(&mut lock)
+    .await?;
     let pool = db::connect(&settings.postgres).await?;
     let types: Vec<&'static str> = projection.info().aggregate_types().to_vec();
     let bar = progress_bar(&pool, &types, show_progress).await?;
@@ -77,7 +80,7 @@ async fn fill_and_swap(
     let pool = pool.clone();
     let types: Vec<&'static str> = types.to_vec();
     let reader = db::connect_single(postgres).await?;
-    let mut chunks = read_chunks(reader, types.clone(), events.clone());
+    let chunks = read_chunks(reader, types.clone(), events.clone());
     let started = std::time::Instant::now();
     let mut count = 0u64;
     // Time spent waiting for the store reader and the preparation: the rest is writing.
@@ -122,34 +125,17 @@ async fn fill_and_swap(
         }
         Registered::Document(p) => {
             let target = p.begin_rebuild().await?;
-            let mut reached = CommitPosition::default();
-            while let Some(chunk) = chunks.recv().await {
-                let chunk = chunk?;
-                count += chunk.events.len() as u64;
-                bar.inc(chunk.events.len() as u64);
-                status::rebuild_progress(&pool, name, count as i64).await?;
-                if let Err(error) = p.rebuild_chunk(&target, &chunk.events).await {
-                    if !error.is_poison() {
-                        return Err(error);
+            let filled = fill_document(p.as_ref(), &target, chunks, &pool, name, bar).await;
+            let (mut reached, filled_count) = match filled {
+                Ok(filled) => filled,
+                Err(error) => {
+                    if let Err(cleanup) = p.discard_rebuild(&target).await {
+                        tracing::warn!(projection = name, %cleanup, "could not drop a failed rebuild's target");
                     }
-                    // One by one: the events that fail on their own data are dead-lettered.
-                    for event in &chunk.events {
-                        match p.rebuild_chunk(&target, std::slice::from_ref(event)).await {
-                            Ok(()) => {}
-                            Err(error) if error.is_poison() => {
-                                let mut connection = pool.acquire().await?;
-                                dead_letters::record(
-                                    &mut connection,
-                                    &[store_dead_letter(name, event, &error)],
-                                )
-                                .await?;
-                            }
-                            Err(error) => return Err(error),
-                        }
-                    }
+                    return Err(error);
                 }
-                reached = chunk.last;
-            }
+            };
+            count = filled_count;
             p.finish_rebuild(&target).await?;
             // What committed meanwhile, applied to the now live target (version-guarded, and
             // silently: the live projector announces what it has not announced yet).
@@ -183,12 +169,56 @@ async fn fill_and_swap(
     })
 }
 
+/// Fills a document projection's new target from the store; where it ended and how many
+/// events it read. Events that fail on their own data are dead-lettered, one by one.
+async fn fill_document(
+    p: &dyn wayfarer_projections::DocumentProjection,
+    target: &str,
+    mut chunks: mpsc::Receiver<Result<Chunk, ProjectionError>>,
+    pool: &PgPool,
+    name: &str,
+    bar: &ProgressBar,
+) -> Result<(CommitPosition, u64), ProjectionError> {
+    let mut reached = CommitPosition::default();
+    let mut count = 0u64;
+    while let Some(chunk) = chunks.recv().await {
+        let chunk = chunk?;
+        count += chunk.events.len() as u64;
+        bar.inc(chunk.events.len() as u64);
+        status::rebuild_progress(pool, name, count as i64).await?;
+        if let Err(error) = p.rebuild_chunk(target, &chunk.events).await {
+            if !error.is_poison() {
+                return Err(error);
+            }
+            for event in &chunk.events {
+                match p.rebuild_chunk(target, std::slice::from_ref(event)).await {
+                    Ok(()) => {}
+                    Err(error) if error.is_poison() => {
+                        let mut connection = pool.acquire().await?;
+                        dead_letters::record(
+                            &mut connection,
+                            &[store_dead_letter(name, event, &error)],
+                        )
+                        .await?;
+                    }
+                    Err(error) => return Err(error),
+                }
+            }
+        }
+        reached = chunk.last;
+    }
+    Ok((reached, count))
+}
+
 /// Rebuilds started from the API (`rebuildProjection`, the admin page): each runs in the
 /// background of the API process and records its progress and outcome for `projections`.
 pub struct BackgroundRebuilds {
     settings: Settings,
     platform: crate::Platform,
     pool: PgPool,
+    /// Rebuilds this process started whose task has not finished (it may not hold the lock
+    /// yet): a second request for one of them is refused, not queued.
+    started: std::sync::Arc<std::sync::Mutex<std::collections::HashSet<&'static str>>>,
 }
 
 impl BackgroundRebuilds {
@@ -198,6 +228,7 @@ impl BackgroundRebuilds {
             settings,
             platform,
             pool,
+            started: Default::default(),
         })
     }
 }
@@ -210,15 +241,35 @@ impl wayfarer_read_api::state::Rebuilds for BackgroundRebuilds {
             .projection(name)
             .map_err(|error| wayfarer_read_api::ApiError::NotFound(error.to_string()))?
             .clone();
-        // Shown as rebuilding at once; the rebuild records its total when it has the lock.
-        status::rebuild_started(&self.pool, name, 0)
+        let name = projection.name();
+        let running = status::rebuild_running(&self.pool, name)
             .await
             .map_err(wayfarer_read_api::ApiError::internal)?;
+        let fresh = self.started.lock().expect("not poisoned").insert(name);
+        if running || !fresh {
+            if fresh {
+                self.started.lock().expect("not poisoned").remove(name);
+            }
+            return Err(wayfarer_read_api::ApiError::Conflict(format!(
+                "a rebuild of {name} is running already"
+            )));
+        }
+        // Shown as rebuilding at once; the rebuild records its total when it has the lock.
+        if let Err(error) = status::rebuild_started(&self.pool, name, 0).await {
+            self.started.lock().expect("not poisoned").remove(name);
+            return Err(wayfarer_read_api::ApiError::internal(error));
+        }
         let settings = self.settings.clone();
         let events = self.platform.events.clone();
         let pool = self.pool.clone();
+        let started = self.started.clone();
         tokio::spawn(async move {
-            match rebuild(&settings, &projection, &events, false).await {
+            let rebuilt = rebuild(&settings, &projection, &events, false).await;
+            started
+                .lock()
+                .expect("not poisoned")
+                .remove(projection.name());
+            match rebuilt {
                 Ok(report) => tracing::info!(
                     projection = report.projection,
                     events = report.events,

@@ -204,6 +204,8 @@ pub trait DocumentProjection: Projection {
         -> Result<(), ProjectionError>;
     /// Makes the target live (an atomic alias swap), dropping what it replaces.
     async fn finish_rebuild(&self, target: &str) -> Result<(), ProjectionError>;
+    /// Drops the target of a rebuild that failed before it was made live (best effort).
+    async fn discard_rebuild(&self, target: &str) -> Result<(), ProjectionError>;
     /// Whether readers of the live model see `write` (read-your-writes).
     async fn has_applied(&self, write: &Write) -> Result<bool, ProjectionError>;
 }

@@ -108,29 +108,28 @@ struct RebuildRow {
 /// records one a moment before the task that runs it takes the lock.
 const LOCK_GRACE: chrono::Duration = chrono::Duration::seconds(10);
 
-/// The advisory lock a running rebuild of `name` holds (see `wayfarer_infra::rebuild`).
-pub fn rebuild_lock_key(schema: &str, name: &str) -> String {
-    format!("wayfarer.rebuild.{schema}.{name}")
-}
+/// The advisory lock a running rebuild of `name` holds, in the schema the connection works
+/// in (`current_schema()`): the rebuild takes it, [`rebuild_running`] looks for it.
+pub const REBUILD_LOCK_KEY: &str = "'wayfarer.rebuild.' || current_schema() || '.' || $1";
 
-/// Whether a rebuild of `name` holds its lock right now (taken and released at once if not).
-async fn rebuild_running(pool: &PgPool, name: &str) -> Result<bool, sqlx::Error> {
-    let mut connection = pool.acquire().await?;
-    let (schema,): (String,) = sqlx::query_as("SELECT current_schema()::text")
-        .fetch_one(&mut *connection)
-        .await?;
-    let key = rebuild_lock_key(&schema, name);
-    let (free,): (bool,) = sqlx::query_as("SELECT pg_try_advisory_lock(hashtext($1))")
-        .bind(&key)
-        .fetch_one(&mut *connection)
-        .await?;
-    if free {
-        sqlx::query("SELECT pg_advisory_unlock(hashtext($1))")
-            .bind(&key)
-            .execute(&mut *connection)
-            .await?;
-    }
-    Ok(!free)
+/// Whether a rebuild of `name` holds its lock right now. Looks at `pg_locks` rather than
+/// trying the lock, which a cancelled request could leave held on a pooled connection.
+pub async fn rebuild_running(
+    executor: impl PgExecutor<'_>,
+    name: &str,
+) -> Result<bool, sqlx::Error> {
+    // A bigint advisory lock shows its high half as `classid` and its low half as `objid`.
+    let (running,): (bool,) = sqlx::query_as(&format!(
+        "WITH k AS (SELECT hashtext({REBUILD_LOCK_KEY})::bigint AS key) \
+         SELECT EXISTS (SELECT 1 FROM pg_locks, k WHERE locktype = 'advisory' AND granted \
+             AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
+             AND classid = ((key >> 32) & 4294967295)::oid \
+             AND objid = (key & 4294967295)::oid AND objsubid = 1)"
+    ))
+    .bind(name)
+    .fetch_one(executor)
+    .await?;
+    Ok(running)
 }
 
 async fn rebuild_state(pool: &PgPool, name: &str) -> Result<ProjectionState, sqlx::Error> {

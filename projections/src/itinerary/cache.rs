@@ -4,6 +4,8 @@
 //! - **Generations** (blue/green): views live under keys of a generation, and a pointer key
 //!   names the live one. A rebuild fills a fresh generation, then swaps the pointer
 //!   atomically and drops the old generation's keys: readers never see a half-built cache.
+//! - **One Redis**: the scripts build the live generation's key from the pointer they read,
+//!   which a single Redis (or one replicated primary) allows and Redis Cluster does not.
 //! - **Writes** are Lua scripts that compare versions, so an older or repeated write never
 //!   replaces a newer view.
 //! - **Announcements** are separate from writes: the live projector announces each version
@@ -139,10 +141,21 @@ pub async fn swap_in(pool: &Pool, names: &Names, generation: u64) -> Result<(), 
         .query_async(&mut *connection)
         .await?;
     let old = old.unwrap_or(0);
+    drop(connection);
     if old == generation {
         return Ok(());
     }
-    let pattern = format!("{}{old}:*", names.itinerary_cache_prefix());
+    drop_generation(pool, names, old).await
+}
+
+/// Unlinks every key of `generation` (one replaced, or a failed rebuild's).
+pub async fn drop_generation(
+    pool: &Pool,
+    names: &Names,
+    generation: u64,
+) -> Result<(), ProjectionError> {
+    let mut connection = pool.get().await?;
+    let pattern = format!("{}{generation}:*", names.itinerary_cache_prefix());
     let mut cursor: u64 = 0;
     loop {
         let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")

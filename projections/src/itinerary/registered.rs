@@ -171,6 +171,10 @@ impl DocumentProjection for ItinerarySearchProjection {
         search::swap_in(&self.client, &self.alias, target).await
     }
 
+    async fn discard_rebuild(&self, target: &str) -> Result<(), ProjectionError> {
+        search::delete_index(&self.client, target).await
+    }
+
     async fn has_applied(&self, write: &Write) -> Result<bool, ProjectionError> {
         let Some(id) = itinerary_of(write) else {
             return Ok(true);
@@ -249,6 +253,10 @@ impl DocumentProjection for ItineraryCacheProjection {
     /// Points readers at the new generation and drops the old one's keys.
     async fn finish_rebuild(&self, target: &str) -> Result<(), ProjectionError> {
         cache::swap_in(&self.redis, &self.names, parse_generation(target)?).await
+    }
+
+    async fn discard_rebuild(&self, target: &str) -> Result<(), ProjectionError> {
+        cache::drop_generation(&self.redis, &self.names, parse_generation(target)?).await
     }
 
     async fn has_applied(&self, write: &Write) -> Result<bool, ProjectionError> {

@@ -222,6 +222,10 @@ impl DocumentProjection for UsersSearchProjection {
         swap_in(&self.client, &self.alias, target).await
     }
 
+    async fn discard_rebuild(&self, target: &str) -> Result<(), ProjectionError> {
+        crate::itinerary::search::delete_index(&self.client, target).await
+    }
+
     async fn has_applied(&self, write: &Write) -> Result<bool, ProjectionError> {
         if write.aggregate_type != AGGREGATE_TYPE {
             return Ok(true);

@@ -47,6 +47,7 @@ pub fn router(schema: WayfarerSchema, state: &ApiState) -> Router {
         .route("/graphql", get(get_graphql).post(post_graphql))
         .route("/graphql/ws", get(get_graphql))
         .route("/admin", get(crate::admin::page))
+        .route("/admin.js", get(crate::admin::script))
         .with_state(route_state)
 }
 

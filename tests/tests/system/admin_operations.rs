@@ -152,7 +152,15 @@ async fn admins_see_projections_rebuild_them_and_read_the_audit_log() {
             .await,
         "NOT_FOUND"
     );
-    // A rebuild whose process died (recorded as running, its lock free) shows as failed.
+    // While a rebuild holds its lock (here: the test, as a CLI rebuild would), another one
+    // is refused and the running one shows as rebuilding, however long it takes.
+    let mut holder = system.pool.acquire().await.unwrap();
+    sqlx::query(
+        "SELECT pg_advisory_lock(hashtext('wayfarer.rebuild.' || current_schema() || '.itinerary_pg'))",
+    )
+    .execute(&mut *holder)
+    .await
+    .unwrap();
     sqlx::query(
         "UPDATE projection_rebuilds SET state = 'rebuilding', \
          started_at = now() - interval '1 minute' WHERE projection = 'itinerary_pg'",
@@ -160,6 +168,24 @@ async fn admins_see_projections_rebuild_them_and_read_the_audit_log() {
     .execute(&system.pool)
     .await
     .unwrap();
+    assert_eq!(
+        admin
+            .client
+            .error_code(REBUILD, json!({ "n": "itinerary_pg" }))
+            .await,
+        "CONFLICT"
+    );
+    let projections = admin.client.data(PROJECTIONS, json!({})).await;
+    assert_eq!(
+        projection(&projections, "itinerary_pg")["state"],
+        "REBUILDING"
+    );
+    // Once its process is gone (its lock free), it shows as failed: interrupted.
+    sqlx::query("SELECT pg_advisory_unlock_all()")
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+    drop(holder);
     let projections = admin.client.data(PROJECTIONS, json!({})).await;
     let pg = projection(&projections, "itinerary_pg");
     assert_eq!(pg["state"], "FAILED", "{pg}");

@@ -231,6 +231,27 @@ async fn verify_names_each_kind_of_tampering_and_nothing_else() {
         )),
         "{stdout}"
     );
+
+    // The development key (its private half is in the source) neither verifies nor signs
+    // unless passed explicitly.
+    for args in [&["events", "verify"][..], &["events", "checkpoint"]] {
+        let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_wayfarer-node"))
+            .args(args)
+            .envs(system.child_env())
+            .env(
+                "WAYFARER_SIGNING_KEY",
+                wayfarer_infra::config::DEVELOPMENT_SIGNING_KEY,
+            )
+            .output()
+            .await
+            .unwrap();
+        assert!(!output.status.success(), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&output.stderr).contains("development key"),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
     system.stop().await;
 }
 
@@ -269,6 +290,15 @@ async fn forged_or_removed_checkpoints_are_caught() {
     )
     .await;
     let findings = verify_store(pool, &public).await.unwrap().findings;
+    assert!(
+        findings.contains(&Finding::HeadsChanged { checkpoint: 2 }),
+        "{findings:?}"
+    );
+    // Also when only that stream is verified.
+    let findings = verify_stream(pool, &public, &second)
+        .await
+        .unwrap()
+        .findings;
     assert!(
         findings.contains(&Finding::HeadsChanged { checkpoint: 2 }),
         "{findings:?}"
