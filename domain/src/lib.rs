@@ -6,6 +6,7 @@
 //! Every aggregate implements [`Aggregate`]; its tests use the kit in [`testing`].
 
 pub mod aggregate;
+pub mod expenses;
 pub mod itinerary;
 pub mod testing;
 pub mod user;
