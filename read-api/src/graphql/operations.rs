@@ -10,7 +10,7 @@ use wayfarer_projections::store::{self, AuditFilter, CommitPosition, RawEvent};
 use wayfarer_schemas::Role;
 
 use super::context::{require_caller, state};
-use super::paging::{decode_position, page_size, position_cursor};
+use super::paging::{check_search_text, decode_position, page_size, position_cursor};
 use super::resolve::resolve;
 use crate::auth::replay::{self, RequestKey};
 use crate::error::{ApiError, ApiResult};
@@ -185,6 +185,20 @@ impl OperationsQuery {
             require_admin(ctx).await?;
             let api = state(ctx);
             let filter = filter.unwrap_or_default();
+            // Control characters (NUL above all, which PostgreSQL refuses in text) and
+            // oversized values are the caller's mistake, not an internal error.
+            for (field, value) in [
+                ("aggregate", &filter.aggregate),
+                ("eventType", &filter.event_type),
+            ] {
+                if let Some(value) = value {
+                    check_search_text(value).map_err(|_| {
+                        ApiError::Validation(format!(
+                            "{field} must be one line of at most 200 characters"
+                        ))
+                    })?;
+                }
+            }
             let filter = AuditFilter {
                 aggregate: filter.aggregate,
                 event_type: filter.event_type,

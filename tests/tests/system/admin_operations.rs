@@ -121,6 +121,18 @@ async fn admins_see_projections_rebuild_them_and_read_the_audit_log() {
         .error_code(AUDIT_LOG, json!({ "after": "bm90IGEgY3Vyc29y" }))
         .await;
     assert_eq!(invalid, "VALIDATION");
+    for filter in [
+        json!({ "aggregate": "itinerary\u{0}" }),
+        json!({ "eventType": "x".repeat(100_000) }),
+    ] {
+        assert_eq!(
+            admin
+                .client
+                .error_code(AUDIT_LOG, json!({ "f": filter }))
+                .await,
+            "VALIDATION"
+        );
+    }
 
     // Everything the creating request caused.
     let correlation = rest[0]["node"]["correlationId"].clone();
