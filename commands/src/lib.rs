@@ -10,6 +10,7 @@ mod group_commit;
 mod handler;
 pub mod idempotency;
 mod position;
+pub mod snapshot;
 mod sqlstate;
 pub mod store;
 

@@ -86,18 +86,47 @@ pub async fn load_as_of<A: Aggregate>(
     aggregate_id: &str,
     as_of: Option<chrono::DateTime<chrono::Utc>>,
 ) -> Result<LoadedAggregate<A>, StoreError> {
+    load_until(pool, vault, aggregate_id, as_of, None).await
+}
+
+/// The state of an aggregate at `version` (its first `version` events), as
+/// [`load_as_of`] reads it: for restoring an earlier version.
+pub async fn load_version<A: Aggregate>(
+    pool: &PgPool,
+    vault: Option<&Vault>,
+    aggregate_id: &str,
+    version: u64,
+) -> Result<LoadedAggregate<A>, StoreError> {
+    let version = i64::try_from(version).unwrap_or(i64::MAX);
+    load_until(pool, vault, aggregate_id, None, Some(version)).await
+}
+
+async fn load_until<A: Aggregate>(
+    pool: &PgPool,
+    vault: Option<&Vault>,
+    aggregate_id: &str,
+    as_of: Option<chrono::DateTime<chrono::Utc>>,
+    version: Option<i64>,
+) -> Result<LoadedAggregate<A>, StoreError> {
+    // The current state starts from the latest snapshot; a past one folds from the start.
+    let start = match (as_of, version) {
+        (None, None) => crate::snapshot::latest::<A>(pool, aggregate_id).await?,
+        _ => None,
+    };
+    let (mut aggregate, mut sequence) = start.unwrap_or_default();
     let rows: Vec<StoredEvent> = sqlx::query_as(
         "SELECT sequence, event_type, event_version, payload::text AS payload FROM events \
          WHERE aggregate_type = $1 AND aggregate_id = $2 \
-           AND ($3::timestamptz IS NULL OR recorded_at <= $3) ORDER BY sequence",
+           AND ($3::timestamptz IS NULL OR recorded_at <= $3) \
+           AND ($4::int8 IS NULL OR sequence <= $4) AND sequence > $5 ORDER BY sequence",
     )
     .bind(A::TYPE)
     .bind(aggregate_id)
     .bind(as_of)
+    .bind(version)
+    .bind(sequence as i64)
     .fetch_all(pool)
     .await?;
-    let mut aggregate = A::default();
-    let mut sequence = 0;
     for row in rows {
         let payload = opened::<A>(pool, vault, &row.payload).await?;
         let event: A::Event =
@@ -248,6 +277,17 @@ impl<A: Aggregate> AggregateStore<A> {
             position,
             sequence: loaded.sequence + events.len() as u64,
         };
+        if crate::snapshot::due(loaded.sequence, appended.sequence) {
+            // Off the command's path: the snapshot only speeds up later loads.
+            let (pool, id, state) = (
+                self.pool.clone(),
+                loaded.aggregate_id.clone(),
+                loaded.aggregate.clone(),
+            );
+            tokio::spawn(async move {
+                crate::snapshot::save(&pool, &id, &state, appended.sequence).await;
+            });
+        }
         self.cache.insert(
             loaded.aggregate_id,
             Arc::new((loaded.aggregate, appended.sequence)),

@@ -54,6 +54,21 @@ pub trait Aggregate: Default + Clone + Send + Sync + 'static {
         false
     }
 
+    /// The format of this aggregate's snapshots, or `None` (the default) to take none. Change
+    /// it whenever the state's shape or meaning changes: snapshots of another format are
+    /// ignored and the state is folded from the first event again.
+    const SNAPSHOT_FORMAT: Option<&'static str> = None;
+
+    /// The state as a snapshot (see [`Aggregate::SNAPSHOT_FORMAT`]).
+    fn to_snapshot(&self) -> Option<serde_json::Value> {
+        None
+    }
+
+    /// The state from a snapshot of the current format; `None` if it does not read.
+    fn from_snapshot(_snapshot: serde_json::Value) -> Option<Self> {
+        None
+    }
+
     /// The state after applying `events` in order to a new aggregate.
     fn from_events<'a>(events: impl IntoIterator<Item = &'a Self::Event>) -> Self {
         let mut state = Self::default();

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use opensearch::http::transport::{SingleNodeConnectionPool, TransportBuilder};
 use opensearch::OpenSearch;
 use sqlx::PgPool;
+use wayfarer_projections::itinerary::comments::ItineraryCommentsProjection;
 use wayfarer_projections::itinerary::{
     ItineraryCacheProjection, ItineraryPgProjection, ItinerarySearchProjection,
 };
@@ -48,6 +49,9 @@ pub fn standard_registry(
         .map_err(|error| ProjectionError::Vault(error.to_string()))?;
     Ok(ProjectionRegistry::default()
         .register(Registered::Transactional(Arc::new(ItineraryPgProjection)))
+        .register(Registered::Transactional(Arc::new(
+            ItineraryCommentsProjection,
+        )))
         .register(Registered::Transactional(Arc::new(UsersProjection::new(
             vault.clone(),
         ))))

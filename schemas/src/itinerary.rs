@@ -13,7 +13,8 @@ pub const AGGREGATE_TYPE: &str = "itinerary";
 /// - `1.0`: the first published version.
 /// - `2.0`: `ItineraryCreated` carries the itinerary's `status` (required). Stored `1.0`
 ///   events are upcast on read: an itinerary created before statuses existed is a `DRAFT`,
-///   as every new one is.
+///   as every new one is. Added within 2.0 (compatible additions): status changes,
+///   collaboration, item comments and restored versions.
 pub const EVENT_VERSION: &str = "2.0";
 
 /// Where an itinerary stands in its life (the seed's `Itinerary.status`).
@@ -25,6 +26,43 @@ pub enum ItineraryStatus {
     Ongoing,
     Completed,
     Cancelled,
+}
+
+/// What a collaborator may do with an itinerary (the seed's `Collaboration.accessLevel`).
+/// Ordered: each level may do everything the ones before it may.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AccessLevel {
+    /// Reads the itinerary.
+    View,
+    /// Reads, and comments on its items.
+    Comment,
+    /// Reads, comments, and changes the itinerary and its items.
+    Edit,
+}
+
+impl AccessLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccessLevel::View => "VIEW",
+            AccessLevel::Comment => "COMMENT",
+            AccessLevel::Edit => "EDIT",
+        }
+    }
+}
+
+impl ItineraryStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ItineraryStatus::Draft => "DRAFT",
+            ItineraryStatus::Planned => "PLANNED",
+            ItineraryStatus::Ongoing => "ONGOING",
+            ItineraryStatus::Completed => "COMPLETED",
+            ItineraryStatus::Cancelled => "CANCELLED",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
@@ -149,6 +187,70 @@ pub enum ItineraryEvent {
         item_ids: Vec<Uuid>,
         reordered_at: DateTime<Utc>,
     },
+    ItineraryStatusChanged {
+        status: ItineraryStatus,
+        changed_at: DateTime<Utc>,
+    },
+    /// The owner invited someone; they collaborate once they accept.
+    CollaboratorInvited {
+        user_id: Uuid,
+        access_level: AccessLevel,
+        invited_by: Uuid,
+        invited_at: DateTime<Utc>,
+    },
+    InvitationAccepted {
+        user_id: Uuid,
+        accepted_at: DateTime<Utc>,
+    },
+    InvitationDeclined {
+        user_id: Uuid,
+        declined_at: DateTime<Utc>,
+    },
+    /// The level of a collaborator, or of a pending invitation, changed.
+    CollaboratorAccessUpdated {
+        user_id: Uuid,
+        access_level: AccessLevel,
+        updated_at: DateTime<Utc>,
+    },
+    /// The owner removed a collaborator or withdrew an invitation.
+    CollaboratorRemoved {
+        user_id: Uuid,
+        removed_at: DateTime<Utc>,
+    },
+    CollaboratorLeft {
+        user_id: Uuid,
+        left_at: DateTime<Utc>,
+    },
+    /// A collaborator became the owner; the previous owner stays on as an EDIT collaborator.
+    OwnershipTransferred {
+        previous_owner_id: Uuid,
+        new_owner_id: Uuid,
+        transferred_at: DateTime<Utc>,
+    },
+    /// A comment on an item, or a reply to one (`parent_comment_id`).
+    ItemCommentAdded {
+        comment_id: Uuid,
+        item_id: Uuid,
+        parent_comment_id: Option<Uuid>,
+        author_id: Uuid,
+        text: String,
+        added_at: DateTime<Utc>,
+    },
+    ItemCommentEdited {
+        comment_id: Uuid,
+        text: String,
+        edited_at: DateTime<Utc>,
+    },
+    /// The comment's text is gone; its replies stay, under a deleted parent.
+    ItemCommentDeleted {
+        comment_id: Uuid,
+        deleted_at: DateTime<Utc>,
+    },
+    /// The events that follow, in the same commit, bring back the state of `version`.
+    ItineraryVersionRestored {
+        version: u64,
+        restored_at: DateTime<Utc>,
+    },
 }
 
 impl crate::EventContract for ItineraryEvent {
@@ -162,6 +264,18 @@ impl crate::EventContract for ItineraryEvent {
         "ItineraryItemUpdated",
         "ItineraryItemDeleted",
         "ItineraryItemsReordered",
+        "ItineraryStatusChanged",
+        "CollaboratorInvited",
+        "InvitationAccepted",
+        "InvitationDeclined",
+        "CollaboratorAccessUpdated",
+        "CollaboratorRemoved",
+        "CollaboratorLeft",
+        "OwnershipTransferred",
+        "ItemCommentAdded",
+        "ItemCommentEdited",
+        "ItemCommentDeleted",
+        "ItineraryVersionRestored",
     ];
 
     /// `1.0` → `2.0`: `ItineraryCreated` gains `status`, `DRAFT` for itineraries created
@@ -198,6 +312,18 @@ impl crate::EventContract for ItineraryEvent {
             ItineraryEvent::ItineraryItemUpdated { .. } => "ItineraryItemUpdated",
             ItineraryEvent::ItineraryItemDeleted { .. } => "ItineraryItemDeleted",
             ItineraryEvent::ItineraryItemsReordered { .. } => "ItineraryItemsReordered",
+            ItineraryEvent::ItineraryStatusChanged { .. } => "ItineraryStatusChanged",
+            ItineraryEvent::CollaboratorInvited { .. } => "CollaboratorInvited",
+            ItineraryEvent::InvitationAccepted { .. } => "InvitationAccepted",
+            ItineraryEvent::InvitationDeclined { .. } => "InvitationDeclined",
+            ItineraryEvent::CollaboratorAccessUpdated { .. } => "CollaboratorAccessUpdated",
+            ItineraryEvent::CollaboratorRemoved { .. } => "CollaboratorRemoved",
+            ItineraryEvent::CollaboratorLeft { .. } => "CollaboratorLeft",
+            ItineraryEvent::OwnershipTransferred { .. } => "OwnershipTransferred",
+            ItineraryEvent::ItemCommentAdded { .. } => "ItemCommentAdded",
+            ItineraryEvent::ItemCommentEdited { .. } => "ItemCommentEdited",
+            ItineraryEvent::ItemCommentDeleted { .. } => "ItemCommentDeleted",
+            ItineraryEvent::ItineraryVersionRestored { .. } => "ItineraryVersionRestored",
         }
     }
 }

@@ -13,8 +13,9 @@ use wayfarer_projections::user::search as users_search;
 use wayfarer_projections::Registered;
 
 /// The standard projections, by name.
-pub const ALL_PROJECTIONS: [&str; 5] = [
+pub const ALL_PROJECTIONS: [&str; 6] = [
     pg::NAME,
+    wayfarer_projections::itinerary::comments::NAME,
     search::NAME,
     cache::NAME,
     users::NAME,

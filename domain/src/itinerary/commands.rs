@@ -5,7 +5,11 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
-use wayfarer_schemas::{Category, ItemDetails, ItineraryDetails, MoneyAmount, Visibility};
+use wayfarer_schemas::{
+    AccessLevel, Category, ItemDetails, ItineraryDetails, ItineraryStatus, MoneyAmount, Visibility,
+};
+
+use super::Itinerary;
 
 /// Every command carries its context: who, when, and an optional optimistic-concurrency check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,7 +41,9 @@ impl CommandContext {
     }
 }
 
-/// Everything a caller may ask of an itinerary. Each accepted command emits exactly one event.
+/// Everything a caller may ask of an itinerary. Each accepted command emits one event, but for
+/// `ShareItinerary` (one invitation per person) and `RestoreVersion` (the changes that bring
+/// the version back).
 #[derive(Debug, Clone, PartialEq)]
 pub enum ItineraryCommand {
     /// Create the itinerary, owned by `context.actor`.
@@ -75,6 +81,65 @@ pub enum ItineraryCommand {
         context: CommandContext,
         item_ids: Vec<Uuid>,
     },
+    /// Move the itinerary along its life (see [`super::status`]).
+    ChangeStatus {
+        context: CommandContext,
+        status: ItineraryStatus,
+    },
+    InviteCollaborator {
+        context: CommandContext,
+        user_id: Uuid,
+        access_level: AccessLevel,
+    },
+    /// VIEW invitations for everyone named who neither collaborates nor is invited yet.
+    ShareItinerary {
+        context: CommandContext,
+        user_ids: Vec<Uuid>,
+    },
+    /// The actor accepts their pending invitation.
+    AcceptInvitation { context: CommandContext },
+    /// The actor declines their pending invitation.
+    DeclineInvitation { context: CommandContext },
+    UpdateCollaboratorAccess {
+        context: CommandContext,
+        user_id: Uuid,
+        access_level: AccessLevel,
+    },
+    /// Remove a collaborator, or withdraw a pending invitation.
+    RemoveCollaborator {
+        context: CommandContext,
+        user_id: Uuid,
+    },
+    /// The actor stops collaborating.
+    LeaveItinerary { context: CommandContext },
+    TransferOwnership {
+        context: CommandContext,
+        new_owner_id: Uuid,
+    },
+    AddItemComment {
+        context: CommandContext,
+        comment_id: Uuid,
+        item_id: Uuid,
+        parent_comment_id: Option<Uuid>,
+        text: String,
+    },
+    EditItemComment {
+        context: CommandContext,
+        comment_id: Uuid,
+        text: String,
+    },
+    DeleteItemComment {
+        context: CommandContext,
+        comment_id: Uuid,
+    },
+    /// Bring back the content (details but the visibility, items and their order) of an
+    /// earlier version, as new events. `past` is the itinerary as it was at `version`, folded
+    /// from the log by the caller.
+    RestoreVersion {
+        context: CommandContext,
+        version: u64,
+        past: Box<Itinerary>,
+    },
 }
 
 impl ItineraryCommand {
@@ -86,7 +151,20 @@ impl ItineraryCommand {
             | ItineraryCommand::AddItem { context, .. }
             | ItineraryCommand::UpdateItem { context, .. }
             | ItineraryCommand::DeleteItem { context, .. }
-            | ItineraryCommand::ReorderItems { context, .. } => context,
+            | ItineraryCommand::ReorderItems { context, .. }
+            | ItineraryCommand::ChangeStatus { context, .. }
+            | ItineraryCommand::InviteCollaborator { context, .. }
+            | ItineraryCommand::ShareItinerary { context, .. }
+            | ItineraryCommand::AcceptInvitation { context }
+            | ItineraryCommand::DeclineInvitation { context }
+            | ItineraryCommand::UpdateCollaboratorAccess { context, .. }
+            | ItineraryCommand::RemoveCollaborator { context, .. }
+            | ItineraryCommand::LeaveItinerary { context }
+            | ItineraryCommand::TransferOwnership { context, .. }
+            | ItineraryCommand::AddItemComment { context, .. }
+            | ItineraryCommand::EditItemComment { context, .. }
+            | ItineraryCommand::DeleteItemComment { context, .. }
+            | ItineraryCommand::RestoreVersion { context, .. } => context,
         }
     }
 }

@@ -8,11 +8,12 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 use wayfarer_schemas::{
-    ItemDetails, ItineraryDetails, ItineraryEvent, ItineraryStatus, Visibility,
+    AccessLevel, ItemDetails, ItineraryDetails, ItineraryEvent, ItineraryStatus, Visibility,
 };
 
 use crate::values::{CurrencyCode, DateRange, Description, Location, Money, TimeSpan, Title};
 
+use super::access::{Needs, Standing};
 use super::{
     CommandContext, ItemPatch, Itinerary, ItineraryCommand, ItineraryError, ItineraryPatch,
     NewItemDetails, NewItineraryDetails, MAX_ITEMS,
@@ -26,6 +27,14 @@ impl Itinerary {
         command: ItineraryCommand,
     ) -> Result<Vec<ItineraryEvent>, ItineraryError> {
         let event = match command {
+            ItineraryCommand::ShareItinerary { context, user_ids } => {
+                return self.decide_share(&context, user_ids)
+            }
+            ItineraryCommand::RestoreVersion {
+                context,
+                version,
+                past,
+            } => return self.decide_restore(&context, version, &past),
             ItineraryCommand::Create {
                 context,
                 itinerary_id,
@@ -49,6 +58,7 @@ impl Itinerary {
             ItineraryCommand::ReorderItems { context, item_ids } => {
                 self.decide_reorder_items(&context, item_ids)
             }
+            other => self.decide_collaboration(other),
         }?;
         Ok(vec![event])
     }
@@ -84,6 +94,10 @@ impl Itinerary {
         if details == *current {
             return Err(ItineraryError::NothingToChange);
         }
+        if details.visibility != current.visibility && !Needs::Owner.met_by(self.standing(context))
+        {
+            return Err(ItineraryError::Forbidden);
+        }
         if self
             .items
             .iter()
@@ -98,7 +112,7 @@ impl Itinerary {
     }
 
     fn decide_delete(&self, context: &CommandContext) -> Result<ItineraryEvent, ItineraryError> {
-        self.editable_details(context)?;
+        self.require(context, Needs::Owner)?;
         Ok(ItineraryEvent::ItineraryDeleted {
             deleted_at: context.now,
         })
@@ -180,31 +194,51 @@ impl Itinerary {
         })
     }
 
-    /// The checks every command but `Create` shares: the itinerary exists, belongs to the
-    /// actor, is not deleted and is at the expected version. Returns its current details.
-    /// Someone who may not see the itinerary (it is private, or deleted) is told it does not
-    /// exist, exactly as for a missing one; on a public one they are only forbidden.
-    fn editable_details(
+    /// The checks of commands that change the content: the actor is the owner or an EDIT
+    /// collaborator (see [`Itinerary::require`]). Returns the current details.
+    pub(super) fn editable_details(
         &self,
         context: &CommandContext,
     ) -> Result<&ItineraryDetails, ItineraryError> {
+        self.require(context, Needs::AtLeast(AccessLevel::Edit))
+    }
+
+    /// The checks every command but `Create` shares, in order: the itinerary exists; the actor
+    /// may see it (someone who may not, because it is private or deleted, is told it does not
+    /// exist, exactly as for a missing one); it is not deleted; the actor's standing meets
+    /// `needs` (else only "forbidden"); it is at the expected version. Returns its details.
+    pub(super) fn require(
+        &self,
+        context: &CommandContext,
+        needs: Needs,
+    ) -> Result<&ItineraryDetails, ItineraryError> {
         let details = self.details.as_ref().ok_or(ItineraryError::NotFound)?;
-        if self.owner_id != Some(context.actor) {
-            let hidden = self.deleted || details.visibility == Visibility::Private;
-            return Err(if hidden {
-                ItineraryError::NotFound
-            } else {
-                ItineraryError::Forbidden
-            });
+        let standing = self.standing(context);
+        let owner = standing == Standing::Owner;
+        let seen = owner
+            || (!self.deleted
+                && (standing.is_member() || details.visibility == Visibility::Public));
+        if !seen {
+            return Err(ItineraryError::NotFound);
         }
         if self.deleted {
             return Err(ItineraryError::Deleted);
+        }
+        if !needs.met_by(standing) {
+            return Err(ItineraryError::Forbidden);
         }
         self.check_expected_version(context)?;
         Ok(details)
     }
 
-    fn check_expected_version(&self, context: &CommandContext) -> Result<(), ItineraryError> {
+    pub(super) fn standing(&self, context: &CommandContext) -> Standing {
+        self.standing_of(context.actor)
+    }
+
+    pub(super) fn check_expected_version(
+        &self,
+        context: &CommandContext,
+    ) -> Result<(), ItineraryError> {
         match context.expected_version {
             Some(expected) if expected != self.version => Err(ItineraryError::VersionMismatch {
                 expected,
@@ -233,7 +267,7 @@ fn validated_itinerary_details(
 }
 
 /// Validates raw item details, including that the item lies within `trip`.
-fn validated_item_details(
+pub(super) fn validated_item_details(
     input: NewItemDetails,
     trip: &DateRange,
 ) -> Result<ItemDetails, ItineraryError> {
@@ -257,7 +291,7 @@ fn validated_item_details(
 }
 
 /// The trip dates of recorded details (valid, since only validated details are recorded).
-fn trip_of(details: &ItineraryDetails) -> Result<DateRange, ItineraryError> {
+pub(super) fn trip_of(details: &ItineraryDetails) -> Result<DateRange, ItineraryError> {
     Ok(DateRange::new(details.start_date, details.end_date)?)
 }
 

@@ -5,6 +5,8 @@ use uuid::Uuid;
 use crate::aggregate::{DomainError, ErrorKind};
 use crate::values::ValueError;
 
+use super::access::MAX_COLLABORATORS;
+use super::comments::{COMMENT_MAX_CHARS, MAX_COMMENTS};
 use super::MAX_ITEMS;
 
 /// Every reason the Itinerary aggregate refuses a command. Nothing was recorded when one of
@@ -22,10 +24,10 @@ pub enum ItineraryError {
     /// (HTTP 409 or 410); retrying will not help.
     #[error("itinerary has been deleted")]
     Deleted,
-    /// The actor is not the itinerary's owner, the only one who may change it, and may see
-    /// that it exists (it is public). Report "forbidden" (HTTP 403) without revealing more.
-    /// A private or deleted itinerary is `NotFound` to anyone but its owner.
-    #[error("only the owner may change this itinerary")]
+    /// The actor may see the itinerary but their standing does not allow this command (see
+    /// [`super::access`]). Report "forbidden" (HTTP 403) without revealing more. A private or
+    /// deleted itinerary is `NotFound` to anyone who does not belong to it.
+    #[error("your access to this itinerary does not allow this")]
     Forbidden,
     /// The caller's `expected_version` is stale: someone else changed the itinerary first.
     /// Report a retryable conflict; the client should reload and try again.
@@ -62,23 +64,90 @@ pub enum ItineraryError {
     /// no-op success); nothing was recorded.
     #[error("the change would leave everything as it is")]
     NothingToChange,
+    /// The status cannot go from `from` to `to` (see [`super::status`]). Report a conflict.
+    #[error("an itinerary that is {from} cannot become {to}")]
+    StatusTransition {
+        from: &'static str,
+        to: &'static str,
+    },
+    /// The owner cannot be invited to their own itinerary. Report a validation error.
+    #[error("the owner cannot be invited to their own itinerary")]
+    CannotInviteOwner,
+    /// The person already collaborates. Report a conflict; change their level instead.
+    #[error("{0} already collaborates on this itinerary")]
+    AlreadyCollaborator(Uuid),
+    /// The person has a pending invitation already. Report a conflict.
+    #[error("{0} is already invited")]
+    AlreadyInvited(Uuid),
+    /// The itinerary has the most collaborators and invitations it may have.
+    #[error("an itinerary may have at most {MAX_COLLABORATORS} collaborators and invitations")]
+    TooManyCollaborators,
+    /// A list of people to invite is empty, too long, or names someone twice.
+    #[error("invite 1 to {MAX_COLLABORATORS} different people at a time")]
+    BadInviteeList,
+    /// The actor has no pending invitation to answer. Report "not found".
+    #[error("no pending invitation")]
+    NoInvitation,
+    /// The person neither collaborates nor is invited. Report "not found".
+    #[error("{0} is not a collaborator of this itinerary")]
+    CollaboratorNotFound(Uuid),
+    /// The owner cannot leave; they transfer ownership first. Report a conflict.
+    #[error("the owner cannot leave their itinerary; transfer ownership first")]
+    OwnerCannotLeave,
+    /// Ownership goes only to someone who accepted an invitation. Report a validation error.
+    #[error("ownership can only go to an accepted collaborator")]
+    NewOwnerNotCollaborator,
+    /// No comment with this id (it never existed, or is deleted). Report "not found".
+    #[error("comment {0} not found")]
+    CommentNotFound(Uuid),
+    /// Only a comment's author edits it (and its author or the owner deletes it).
+    #[error("only its author may change this comment")]
+    NotCommentAuthor,
+    /// A comment with this id exists already. Report a conflict.
+    #[error("comment {0} already exists")]
+    DuplicateComment(Uuid),
+    /// Comment text is blank, too long, or holds control characters.
+    #[error("a comment is 1 to {COMMENT_MAX_CHARS} characters of text")]
+    InvalidComment,
+    /// The itinerary holds the most comments it may hold.
+    #[error("an itinerary may hold at most {MAX_COMMENTS} comments")]
+    TooManyComments,
+    /// A restore named a version that is not an earlier version of this itinerary.
+    #[error("version {0} is not an earlier version of this itinerary")]
+    NoSuchVersion(u64),
 }
 
 impl DomainError for ItineraryError {
     fn kind(&self) -> ErrorKind {
         match self {
-            ItineraryError::NotFound | ItineraryError::ItemNotFound(_) => ErrorKind::NotFound,
-            ItineraryError::Forbidden => ErrorKind::Forbidden,
+            ItineraryError::NotFound
+            | ItineraryError::ItemNotFound(_)
+            | ItineraryError::NoInvitation
+            | ItineraryError::CollaboratorNotFound(_)
+            | ItineraryError::CommentNotFound(_) => ErrorKind::NotFound,
+            ItineraryError::Forbidden | ItineraryError::NotCommentAuthor => ErrorKind::Forbidden,
             ItineraryError::VersionMismatch { .. }
             | ItineraryError::AlreadyExists
             | ItineraryError::Deleted
-            | ItineraryError::DuplicateItem(_) => ErrorKind::Conflict,
+            | ItineraryError::DuplicateItem(_)
+            | ItineraryError::StatusTransition { .. }
+            | ItineraryError::AlreadyCollaborator(_)
+            | ItineraryError::AlreadyInvited(_)
+            | ItineraryError::OwnerCannotLeave
+            | ItineraryError::DuplicateComment(_) => ErrorKind::Conflict,
             ItineraryError::Invalid(_)
             | ItineraryError::ItemOutsideTrip
             | ItineraryError::ItemsOutsideNewDates
             | ItineraryError::NotAPermutation
             | ItineraryError::TooManyItems
-            | ItineraryError::NothingToChange => ErrorKind::Validation,
+            | ItineraryError::NothingToChange
+            | ItineraryError::CannotInviteOwner
+            | ItineraryError::TooManyCollaborators
+            | ItineraryError::BadInviteeList
+            | ItineraryError::NewOwnerNotCollaborator
+            | ItineraryError::InvalidComment
+            | ItineraryError::TooManyComments
+            | ItineraryError::NoSuchVersion(_) => ErrorKind::Validation,
         }
     }
 }

@@ -4,26 +4,34 @@
 //! current state and returns the events it causes without changing anything; `apply` folds
 //! one recorded event into the state and never fails.
 
+pub mod access;
+mod collaboration;
 mod commands;
+pub mod comments;
 mod decide;
 mod errors;
+mod restore;
+pub mod status;
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::aggregate::Aggregate;
 
+pub use access::{Collaborator, Standing};
 pub use commands::{
     CommandContext, ItemPatch, ItineraryCommand, ItineraryPatch, LocationInput, MoneyInput,
     NewItemDetails, NewItineraryDetails,
 };
+pub use comments::Comment;
 pub use errors::ItineraryError;
 pub use wayfarer_schemas::{
-    Category, ItemDetails, ItineraryDetails, ItineraryEvent, ItineraryStatus, Visibility,
+    AccessLevel, Category, ItemDetails, ItineraryDetails, ItineraryEvent, ItineraryStatus,
+    Visibility,
 };
 
 /// Most items one itinerary may hold at a time (deleted items do not count).
@@ -41,6 +49,12 @@ pub struct Itinerary {
     items: Vec<Item>,
     /// Ids of deleted items, remembered so they are never reused.
     deleted_item_ids: BTreeSet<Uuid>,
+    /// Collaborators and pending invitees.
+    #[serde(default)]
+    collaborators: BTreeMap<Uuid, Collaborator>,
+    /// Every comment ever made on an item, deleted ones included (ids are never reused).
+    #[serde(default)]
+    comments: BTreeMap<Uuid, Comment>,
     deleted: bool,
     version: u64,
 }
@@ -92,6 +106,33 @@ impl Itinerary {
     /// The live items with their details, in their current order.
     pub fn items(&self) -> impl Iterator<Item = (Uuid, &ItemDetails)> {
         self.items.iter().map(|item| (item.id, &item.details))
+    }
+
+    /// Where the itinerary stands in its life; `None` until created.
+    pub fn status(&self) -> Option<ItineraryStatus> {
+        self.status
+    }
+
+    /// Collaborators and pending invitees, by user id.
+    pub fn collaborators(&self) -> &BTreeMap<Uuid, Collaborator> {
+        &self.collaborators
+    }
+
+    /// Every comment made on an item, deleted ones included.
+    pub fn comments(&self) -> &BTreeMap<Uuid, Comment> {
+        &self.comments
+    }
+
+    /// How `user` stands towards the itinerary.
+    pub fn standing_of(&self, user: Uuid) -> Standing {
+        if self.owner_id == Some(user) {
+            return Standing::Owner;
+        }
+        match self.collaborators.get(&user) {
+            Some(c) if c.accepted => Standing::Collaborator(c.access_level),
+            Some(c) => Standing::Invited(c.access_level),
+            None => Standing::Outsider,
+        }
     }
 
     /// Puts the live items in the order of `new_order`. Unknown or repeated ids are skipped and
@@ -177,6 +218,85 @@ impl Aggregate for Itinerary {
                 self.deleted_item_ids.insert(*item_id);
             }
             ItineraryEvent::ItineraryItemsReordered { item_ids, .. } => self.reorder(item_ids),
+            ItineraryEvent::ItineraryStatusChanged { status, .. } => self.status = Some(*status),
+            ItineraryEvent::CollaboratorInvited {
+                user_id,
+                access_level,
+                ..
+            } => {
+                self.collaborators.insert(
+                    *user_id,
+                    Collaborator {
+                        access_level: *access_level,
+                        accepted: false,
+                    },
+                );
+            }
+            ItineraryEvent::InvitationAccepted { user_id, .. } => {
+                if let Some(collaborator) = self.collaborators.get_mut(user_id) {
+                    collaborator.accepted = true;
+                }
+            }
+            ItineraryEvent::CollaboratorAccessUpdated {
+                user_id,
+                access_level,
+                ..
+            } => {
+                if let Some(collaborator) = self.collaborators.get_mut(user_id) {
+                    collaborator.access_level = *access_level;
+                }
+            }
+            ItineraryEvent::InvitationDeclined { user_id, .. }
+            | ItineraryEvent::CollaboratorRemoved { user_id, .. }
+            | ItineraryEvent::CollaboratorLeft { user_id, .. } => {
+                self.collaborators.remove(user_id);
+            }
+            ItineraryEvent::OwnershipTransferred {
+                previous_owner_id,
+                new_owner_id,
+                ..
+            } => {
+                self.collaborators.remove(new_owner_id);
+                self.collaborators.insert(
+                    *previous_owner_id,
+                    Collaborator {
+                        access_level: AccessLevel::Edit,
+                        accepted: true,
+                    },
+                );
+                self.owner_id = Some(*new_owner_id);
+            }
+            ItineraryEvent::ItemCommentAdded {
+                comment_id,
+                item_id,
+                author_id,
+                text,
+                ..
+            } => {
+                self.comments.insert(
+                    *comment_id,
+                    Comment {
+                        item_id: *item_id,
+                        author_id: *author_id,
+                        text: text.clone(),
+                        deleted: false,
+                    },
+                );
+            }
+            ItineraryEvent::ItemCommentEdited {
+                comment_id, text, ..
+            } => {
+                if let Some(comment) = self.comments.get_mut(comment_id) {
+                    comment.text = text.clone();
+                }
+            }
+            ItineraryEvent::ItemCommentDeleted { comment_id, .. } => {
+                if let Some(comment) = self.comments.get_mut(comment_id) {
+                    comment.deleted = true;
+                    comment.text.clear();
+                }
+            }
+            ItineraryEvent::ItineraryVersionRestored { .. } => {}
         }
     }
 
@@ -186,5 +306,16 @@ impl Aggregate for Itinerary {
 
     fn creates_new(command: &ItineraryCommand) -> bool {
         matches!(command, ItineraryCommand::Create { .. })
+    }
+
+    /// The state serialised as it is; bump on any change to the fields above.
+    const SNAPSHOT_FORMAT: Option<&'static str> = Some("itinerary-2");
+
+    fn to_snapshot(&self) -> Option<serde_json::Value> {
+        serde_json::to_value(self).ok()
+    }
+
+    fn from_snapshot(snapshot: serde_json::Value) -> Option<Self> {
+        serde_json::from_value(snapshot).ok()
     }
 }

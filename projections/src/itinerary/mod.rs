@@ -1,6 +1,8 @@
 //! The itinerary read models: one pure fold (`view`) feeding three stores.
 
 pub mod cache;
+pub mod comments;
+pub mod describe;
 pub mod memo;
 pub mod pg;
 pub mod registered;
@@ -9,4 +11,4 @@ pub mod source;
 pub mod view;
 
 pub use registered::{ItineraryCacheProjection, ItineraryPgProjection, ItinerarySearchProjection};
-pub use view::{ApplyOutcome, ItemView, ItineraryView};
+pub use view::{ApplyOutcome, ChangeView, CollaboratorView, ItemView, ItineraryView, Membership};

@@ -4,12 +4,15 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::types::Json;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 use wayfarer_schemas::itinerary::AGGREGATE_TYPE;
-use wayfarer_schemas::{Category, Location, MoneyAmount, Visibility};
+use wayfarer_schemas::{Category, ItineraryStatus, Location, MoneyAmount, Visibility};
 
-use super::view::{ApplyOutcome, ItemView, ItineraryView};
+use super::view::{
+    ApplyOutcome, ChangeView, CollaboratorView, ItemView, ItineraryView, Membership,
+};
 use crate::event::{stream_id, ItineraryEnvelope};
 use crate::projection::Tables;
 use crate::{store, ProjectionError};
@@ -136,20 +139,25 @@ fn unique_ids(events: &[ItineraryEnvelope]) -> Vec<Uuid> {
     ids
 }
 
-type ViewRow = (
-    Uuid,
-    Uuid,
-    String,
-    NaiveDate,
-    NaiveDate,
-    String,
-    String,
-    i64,
-    i64,
-    bool,
-    DateTime<Utc>,
-    DateTime<Utc>,
-);
+/// One row of `itinerary_view`.
+#[derive(sqlx::FromRow)]
+struct ViewRow {
+    itinerary_id: Uuid,
+    owner_id: Uuid,
+    title: String,
+    start_date: NaiveDate,
+    end_date: NaiveDate,
+    visibility: String,
+    base_currency: String,
+    version: i64,
+    last_position: i64,
+    deleted: bool,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    status: String,
+    collaborators: Json<Vec<CollaboratorView>>,
+    last_change: Option<Json<ChangeView>>,
+}
 
 type ItemRow = (
     Uuid,
@@ -174,8 +182,8 @@ pub async fn load_views(
 ) -> Result<HashMap<Uuid, ItineraryView>, sqlx::Error> {
     let rows: Vec<ViewRow> = sqlx::query_as(&format!(
         "SELECT itinerary_id, owner_id, title, start_date, end_date, visibility, base_currency, \
-         version, last_position, deleted, created_at, updated_at FROM {} \
-         WHERE itinerary_id = ANY($1)",
+         version, last_position, deleted, created_at, updated_at, status, collaborators, \
+         last_change FROM {} WHERE itinerary_id = ANY($1)",
         tables.itineraries
     ))
     .bind(ids)
@@ -183,7 +191,7 @@ pub async fn load_views(
     .await?;
     let mut views: HashMap<Uuid, ItineraryView> = rows
         .into_iter()
-        .map(|row| (row.0, view_from_row(row)))
+        .map(|row| (row.itinerary_id, view_from_row(row)))
         .collect();
     let items: Vec<ItemRow> = sqlx::query_as(&format!(
         "SELECT itinerary_id, item_id, title, description, start_time, end_time, location_name, \
@@ -204,19 +212,22 @@ pub async fn load_views(
 
 fn view_from_row(row: ViewRow) -> ItineraryView {
     ItineraryView {
-        id: row.0,
-        owner_id: row.1,
-        title: row.2,
-        start_date: row.3,
-        end_date: row.4,
-        visibility: parse_visibility(&row.5),
-        base_currency: row.6,
-        version: row.7 as u64,
-        last_position: row.8,
-        deleted: row.9,
-        created_at: row.10,
-        updated_at: row.11,
+        id: row.itinerary_id,
+        owner_id: row.owner_id,
+        title: row.title,
+        start_date: row.start_date,
+        end_date: row.end_date,
+        visibility: parse_visibility(&row.visibility),
+        base_currency: row.base_currency,
+        version: row.version as u64,
+        last_position: row.last_position,
+        deleted: row.deleted,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
         items: Vec::new(),
+        status: parse_status(&row.status),
+        collaborators: row.collaborators.0,
+        last_change: row.last_change.map(|change| change.0),
     }
 }
 
@@ -249,6 +260,11 @@ fn parse_visibility(text: &str) -> Visibility {
         .unwrap_or(Visibility::Private)
 }
 
+fn parse_status(text: &str) -> ItineraryStatus {
+    serde_json::from_value(serde_json::Value::String(text.to_owned()))
+        .unwrap_or(ItineraryStatus::Draft)
+}
+
 fn parse_category(text: &str) -> Category {
     serde_json::from_value(serde_json::Value::String(text.to_owned())).unwrap_or(Category::Other)
 }
@@ -267,16 +283,18 @@ pub async fn save_views(
     let ids: Vec<Uuid> = views.iter().map(|v| v.id).collect();
     sqlx::query(&format!(
         "INSERT INTO {} (itinerary_id, owner_id, title, start_date, end_date, visibility, \
-         base_currency, version, last_position, deleted, created_at, updated_at) \
+         base_currency, version, last_position, deleted, created_at, updated_at, status, \
+         collaborators, last_change) \
          SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::date[], $5::date[], \
          $6::text[], $7::text[], $8::int8[], $9::int8[], $10::bool[], $11::timestamptz[], \
-         $12::timestamptz[]) \
+         $12::timestamptz[], $13::text[], $14::jsonb[], $15::jsonb[]) \
          ON CONFLICT (itinerary_id) DO UPDATE SET owner_id = excluded.owner_id, \
          title = excluded.title, start_date = excluded.start_date, end_date = excluded.end_date, \
          visibility = excluded.visibility, base_currency = excluded.base_currency, \
          version = excluded.version, last_position = excluded.last_position, \
          deleted = excluded.deleted, created_at = excluded.created_at, \
-         updated_at = excluded.updated_at",
+         updated_at = excluded.updated_at, status = excluded.status, \
+         collaborators = excluded.collaborators, last_change = excluded.last_change",
         tables.itineraries
     ))
     .bind(&ids)
@@ -301,6 +319,19 @@ pub async fn save_views(
     .bind(views.iter().map(|v| v.deleted).collect::<Vec<_>>())
     .bind(views.iter().map(|v| v.created_at).collect::<Vec<_>>())
     .bind(views.iter().map(|v| v.updated_at).collect::<Vec<_>>())
+    .bind(views.iter().map(|v| v.status.as_str()).collect::<Vec<_>>())
+    .bind(
+        views
+            .iter()
+            .map(|v| Json(&v.collaborators))
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        views
+            .iter()
+            .map(|v| v.last_change.as_ref().map(Json))
+            .collect::<Vec<_>>(),
+    )
     .execute(&mut *connection)
     .await?;
 
@@ -400,16 +431,21 @@ pub struct ViewAccess {
     pub visibility: String,
     pub deleted: bool,
     pub version: i64,
+    pub collaborators: Json<Vec<CollaboratorView>>,
 }
 
 impl ViewAccess {
+    /// How `viewer` stands towards the itinerary.
+    pub fn membership(&self, viewer: Option<Uuid>) -> Membership {
+        super::view::membership(self.owner_id, &self.collaborators.0, viewer)
+    }
+
     /// Who may read the itinerary (the rule of [`super::view::visible`]).
     pub fn visible_to(&self, viewer: Option<Uuid>) -> bool {
         super::view::visible(
-            self.owner_id,
             parse_visibility(&self.visibility),
             self.deleted,
-            viewer,
+            self.membership(viewer),
         )
     }
 }
@@ -417,7 +453,8 @@ impl ViewAccess {
 /// The access facts of one itinerary in the live view.
 pub async fn access_of(pool: &PgPool, id: Uuid) -> Result<Option<ViewAccess>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT owner_id, visibility, deleted, version FROM itinerary_view WHERE itinerary_id = $1",
+        "SELECT owner_id, visibility, deleted, version, collaborators FROM itinerary_view \
+         WHERE itinerary_id = $1",
     )
     .bind(id)
     .fetch_optional(pool)
@@ -467,4 +504,37 @@ pub async fn find_many(pool: &PgPool, ids: &[Uuid]) -> Result<Vec<ItineraryView>
     let mut connection = pool.acquire().await?;
     let mut views = load_views(&mut connection, &ViewTables::live(), ids).await?;
     Ok(ids.iter().filter_map(|id| views.remove(id)).collect())
+}
+
+/// Itineraries `user_id` collaborates on (`accepted`) or is invited to (`!accepted`), not
+/// deleted, most recently changed first, after an `(updated_at, id)` cursor.
+pub async fn page_by_collaborator(
+    pool: &PgPool,
+    user_id: Uuid,
+    accepted: bool,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> Result<Vec<ItineraryView>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Id {
+        itinerary_id: Uuid,
+    }
+    let (after_time, after_id) = match after {
+        Some((time, id)) => (Some(time), Some(id)),
+        None => (None, None),
+    };
+    let member = serde_json::json!([{ "userId": user_id, "accepted": accepted }]);
+    let ids: Vec<Id> = sqlx::query_as(
+        "SELECT itinerary_id FROM itinerary_view WHERE collaborators @> $1 AND NOT deleted \
+         AND ($2::timestamptz IS NULL OR (updated_at, itinerary_id) < ($2, $3)) \
+         ORDER BY updated_at DESC, itinerary_id DESC LIMIT $4",
+    )
+    .bind(Json(member))
+    .bind(after_time)
+    .bind(after_id)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    let ids: Vec<Uuid> = ids.into_iter().map(|row| row.itinerary_id).collect();
+    find_many(pool, &ids).await
 }

@@ -4,8 +4,12 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-use wayfarer_schemas::{Category, ItemDetails, ItineraryEvent, Location, MoneyAmount, Visibility};
+use wayfarer_schemas::{
+    AccessLevel, Category, ItemDetails, ItineraryEvent, ItineraryStatus, Location, MoneyAmount,
+    Visibility,
+};
 
+use super::describe::describe;
 use crate::event::ItineraryEnvelope;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -27,6 +31,59 @@ pub struct ItineraryView {
     pub updated_at: DateTime<Utc>,
     /// In the owner's order.
     pub items: Vec<ItemView>,
+    #[serde(default = "draft")]
+    pub status: ItineraryStatus,
+    /// Collaborators and pending invitees, in the order they were invited.
+    #[serde(default)]
+    pub collaborators: Vec<CollaboratorView>,
+    /// The last change: who made it and what it was.
+    #[serde(default)]
+    pub last_change: Option<ChangeView>,
+}
+
+fn draft() -> ItineraryStatus {
+    ItineraryStatus::Draft
+}
+
+/// A collaborator, or a pending invitee (`accepted: false`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CollaboratorView {
+    pub user_id: Uuid,
+    pub access_level: AccessLevel,
+    pub accepted: bool,
+    pub invited_by: Uuid,
+    pub invited_at: DateTime<Utc>,
+}
+
+/// One change as people read it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangeView {
+    /// Who made it (`None` for the system).
+    pub changed_by: Option<Uuid>,
+    pub event_type: String,
+    pub description: String,
+    /// Whom it concerned, if a person (an invitee, a new owner).
+    pub subject_user_id: Option<Uuid>,
+    pub changed_at: DateTime<Utc>,
+    /// The version it made.
+    pub version: u64,
+}
+
+impl ChangeView {
+    /// `envelope` described against the view before it.
+    pub fn of(before: Option<&ItineraryView>, envelope: &ItineraryEnvelope) -> Self {
+        let described = describe(before, &envelope.payload);
+        Self {
+            changed_by: envelope.metadata.actor,
+            event_type: envelope.event_type.clone(),
+            description: described.description,
+            subject_user_id: described.subject_user_id,
+            changed_at: envelope.occurred_at,
+            version: envelope.sequence,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -75,8 +132,8 @@ impl ItineraryView {
                 itinerary_id,
                 owner_id,
                 details,
+                status,
                 created_at,
-                ..
             } if envelope.sequence == 1 => Some(Self {
                 id: *itinerary_id,
                 owner_id: *owner_id,
@@ -91,6 +148,9 @@ impl ItineraryView {
                 created_at: *created_at,
                 updated_at: *created_at,
                 items: Vec::new(),
+                status: *status,
+                collaborators: Vec::new(),
+                last_change: Some(ChangeView::of(None, envelope)),
             }),
             _ => None,
         }
@@ -118,8 +178,10 @@ impl ItineraryView {
         if envelope.sequence != self.version + 1 {
             return ApplyOutcome::Gap;
         }
+        let change = ChangeView::of(Some(self), envelope);
         self.version = envelope.sequence;
         self.last_position = envelope.global_position;
+        self.last_change = Some(change);
         match &envelope.payload {
             // A second creation cannot be stored (the aggregate refuses it); ignore defensively.
             ItineraryEvent::ItineraryCreated { .. } => {}
@@ -179,13 +241,134 @@ impl ItineraryView {
                 self.items = reordered;
                 self.updated_at = *reordered_at;
             }
+            ItineraryEvent::ItineraryStatusChanged { status, changed_at } => {
+                self.status = *status;
+                self.updated_at = *changed_at;
+            }
+            ItineraryEvent::CollaboratorInvited {
+                user_id,
+                access_level,
+                invited_by,
+                invited_at,
+            } => {
+                self.collaborators.retain(|c| c.user_id != *user_id);
+                self.collaborators.push(CollaboratorView {
+                    user_id: *user_id,
+                    access_level: *access_level,
+                    accepted: false,
+                    invited_by: *invited_by,
+                    invited_at: *invited_at,
+                });
+                self.updated_at = *invited_at;
+            }
+            ItineraryEvent::InvitationAccepted {
+                user_id,
+                accepted_at,
+            } => {
+                if let Some(c) = self.collaborator_mut(*user_id) {
+                    c.accepted = true;
+                }
+                self.updated_at = *accepted_at;
+            }
+            ItineraryEvent::CollaboratorAccessUpdated {
+                user_id,
+                access_level,
+                updated_at,
+            } => {
+                if let Some(c) = self.collaborator_mut(*user_id) {
+                    c.access_level = *access_level;
+                }
+                self.updated_at = *updated_at;
+            }
+            ItineraryEvent::InvitationDeclined {
+                user_id,
+                declined_at: at,
+            }
+            | ItineraryEvent::CollaboratorRemoved {
+                user_id,
+                removed_at: at,
+            }
+            | ItineraryEvent::CollaboratorLeft {
+                user_id,
+                left_at: at,
+            } => {
+                self.collaborators.retain(|c| c.user_id != *user_id);
+                self.updated_at = *at;
+            }
+            ItineraryEvent::OwnershipTransferred {
+                previous_owner_id,
+                new_owner_id,
+                transferred_at,
+            } => {
+                self.collaborators.retain(|c| c.user_id != *new_owner_id);
+                self.collaborators.push(CollaboratorView {
+                    user_id: *previous_owner_id,
+                    access_level: AccessLevel::Edit,
+                    accepted: true,
+                    invited_by: *new_owner_id,
+                    invited_at: *transferred_at,
+                });
+                self.owner_id = *new_owner_id;
+                self.updated_at = *transferred_at;
+            }
+            // Comments live in their own model; a restore's marker changes nothing itself.
+            ItineraryEvent::ItemCommentAdded { .. }
+            | ItineraryEvent::ItemCommentEdited { .. }
+            | ItineraryEvent::ItemCommentDeleted { .. }
+            | ItineraryEvent::ItineraryVersionRestored { .. } => {}
         }
         ApplyOutcome::Applied
     }
 
+    fn collaborator_mut(&mut self, user_id: Uuid) -> Option<&mut CollaboratorView> {
+        self.collaborators.iter_mut().find(|c| c.user_id == user_id)
+    }
+
+    /// How `viewer` stands towards the itinerary (see [`Membership`]).
+    pub fn membership(&self, viewer: Option<Uuid>) -> Membership {
+        membership(self.owner_id, &self.collaborators, viewer)
+    }
+
     /// Who may read this view (see [`visible`]).
     pub fn visible_to(&self, viewer: Option<Uuid>) -> bool {
-        visible(self.owner_id, self.visibility, self.deleted, viewer)
+        visible(self.visibility, self.deleted, self.membership(viewer))
+    }
+}
+
+/// How someone stands towards an itinerary, as the read side sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Membership {
+    Owner,
+    Collaborator(AccessLevel),
+    /// Invited at this level, not answered yet.
+    Invited(AccessLevel),
+    /// Anyone else, signed in or not.
+    Outsider,
+}
+
+impl Membership {
+    /// Members read the itinerary whatever its visibility and its owner's privacy.
+    pub fn is_member(self) -> bool {
+        self != Membership::Outsider
+    }
+}
+
+/// How `viewer` stands, from the owner and the collaborators.
+pub fn membership(
+    owner_id: Uuid,
+    collaborators: &[CollaboratorView],
+    viewer: Option<Uuid>,
+) -> Membership {
+    let Some(viewer) = viewer else {
+        return Membership::Outsider;
+    };
+    if viewer == owner_id {
+        return Membership::Owner;
+    }
+    match collaborators.iter().find(|c| c.user_id == viewer) {
+        Some(c) if c.accepted => Membership::Collaborator(c.access_level),
+        Some(c) => Membership::Invited(c.access_level),
+        None => Membership::Outsider,
     }
 }
 
@@ -194,12 +377,9 @@ impl ItineraryView {
 mod tests;
 
 /// The one rule of who may read an itinerary: nobody once it is deleted; otherwise its
-/// owner always, and everyone when it is public.
-pub fn visible(
-    owner_id: Uuid,
-    visibility: Visibility,
-    deleted: bool,
-    viewer: Option<Uuid>,
-) -> bool {
-    !deleted && (visibility == Visibility::Public || viewer == Some(owner_id))
+/// owner, collaborators and invitees always, and everyone when it is public. (Outsiders see a
+/// public itinerary only as far as its owner's privacy and standing allow, which the API
+/// checks on the people model.)
+pub fn visible(visibility: Visibility, deleted: bool, membership: Membership) -> bool {
+    !deleted && (visibility == Visibility::Public || membership.is_member())
 }

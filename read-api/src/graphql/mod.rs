@@ -1,7 +1,9 @@
 //! The GraphQL schema and its axum routes: one module per area, merged into the roots.
 
 mod account;
+mod collaboration;
 pub(crate) mod context;
+mod history;
 mod inputs;
 mod mutation;
 mod operations;
@@ -28,6 +30,8 @@ use crate::state::ApiState;
 pub struct QueryRoot(
     people::PeopleQuery,
     query::ItineraryQuery,
+    collaboration::CollaborationQuery,
+    history::HistoryQuery,
     operations::OperationsQuery,
 );
 
@@ -37,6 +41,8 @@ pub struct MutationRoot(
     account::AccountMutation,
     people::PeopleMutation,
     mutation::ItineraryMutation,
+    collaboration::CollaborationMutation,
+    history::HistoryMutation,
     operations::OperationsMutation,
 );
 

@@ -27,6 +27,8 @@ pub struct ItineraryPayload {
     pub itinerary_id: Uuid,
     /// The item the mutation created or changed, if any.
     pub item_id: Option<Uuid>,
+    /// The comment the mutation created or changed, if any.
+    pub comment_id: Option<Uuid>,
     /// Pass as `after` to a query to read this write.
     pub position: Position,
     /// The itinerary's version after this mutation.
@@ -45,10 +47,11 @@ impl ItineraryPayload {
 }
 
 impl ItineraryPayload {
-    fn new(itinerary_id: Uuid, item_id: Option<Uuid>, outcome: CommandOutcome) -> Self {
+    pub(super) fn new(itinerary_id: Uuid, item_id: Option<Uuid>, outcome: CommandOutcome) -> Self {
         Self {
             itinerary_id,
             item_id,
+            comment_id: None,
             position: Position(outcome.position),
             version: outcome.version,
             replayed: outcome.replayed,
@@ -57,7 +60,7 @@ impl ItineraryPayload {
 }
 
 /// Runs one itinerary command for the caller.
-async fn run(
+pub(super) async fn run(
     ctx: &Context<'_>,
     invocation: Invocation,
     itinerary_id: Uuid,
@@ -82,8 +85,10 @@ async fn run(
             // (The domain only says "forbidden" of a public itinerary that exists: if the
             // model does not show it yet, it is simply behind.)
             let hidden = match pg::access_of(&api.pool, itinerary_id).await? {
-                Some(access) => !owner_shares_with(api, access.owner_id, Some(actor)).await?,
-                None => false,
+                Some(access) if !access.membership(Some(actor)).is_member() => {
+                    !owner_shares_with(api, access.owner_id, Some(actor)).await?
+                }
+                _ => false,
             };
             return Err(if hidden {
                 ApiError::NotFound("itinerary not found".to_owned())
@@ -94,6 +99,20 @@ async fn run(
         other => other?,
     };
     Ok(ItineraryPayload::new(itinerary_id, item_id, outcome))
+}
+
+/// Runs one itinerary command that creates nothing and pins no version, as a resolver.
+pub(super) async fn command(
+    ctx: &Context<'_>,
+    itinerary_id: Uuid,
+    idempotency_key: Option<Uuid>,
+    build: impl FnOnce(CommandContext) -> ItineraryCommand,
+) -> async_graphql::Result<ItineraryPayload> {
+    resolve(async move {
+        let invocation = Invocation::new(ctx, idempotency_key)?;
+        run(ctx, invocation, itinerary_id, None, None, build).await
+    })
+    .await
 }
 
 #[Object]

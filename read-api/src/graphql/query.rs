@@ -3,7 +3,7 @@
 use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{Context, Object};
 use uuid::Uuid;
-use wayfarer_projections::itinerary::{cache, pg, search};
+use wayfarer_projections::itinerary::{cache, pg, search, Membership};
 
 use super::context::{caller, require_caller, state};
 use super::inputs::NearInput;
@@ -37,7 +37,16 @@ pub async fn read_itinerary(
     let Some(access) = pg::access_of(&api.pool, id).await? else {
         return Ok(None);
     };
-    if !access.visible_to(viewer) || !owner_shares_with(api, access.owner_id, viewer).await? {
+    let membership = access.membership(viewer);
+    if !may_read(
+        api,
+        access.owner_id,
+        access.visible_to(viewer),
+        membership,
+        viewer,
+    )
+    .await?
+    {
         return Ok(None);
     }
     // The body from the hot cache when it is at least as new as the view, else PostgreSQL.
@@ -53,6 +62,24 @@ pub async fn read_itinerary(
         _ => pg::find(&api.pool, id).await?,
     };
     Ok(view.filter(|v| v.visible_to(viewer)).map(Itinerary))
+}
+
+/// Whether `viewer` may read an itinerary that the view rule shows them (`visible`): its
+/// members always; anyone else only as far as the owner's privacy, ban or deletion allows.
+pub async fn may_read(
+    api: &crate::state::ApiState,
+    owner_id: Uuid,
+    visible: bool,
+    membership: Membership,
+    viewer: Option<Uuid>,
+) -> ApiResult<bool> {
+    if !visible {
+        return Ok(false);
+    }
+    if membership.is_member() {
+        return Ok(true);
+    }
+    owner_shares_with(api, owner_id, viewer).await
 }
 
 /// Whether the owner's privacy, ban or deletion lets `viewer` see their itineraries.

@@ -98,7 +98,8 @@ pub struct ItinerarySubscription;
 
 #[Subscription]
 impl ItinerarySubscription {
-    /// Every change to an itinerary the caller may see, as the changed itinerary. Ends after
+    /// Every change to an itinerary the caller may see, as the changed itinerary; its
+    /// `lastChange` says who made the change and what it was. Ends after
     /// the itinerary is deleted (the deletion is the last message), when it stops being
     /// visible to the caller, or when the caller's access token expires.
     async fn itinerary_changed(
@@ -118,10 +119,17 @@ async fn itinerary_changes(
     let viewer = caller(ctx);
     let current = pg::find(&api.pool, id).await?;
     let visible = match &current {
-        Some(view) if view.visible_to(viewer) => {
-            super::query::owner_shares_with(&api, view.owner_id, viewer).await?
+        Some(view) => {
+            super::query::may_read(
+                &api,
+                view.owner_id,
+                view.visible_to(viewer),
+                view.membership(viewer),
+                viewer,
+            )
+            .await?
         }
-        _ => false,
+        None => false,
     };
     if !visible {
         return Err(ApiError::NotFound("itinerary not found".into()));
@@ -227,10 +235,12 @@ impl Watch {
             let Ok(view) = serde_json::from_str::<ItineraryView>(&text) else {
                 continue;
             };
+            let membership = view.membership(self.viewer);
             if view.visible_to(self.viewer) {
-                let shared = super::query::owner_shares_with(&self.api, view.owner_id, self.viewer)
-                    .await
-                    .unwrap_or(false);
+                let shared =
+                    super::query::may_read(&self.api, view.owner_id, true, membership, self.viewer)
+                        .await
+                        .unwrap_or(false);
                 if shared {
                     return Some(view);
                 }
@@ -243,7 +253,7 @@ impl Watch {
             // have become private in the same batch); a loss of access ends the stream
             // without showing the now hidden itinerary.
             self.finished = true;
-            let seen_until_deleted = visible(view.owner_id, view.visibility, false, self.viewer);
+            let seen_until_deleted = visible(view.visibility, false, membership);
             return (view.deleted && seen_until_deleted).then_some(view);
         }
     }

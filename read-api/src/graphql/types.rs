@@ -4,7 +4,9 @@ use async_graphql::{Enum, ErrorExtensions, Object, Scalar, ScalarType, SimpleObj
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-use wayfarer_projections::itinerary::{ItemView, ItineraryView};
+use wayfarer_projections::itinerary::{
+    ChangeView, CollaboratorView, ItemView, ItineraryView, Membership,
+};
 
 /// A position in the event store, as returned by mutations and accepted by queries'
 /// `after`/`afterPosition` to read your own writes. Serialised as a string (it is 64-bit).
@@ -36,6 +38,105 @@ impl ScalarType for Position {
 pub enum Visibility {
     Public,
     Private,
+}
+
+/// Where an itinerary stands in its life.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "wayfarer_schemas::ItineraryStatus")]
+pub enum ItineraryStatus {
+    Draft,
+    Planned,
+    Ongoing,
+    Completed,
+    Cancelled,
+}
+
+/// What a collaborator may do: VIEW reads, COMMENT also comments on items, EDIT also changes
+/// the itinerary and its items.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "wayfarer_schemas::AccessLevel")]
+pub enum AccessLevel {
+    View,
+    Comment,
+    Edit,
+}
+
+/// How the caller stands towards an itinerary.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum MyAccess {
+    Owner,
+    Edit,
+    Comment,
+    View,
+    /// Invited, not answered yet: reads it, may accept or decline.
+    Invited,
+    /// Not a member: reads it only when it is public.
+    None,
+}
+
+impl From<Membership> for MyAccess {
+    fn from(membership: Membership) -> Self {
+        match membership {
+            Membership::Owner => MyAccess::Owner,
+            Membership::Collaborator(wayfarer_schemas::AccessLevel::Edit) => MyAccess::Edit,
+            Membership::Collaborator(wayfarer_schemas::AccessLevel::Comment) => MyAccess::Comment,
+            Membership::Collaborator(wayfarer_schemas::AccessLevel::View) => MyAccess::View,
+            Membership::Invited(_) => MyAccess::Invited,
+            Membership::Outsider => MyAccess::None,
+        }
+    }
+}
+
+/// A collaborator of an itinerary, or a pending invitee.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct Collaborator {
+    pub user_id: Uuid,
+    pub access_level: AccessLevel,
+    /// False while the invitation is pending.
+    pub accepted: bool,
+    pub invited_by: Uuid,
+    pub invited_at: DateTime<Utc>,
+}
+
+impl From<&CollaboratorView> for Collaborator {
+    fn from(view: &CollaboratorView) -> Self {
+        Self {
+            user_id: view.user_id,
+            access_level: view.access_level.into(),
+            accepted: view.accepted,
+            invited_by: view.invited_by,
+            invited_at: view.invited_at,
+        }
+    }
+}
+
+/// One change to an itinerary: who made it, when, and what it was.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct ItineraryChange {
+    /// The version this change made.
+    pub version: u64,
+    /// Who made it (`null` for the system).
+    pub changed_by: Option<Uuid>,
+    pub changed_at: DateTime<Utc>,
+    /// The event's type, as published (`ItineraryItemAdded`).
+    pub event_type: String,
+    /// What it did, in words ("added “Tram 28”").
+    pub description: String,
+    /// Whom it concerned, if a person (an invitee, a new owner).
+    pub subject_user_id: Option<Uuid>,
+}
+
+impl From<&ChangeView> for ItineraryChange {
+    fn from(change: &ChangeView) -> Self {
+        Self {
+            version: change.version,
+            changed_by: change.changed_by,
+            changed_at: change.changed_at,
+            event_type: change.event_type.clone(),
+            description: change.description.clone(),
+            subject_user_id: change.subject_user_id,
+        }
+    }
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -88,6 +189,25 @@ impl Itinerary {
     }
     async fn base_currency(&self) -> &str {
         &self.0.base_currency
+    }
+    async fn status(&self) -> ItineraryStatus {
+        self.0.status.into()
+    }
+    /// How the caller stands towards this itinerary.
+    async fn my_access(&self, ctx: &async_graphql::Context<'_>) -> MyAccess {
+        self.0.membership(super::context::caller(ctx)).into()
+    }
+    /// Collaborators and pending invitees, in the order they were invited; shown to members
+    /// only (empty for anyone else).
+    async fn collaborators(&self, ctx: &async_graphql::Context<'_>) -> Vec<Collaborator> {
+        if !self.0.membership(super::context::caller(ctx)).is_member() {
+            return Vec::new();
+        }
+        self.0.collaborators.iter().map(Into::into).collect()
+    }
+    /// The last change: who made it and what it was (what `itineraryChanged` delivers).
+    async fn last_change(&self) -> Option<ItineraryChange> {
+        self.0.last_change.as_ref().map(Into::into)
     }
     /// Number of changes applied; pass it as `expectedVersion` to guard against lost updates.
     async fn version(&self) -> u64 {

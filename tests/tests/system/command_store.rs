@@ -156,3 +156,95 @@ async fn a_stale_cache_neither_commits_nor_rejects_wrongly() {
     assert_eq!(sequences(&system.pool, id).await, vec![1, 2, 3, 4]);
     system.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_streams_load_from_a_snapshot_and_a_foreign_format_is_ignored() {
+    use wayfarer_commands::snapshot::SNAPSHOT_EVERY;
+    use wayfarer_domain::Itinerary;
+    let system = TestSystem::start("snapshots", Roles::none()).await.unwrap();
+    let writer = ItineraryHandler::new(system.pool.clone());
+    let owner = Uuid::now_v7();
+    let id = Uuid::now_v7();
+    let meta = fixtures::metadata(owner);
+    writer
+        .run(
+            id,
+            fixtures::create_trip(owner, id, "Long".into(), 5),
+            &meta,
+        )
+        .await
+        .unwrap();
+    let adds = 2 * SNAPSHOT_EVERY as usize + 20;
+    for n in 0..adds {
+        writer
+            .run(
+                id,
+                fixtures::add_stop(owner, n, (n % 5) as i64, None),
+                &meta,
+            )
+            .await
+            .unwrap();
+    }
+    // The snapshot is saved off the command's path: wait for the one at 200.
+    let snapshot_at = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT sequence FROM aggregate_snapshots WHERE aggregate_type = 'itinerary' \
+             AND aggregate_id = $1",
+        )
+        .bind(id.to_string())
+        .fetch_optional(&system.pool)
+        .await
+        .unwrap()
+    };
+    TestSystem::eventually(
+        std::time::Duration::from_secs(10),
+        "snapshot at 200",
+        || async { snapshot_at().await == Some(2 * SNAPSHOT_EVERY as i64) },
+    )
+    .await;
+
+    // A process with an empty cache loads the same state as a fold from the first event.
+    let full = wayfarer_commands::store::load_version::<Itinerary>(
+        &system.pool,
+        None,
+        &id.to_string(),
+        u64::MAX,
+    )
+    .await
+    .unwrap();
+    let reader = ItineraryHandler::new(system.pool.clone());
+    let loaded = reader.stored_state(&id.to_string()).await.unwrap();
+    assert_eq!(loaded, full.aggregate);
+    assert_eq!(loaded.version() as usize, adds + 1);
+
+    // It did read the snapshot: a change to the snapshot shows through...
+    sqlx::query(
+        "UPDATE aggregate_snapshots SET state = jsonb_set(state, '{details,title}', '\"From the snapshot\"') \
+         WHERE aggregate_id = $1",
+    )
+    .bind(id.to_string())
+    .execute(&system.pool)
+    .await
+    .unwrap();
+    let fresh = ItineraryHandler::new(system.pool.clone());
+    let from_snapshot = fresh.stored_state(&id.to_string()).await.unwrap();
+    assert_eq!(from_snapshot.details().unwrap().title, "From the snapshot");
+    // ...and a snapshot of another format is ignored: the stream is folded from the start.
+    sqlx::query("UPDATE aggregate_snapshots SET format = 'itinerary-0' WHERE aggregate_id = $1")
+        .bind(id.to_string())
+        .execute(&system.pool)
+        .await
+        .unwrap();
+    let fresh = ItineraryHandler::new(system.pool.clone());
+    assert_eq!(
+        fresh.stored_state(&id.to_string()).await.unwrap(),
+        full.aggregate
+    );
+    // Commands go on from the right sequence.
+    let outcome = fresh
+        .run(id, fixtures::add_stop(owner, adds, 1, None), &meta)
+        .await
+        .unwrap();
+    assert_eq!(outcome.version as usize, adds + 2);
+    system.stop().await;
+}

@@ -5,6 +5,8 @@ mod access_and_conflicts;
 mod admin_operations;
 mod admin_page;
 mod broker_restart;
+mod collaboration;
+mod collaboration_matrix;
 mod command_store;
 mod crash_recovery;
 mod external_identity;

@@ -773,6 +773,7 @@ async fn a_rebuild_dead_letters_a_poison_event_and_completes() {
         [
             "itinerary_item_view_order",
             "itinerary_item_view_pkey",
+            "itinerary_view_collaborators",
             "itinerary_view_owner",
             "itinerary_view_pkey"
         ]

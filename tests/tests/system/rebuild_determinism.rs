@@ -119,7 +119,17 @@ async fn a_rebuild_under_live_writes_equals_a_quiet_rebuild_row_for_row() {
             tokio::spawn(async move {
                 let mut n = 0;
                 while writing.load(Ordering::SeqCst) && n < 40 {
-                    add(&client, &trip, item(&format!("Stop {n}"), 1 + (n % 5) as u32, None)).await;
+                    let (stop, _) =
+                        add(&client, &trip, item(&format!("Stop {n}"), 1 + (n % 5) as u32, None))
+                            .await;
+                    if n % 7 == 3 {
+                        client
+                            .data(
+                                "mutation($id: UUID!, $item: UUID!, $t: String!) { addItemComment(itineraryId: $id, itemId: $item, text: $t) { position } }",
+                                json!({ "id": trip, "item": stop, "t": format!("note {n}") }),
+                            )
+                            .await;
+                    }
                     if n % 10 == 0 {
                         client
                             .data(

@@ -1,12 +1,14 @@
 //! Given/when/then tests of the Itinerary aggregate: given past events, when a command is
 //! decided, then expect the events it emits or the error it is rejected with.
 
+mod collaboration;
 mod guards;
 mod item_commands;
 mod itinerary_commands;
 mod model;
 mod reorder_and_delete_items;
 mod replay;
+mod restore;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use uuid::Uuid;
