@@ -53,6 +53,8 @@ pub async fn api_state(settings: &Settings, platform: &Platform) -> anyhow::Resu
             platform.clone(),
         )?)),
         progress: ProgressWatch::start(pool.clone(), settings.postgres.schema.clone()),
+        // The built-in router; a real one (OSRM, say) implements the same trait.
+        routing: Arc::new(wayfarer_projections::itinerary::map::GreatCircle),
         pool,
     })
 }

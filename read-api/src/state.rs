@@ -81,6 +81,8 @@ pub struct ApiState {
     pub rebuilds: Option<Arc<dyn Rebuilds>>,
     /// Wakes read-your-writes waiters when a projection records progress.
     pub progress: ProgressWatch,
+    /// Finds the legs of itinerary maps.
+    pub routing: Arc<dyn wayfarer_projections::itinerary::map::RoutingProvider>,
 }
 
 impl ApiState {

@@ -3,6 +3,7 @@
 pub mod cache;
 pub mod comments;
 pub mod describe;
+pub mod map;
 pub mod memo;
 pub mod pg;
 pub mod registered;

@@ -3,7 +3,7 @@
 use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{Context, Object};
 use uuid::Uuid;
-use wayfarer_projections::itinerary::{cache, pg, search, Membership};
+use wayfarer_projections::itinerary::{cache, map, pg, search, Membership};
 
 use super::context::{caller, require_caller, state};
 use super::inputs::NearInput;
@@ -110,6 +110,30 @@ impl ItineraryQuery {
         after: Option<Position>,
     ) -> async_graphql::Result<Option<Itinerary>> {
         resolve(read_itinerary(ctx, id, after)).await
+    }
+
+    /// The itinerary on a map, as an RFC 7946 GeoJSON FeatureCollection: each located item a
+    /// Point (properties `kind: "item"`, `order`, `itemId`, `title`, `place`, `category`,
+    /// `startTime`, `endTime`), each leg between consecutive located items a LineString
+    /// (`kind: "leg"`, `fromItemId`, `toItemId`, `distanceKm`, `durationMinutes` by walking,
+    /// driving, transit and flying, `router`). `null` as for `itinerary`.
+    async fn itinerary_map(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        after: Option<Position>,
+    ) -> async_graphql::Result<Option<async_graphql::Json<serde_json::Value>>> {
+        resolve(async move {
+            let Some(itinerary) = read_itinerary(ctx, id, after).await? else {
+                return Ok(None);
+            };
+            let map = map::itinerary_map(&itinerary.0, state(ctx).routing.as_ref())
+                .await
+                .map_err(|error| ApiError::Unavailable(error.to_string()))?;
+            let map = serde_json::to_value(map).map_err(ApiError::internal)?;
+            Ok(Some(async_graphql::Json(map)))
+        })
+        .await
     }
 
     /// The caller's itineraries, newest first.

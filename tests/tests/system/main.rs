@@ -12,6 +12,7 @@ mod crash_recovery;
 mod external_identity;
 mod gap_safety;
 mod graphql_flow;
+mod maps;
 mod operations;
 mod people;
 mod people_matrix;
