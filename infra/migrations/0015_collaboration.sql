@@ -45,3 +45,30 @@ CREATE TABLE aggregate_snapshots (
     taken_at       timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (aggregate_type, aggregate_id)
 );
+
+-- Expenses and budgets (projection itinerary_expenses). An expense's details (amount, split,
+-- parts) are kept whole as recorded; a deleted expense's row goes.
+CREATE TABLE itinerary_expense_view (
+    expense_id   uuid PRIMARY KEY,
+    itinerary_id uuid NOT NULL,
+    item_id      uuid NOT NULL,
+    details      jsonb NOT NULL,
+    added_by     uuid NOT NULL,
+    created_at   timestamptz NOT NULL,
+    updated_at   timestamptz NOT NULL,
+    position     bigint NOT NULL
+);
+CREATE INDEX itinerary_expense_view_itinerary ON itinerary_expense_view (itinerary_id);
+
+CREATE TABLE itinerary_budget_view (
+    itinerary_id uuid NOT NULL,
+    category     text NOT NULL,
+    amount_minor bigint NOT NULL,
+    currency     text NOT NULL,
+    PRIMARY KEY (itinerary_id, category)
+);
+
+CREATE TABLE itinerary_expense_streams (
+    itinerary_id uuid PRIMARY KEY,
+    version      bigint NOT NULL
+);

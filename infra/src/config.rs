@@ -226,6 +226,9 @@ impl Settings {
             });
         }
         s.audit.checkpoint_interval = Duration::from_secs(checkpoint_seconds);
+        if let Ok(url) = std::env::var("WAYFARER_EXCHANGE_RATES_URL") {
+            s.api.exchange_rates_url = Some(url).filter(|url| !url.trim().is_empty());
+        }
         if let Ok(text) = std::env::var("WAYFARER_OIDC_ISSUERS") {
             s.api.oidc_issuers = serde_json::from_str(&text).map_err(|_| ConfigError {
                 name: "WAYFARER_OIDC_ISSUERS",

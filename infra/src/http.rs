@@ -53,6 +53,10 @@ pub async fn api_state(settings: &Settings, platform: &Platform) -> anyhow::Resu
             platform.clone(),
         )?)),
         progress: ProgressWatch::start(pool.clone(), settings.postgres.schema.clone()),
+        rates: match &settings.api.exchange_rates_url {
+            Some(url) => Arc::new(wayfarer_read_api::rates::EcbFeedRates::new(url.clone())?),
+            None => Arc::new(wayfarer_read_api::rates::ShippedRates::new()),
+        },
         // The built-in router; a real one (OSRM, say) implements the same trait.
         routing: Arc::new(wayfarer_projections::itinerary::map::GreatCircle),
         pool,

@@ -6,7 +6,9 @@ use std::sync::Arc;
 use opensearch::http::transport::{SingleNodeConnectionPool, TransportBuilder};
 use opensearch::OpenSearch;
 use sqlx::PgPool;
-use wayfarer_projections::itinerary::comments::ItineraryCommentsProjection;
+use wayfarer_projections::itinerary::comments::ItineraryCommentsModel;
+use wayfarer_projections::itinerary::expenses::ItineraryExpensesModel;
+use wayfarer_projections::itinerary::stream_guard::Guarded;
 use wayfarer_projections::itinerary::{
     ItineraryCacheProjection, ItineraryPgProjection, ItinerarySearchProjection,
 };
@@ -49,9 +51,12 @@ pub fn standard_registry(
         .map_err(|error| ProjectionError::Vault(error.to_string()))?;
     Ok(ProjectionRegistry::default()
         .register(Registered::Transactional(Arc::new(ItineraryPgProjection)))
-        .register(Registered::Transactional(Arc::new(
-            ItineraryCommentsProjection,
-        )))
+        .register(Registered::Transactional(Arc::new(Guarded(
+            ItineraryCommentsModel,
+        ))))
+        .register(Registered::Transactional(Arc::new(Guarded(
+            ItineraryExpensesModel,
+        ))))
         .register(Registered::Transactional(Arc::new(UsersProjection::new(
             vault.clone(),
         ))))

@@ -8,6 +8,7 @@ pub mod error;
 pub mod graphql;
 pub mod notifications;
 pub mod people;
+pub mod rates;
 pub mod state;
 pub mod trace;
 

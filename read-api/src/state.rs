@@ -27,6 +27,9 @@ pub struct ApiSettings {
     pub mail: crate::auth::mail::MailSettings,
     /// External identity providers whose RS256 access tokens are accepted.
     pub oidc_issuers: Vec<crate::auth::oidc::OidcIssuer>,
+    /// Where to read the ECB's reference rates (their XML format); the shipped table when
+    /// unset.
+    pub exchange_rates_url: Option<String>,
 }
 
 impl Default for ApiSettings {
@@ -39,6 +42,7 @@ impl Default for ApiSettings {
             max_complexity: 1000,
             mail: Default::default(),
             oidc_issuers: Vec::new(),
+            exchange_rates_url: None,
         }
     }
 }
@@ -81,6 +85,8 @@ pub struct ApiState {
     pub rebuilds: Option<Arc<dyn Rebuilds>>,
     /// Wakes read-your-writes waiters when a projection records progress.
     pub progress: ProgressWatch,
+    /// Exchange rates for expenses (the seed's CurrencyService).
+    pub rates: Arc<dyn crate::rates::ExchangeRates>,
     /// Finds the legs of itinerary maps.
     pub routing: Arc<dyn wayfarer_projections::itinerary::map::RoutingProvider>,
 }

@@ -1,5 +1,7 @@
 //! Events of the Itinerary aggregate (topic `wayfarer.itinerary`).
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -14,7 +16,7 @@ pub const AGGREGATE_TYPE: &str = "itinerary";
 /// - `2.0`: `ItineraryCreated` carries the itinerary's `status` (required). Stored `1.0`
 ///   events are upcast on read: an itinerary created before statuses existed is a `DRAFT`,
 ///   as every new one is. Added within 2.0 (compatible additions): status changes,
-///   collaboration, item comments and restored versions.
+///   collaboration, item comments, restored versions, expenses and budgets.
 pub const EVENT_VERSION: &str = "2.0";
 
 /// Where an itinerary stands in its life (the seed's `Itinerary.status`).
@@ -72,7 +74,9 @@ pub enum Visibility {
     Private,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Category {
     Sightseeing,
@@ -124,6 +128,34 @@ pub struct MoneyAmount {
     pub currency: String,
 }
 
+/// Digits after the decimal point in a currency's minor unit (ISO 4217): none for the yen,
+/// the won and the Icelandic króna, two for the other currencies Wayfarer quotes.
+pub fn minor_digits(currency: &str) -> u32 {
+    match currency {
+        "JPY" | "KRW" | "ISK" => 0,
+        _ => 2,
+    }
+}
+
+impl MoneyAmount {
+    /// For people: `45.00 EUR`, `1200 JPY`.
+    pub fn display(&self) -> String {
+        let digits = minor_digits(&self.currency) as usize;
+        let sign = if self.amount_minor < 0 { "-" } else { "" };
+        let text = format!(
+            "{:0>width$}",
+            self.amount_minor.unsigned_abs(),
+            width = digits + 1
+        );
+        let (whole, fraction) = text.split_at(text.len() - digits);
+        if fraction.is_empty() {
+            format!("{sign}{whole} {}", self.currency)
+        } else {
+            format!("{sign}{whole}.{fraction} {}", self.currency)
+        }
+    }
+}
+
 /// The editable details of an itinerary, carried whole by create and update events.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -146,6 +178,46 @@ pub struct ItemDetails {
     pub location: Option<Location>,
     pub category: Category,
     pub estimated_cost: Option<MoneyAmount>,
+}
+
+/// How an expense was shared among people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SplitMethod {
+    /// The same part each.
+    Equally,
+    /// In proportion to whole-number shares.
+    Shares,
+    /// Exact amounts each.
+    Exact,
+}
+
+impl SplitMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SplitMethod::Equally => "EQUALLY",
+            SplitMethod::Shares => "SHARES",
+            SplitMethod::Exact => "EXACT",
+        }
+    }
+}
+
+/// An expense as recorded: what was paid, by whom, and who owes which part.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ExpenseDetails {
+    pub amount: MoneyAmount,
+    pub category: Category,
+    pub description: Option<String>,
+    /// The day it was spent (its exchange rate is that day's).
+    pub date: NaiveDate,
+    pub paid_by: Uuid,
+    pub split_method: SplitMethod,
+    /// What was asked, per person: 1 each (EQUALLY), the share (SHARES) or the exact part
+    /// in minor units (EXACT).
+    pub split_inputs: BTreeMap<Uuid, i64>,
+    /// Each person's part in minor units of `amount`'s currency; they add up to the amount.
+    pub parts: BTreeMap<Uuid, i64>,
 }
 
 /// Everything that can happen to an itinerary. Past tense; internally tagged by `type`.
@@ -246,6 +318,29 @@ pub enum ItineraryEvent {
         comment_id: Uuid,
         deleted_at: DateTime<Utc>,
     },
+    ExpenseAdded {
+        expense_id: Uuid,
+        item_id: Uuid,
+        details: ExpenseDetails,
+        added_by: Uuid,
+        added_at: DateTime<Utc>,
+    },
+    /// The expense's details replaced whole.
+    ExpenseUpdated {
+        expense_id: Uuid,
+        details: ExpenseDetails,
+        updated_at: DateTime<Utc>,
+    },
+    ExpenseDeleted {
+        expense_id: Uuid,
+        deleted_at: DateTime<Utc>,
+    },
+    /// The budget of a category, in the itinerary's base currency; `None` clears it.
+    BudgetSet {
+        category: Category,
+        amount: Option<MoneyAmount>,
+        set_at: DateTime<Utc>,
+    },
     /// The events that follow, in the same commit, bring back the state of `version`.
     ItineraryVersionRestored {
         version: u64,
@@ -276,6 +371,10 @@ impl crate::EventContract for ItineraryEvent {
         "ItemCommentEdited",
         "ItemCommentDeleted",
         "ItineraryVersionRestored",
+        "ExpenseAdded",
+        "ExpenseUpdated",
+        "ExpenseDeleted",
+        "BudgetSet",
     ];
 
     /// `1.0` → `2.0`: `ItineraryCreated` gains `status`, `DRAFT` for itineraries created
@@ -324,6 +423,10 @@ impl crate::EventContract for ItineraryEvent {
             ItineraryEvent::ItemCommentEdited { .. } => "ItemCommentEdited",
             ItineraryEvent::ItemCommentDeleted { .. } => "ItemCommentDeleted",
             ItineraryEvent::ItineraryVersionRestored { .. } => "ItineraryVersionRestored",
+            ItineraryEvent::ExpenseAdded { .. } => "ExpenseAdded",
+            ItineraryEvent::ExpenseUpdated { .. } => "ExpenseUpdated",
+            ItineraryEvent::ExpenseDeleted { .. } => "ExpenseDeleted",
+            ItineraryEvent::BudgetSet { .. } => "BudgetSet",
         }
     }
 }

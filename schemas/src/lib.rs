@@ -14,8 +14,8 @@ pub mod user;
 pub use contract::{decode_event, DecodeError, EventContract, RegisteredContract, Registry};
 pub use envelope::{EventEnvelope, EventMetadata};
 pub use itinerary::{
-    AccessLevel, Category, ItemDetails, ItineraryDetails, ItineraryEvent, ItineraryStatus,
-    Location, MoneyAmount, Visibility,
+    AccessLevel, Category, ExpenseDetails, ItemDetails, ItineraryDetails, ItineraryEvent,
+    ItineraryStatus, Location, MoneyAmount, SplitMethod, Visibility,
 };
 pub use user::{
     BudgetLevel, NotificationSettings, PersonalDetails, Privacy, Role, SocialLinks, TravelPace,

@@ -13,9 +13,10 @@ use wayfarer_projections::user::search as users_search;
 use wayfarer_projections::Registered;
 
 /// The standard projections, by name.
-pub const ALL_PROJECTIONS: [&str; 6] = [
+pub const ALL_PROJECTIONS: [&str; 7] = [
     pg::NAME,
     wayfarer_projections::itinerary::comments::NAME,
+    wayfarer_projections::itinerary::expenses::NAME,
     search::NAME,
     cache::NAME,
     users::NAME,

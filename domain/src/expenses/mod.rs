@@ -8,8 +8,10 @@
 //! id order. The result always sums to the amount and does not depend on the order the people
 //! were listed in.
 
+pub mod rates;
 mod settle;
 mod split;
+pub mod summary;
 
 pub use settle::{balances, settle_up, Balance, Transfer};
-pub use split::{split, Split, SplitError};
+pub use split::{apportion, split, Split, SplitError};

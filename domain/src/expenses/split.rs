@@ -75,16 +75,32 @@ fn by_shares(amount: i64, shares: &BTreeMap<Uuid, u32>) -> Result<BTreeMap<Uuid,
     if shares.is_empty() {
         return Err(SplitError::NobodyToShare);
     }
-    let total: u128 = shares.values().map(|s| u128::from(*s)).sum();
-    if total == 0 {
-        return Err(SplitError::ZeroShares);
+    let weights: BTreeMap<Uuid, u128> = shares.iter().map(|(p, s)| (*p, u128::from(*s))).collect();
+    largest_remainders(amount as u128, &weights).ok_or(SplitError::ZeroShares)
+}
+
+/// Shares `total` (minor units, not negative) in proportion to `weights` (not negative, not
+/// all zero) by the module's rounding rule: for re-expressing split parts in another
+/// currency, so that the converted parts add up exactly to the converted amount. `None` when
+/// there is no weight to share by.
+pub fn apportion(total: i64, weights: &BTreeMap<Uuid, i64>) -> Option<BTreeMap<Uuid, i64>> {
+    if total < 0 || weights.values().any(|w| *w < 0) {
+        return None;
     }
-    let amount = amount as u128;
+    let weights: BTreeMap<Uuid, u128> = weights.iter().map(|(p, w)| (*p, *w as u128)).collect();
+    largest_remainders(total as u128, &weights)
+}
+
+fn largest_remainders(amount: u128, weights: &BTreeMap<Uuid, u128>) -> Option<BTreeMap<Uuid, i64>> {
+    let total: u128 = weights.values().sum();
+    if total == 0 {
+        return None;
+    }
     let mut parts = BTreeMap::new();
-    let mut remainders = Vec::with_capacity(shares.len());
+    let mut remainders = Vec::with_capacity(weights.len());
     let mut given = 0u128;
-    for (person, share) in shares {
-        let exact = amount * u128::from(*share);
+    for (person, weight) in weights {
+        let exact = amount * weight;
         let floor = exact / total;
         given += floor;
         parts.insert(*person, floor as i64);
@@ -97,7 +113,7 @@ fn by_shares(amount: i64, shares: &BTreeMap<Uuid, u32>) -> Result<BTreeMap<Uuid,
     for (_, person) in remainders.into_iter().take(leftover) {
         *parts.get_mut(&person).expect("every person has a part") += 1;
     }
-    Ok(parts)
+    Some(parts)
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! Decide the commands about people and the itinerary's life: status, collaborators and
-//! invitations, ownership, and comments on items. Who may do what is [`super::access`].
+//! invitations, ownership, and comments on items (and route the money commands to
+//! [`super::expenses`]). Who may do what is [`super::access`].
 
 use std::collections::BTreeSet;
 
@@ -54,6 +55,26 @@ impl Itinerary {
                 context,
                 comment_id,
             } => self.decide_delete_comment(&context, comment_id),
+            C::AddExpense {
+                context,
+                expense_id,
+                item_id,
+                input,
+            } => self.decide_add_expense(&context, expense_id, item_id, input),
+            C::UpdateExpense {
+                context,
+                expense_id,
+                input,
+            } => self.decide_update_expense(&context, expense_id, input),
+            C::DeleteExpense {
+                context,
+                expense_id,
+            } => self.decide_delete_expense(&context, expense_id),
+            C::SetBudget {
+                context,
+                category,
+                amount_minor,
+            } => self.decide_set_budget(&context, category, amount_minor),
             C::Create { .. }
             | C::Update { .. }
             | C::Delete { .. }

@@ -9,6 +9,7 @@ use wayfarer_schemas::{
     AccessLevel, Category, ItemDetails, ItineraryDetails, ItineraryStatus, MoneyAmount, Visibility,
 };
 
+use super::expenses::ExpenseInput;
 use super::Itinerary;
 
 /// Every command carries its context: who, when, and an optional optimistic-concurrency check.
@@ -132,6 +133,28 @@ pub enum ItineraryCommand {
         context: CommandContext,
         comment_id: Uuid,
     },
+    AddExpense {
+        context: CommandContext,
+        expense_id: Uuid,
+        item_id: Uuid,
+        input: ExpenseInput,
+    },
+    /// Replace an expense's details.
+    UpdateExpense {
+        context: CommandContext,
+        expense_id: Uuid,
+        input: ExpenseInput,
+    },
+    DeleteExpense {
+        context: CommandContext,
+        expense_id: Uuid,
+    },
+    /// Set (or, with `None`, clear) a category's budget, in the base currency's minor units.
+    SetBudget {
+        context: CommandContext,
+        category: Category,
+        amount_minor: Option<i64>,
+    },
     /// Bring back the content (details but the visibility, items and their order) of an
     /// earlier version, as new events. `past` is the itinerary as it was at `version`, folded
     /// from the log by the caller.
@@ -164,7 +187,11 @@ impl ItineraryCommand {
             | ItineraryCommand::AddItemComment { context, .. }
             | ItineraryCommand::EditItemComment { context, .. }
             | ItineraryCommand::DeleteItemComment { context, .. }
-            | ItineraryCommand::RestoreVersion { context, .. } => context,
+            | ItineraryCommand::RestoreVersion { context, .. }
+            | ItineraryCommand::AddExpense { context, .. }
+            | ItineraryCommand::UpdateExpense { context, .. }
+            | ItineraryCommand::DeleteExpense { context, .. }
+            | ItineraryCommand::SetBudget { context, .. } => context,
         }
     }
 }

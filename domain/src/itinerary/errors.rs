@@ -7,6 +7,7 @@ use crate::values::ValueError;
 
 use super::access::MAX_COLLABORATORS;
 use super::comments::{COMMENT_MAX_CHARS, MAX_COMMENTS};
+use super::expenses::{EXPENSE_DATE_MARGIN_DAYS, MAX_EXPENSES};
 use super::MAX_ITEMS;
 
 /// Every reason the Itinerary aggregate refuses a command. Nothing was recorded when one of
@@ -115,6 +116,24 @@ pub enum ItineraryError {
     /// A restore named a version that is not an earlier version of this itinerary.
     #[error("version {0} is not an earlier version of this itinerary")]
     NoSuchVersion(u64),
+    /// An expense with this id exists already. Report a conflict.
+    #[error("expense {0} already exists")]
+    DuplicateExpense(Uuid),
+    /// No live expense has this id. Report "not found".
+    #[error("expense {0} not found")]
+    ExpenseNotFound(Uuid),
+    #[error("an itinerary may hold at most {MAX_EXPENSES} expenses")]
+    TooManyExpenses,
+    #[error("an expense must be more than zero")]
+    ZeroExpense,
+    #[error("an expense is dated at most {EXPENSE_DATE_MARGIN_DAYS} days before the trip starts or after it ends")]
+    ExpenseDateOutOfRange,
+    /// Money is shared among the owner and accepted collaborators only.
+    #[error("{0} is not a member of this itinerary")]
+    NotAMember(Uuid),
+    /// The split does not fit the amount (the inner error says how).
+    #[error("invalid split: {0}")]
+    BadSplit(crate::expenses::SplitError),
 }
 
 impl DomainError for ItineraryError {
@@ -124,7 +143,8 @@ impl DomainError for ItineraryError {
             | ItineraryError::ItemNotFound(_)
             | ItineraryError::NoInvitation
             | ItineraryError::CollaboratorNotFound(_)
-            | ItineraryError::CommentNotFound(_) => ErrorKind::NotFound,
+            | ItineraryError::CommentNotFound(_)
+            | ItineraryError::ExpenseNotFound(_) => ErrorKind::NotFound,
             ItineraryError::Forbidden | ItineraryError::NotCommentAuthor => ErrorKind::Forbidden,
             ItineraryError::VersionMismatch { .. }
             | ItineraryError::AlreadyExists
@@ -134,7 +154,8 @@ impl DomainError for ItineraryError {
             | ItineraryError::AlreadyCollaborator(_)
             | ItineraryError::AlreadyInvited(_)
             | ItineraryError::OwnerCannotLeave
-            | ItineraryError::DuplicateComment(_) => ErrorKind::Conflict,
+            | ItineraryError::DuplicateComment(_)
+            | ItineraryError::DuplicateExpense(_) => ErrorKind::Conflict,
             ItineraryError::Invalid(_)
             | ItineraryError::ItemOutsideTrip
             | ItineraryError::ItemsOutsideNewDates
@@ -147,7 +168,12 @@ impl DomainError for ItineraryError {
             | ItineraryError::NewOwnerNotCollaborator
             | ItineraryError::InvalidComment
             | ItineraryError::TooManyComments
-            | ItineraryError::NoSuchVersion(_) => ErrorKind::Validation,
+            | ItineraryError::NoSuchVersion(_)
+            | ItineraryError::TooManyExpenses
+            | ItineraryError::ZeroExpense
+            | ItineraryError::ExpenseDateOutOfRange
+            | ItineraryError::NotAMember(_)
+            | ItineraryError::BadSplit(_) => ErrorKind::Validation,
         }
     }
 }

@@ -10,6 +10,7 @@ mod commands;
 pub mod comments;
 mod decide;
 mod errors;
+pub mod expenses;
 mod restore;
 pub mod status;
 #[cfg(test)]
@@ -29,6 +30,7 @@ pub use commands::{
 };
 pub use comments::Comment;
 pub use errors::ItineraryError;
+pub use expenses::{Expense, ExpenseInput};
 pub use wayfarer_schemas::{
     AccessLevel, Category, ItemDetails, ItineraryDetails, ItineraryEvent, ItineraryStatus,
     Visibility,
@@ -55,6 +57,12 @@ pub struct Itinerary {
     /// Every comment ever made on an item, deleted ones included (ids are never reused).
     #[serde(default)]
     comments: BTreeMap<Uuid, Comment>,
+    /// Every expense ever added, deleted ones included (ids are never reused).
+    #[serde(default)]
+    expenses: BTreeMap<Uuid, Expense>,
+    /// Budgets per category, in minor units of the base currency.
+    #[serde(default)]
+    budgets: BTreeMap<Category, i64>,
     deleted: bool,
     version: u64,
 }
@@ -297,6 +305,45 @@ impl Aggregate for Itinerary {
                 }
             }
             ItineraryEvent::ItineraryVersionRestored { .. } => {}
+            ItineraryEvent::ExpenseAdded {
+                expense_id,
+                item_id,
+                details,
+                ..
+            } => {
+                self.expenses.insert(
+                    *expense_id,
+                    Expense {
+                        item_id: *item_id,
+                        details: details.clone(),
+                        deleted: false,
+                    },
+                );
+            }
+            ItineraryEvent::ExpenseUpdated {
+                expense_id,
+                details,
+                ..
+            } => {
+                if let Some(expense) = self.expenses.get_mut(expense_id) {
+                    expense.details = details.clone();
+                }
+            }
+            ItineraryEvent::ExpenseDeleted { expense_id, .. } => {
+                if let Some(expense) = self.expenses.get_mut(expense_id) {
+                    expense.deleted = true;
+                }
+            }
+            ItineraryEvent::BudgetSet {
+                category, amount, ..
+            } => match amount {
+                Some(amount) => {
+                    self.budgets.insert(*category, amount.amount_minor);
+                }
+                None => {
+                    self.budgets.remove(category);
+                }
+            },
         }
     }
 
@@ -309,7 +356,7 @@ impl Aggregate for Itinerary {
     }
 
     /// The state serialised as it is; bump on any change to the fields above.
-    const SNAPSHOT_FORMAT: Option<&'static str> = Some("itinerary-2");
+    const SNAPSHOT_FORMAT: Option<&'static str> = Some("itinerary-3");
 
     fn to_snapshot(&self) -> Option<serde_json::Value> {
         serde_json::to_value(self).ok()

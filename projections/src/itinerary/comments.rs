@@ -1,27 +1,21 @@
 //! Comments on items (`itemComments`): a PostgreSQL model of its own, written in the runner's
-//! transaction. Idempotent by stream version: `itinerary_comment_streams` holds the last
-//! itinerary event applied per itinerary, and every event of a batch moves it forward.
-
-use std::collections::HashMap;
-use std::time::Duration;
+//! transaction, idempotent by stream version ([`stream_guard`], `itinerary_comment_streams`).
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
-use wayfarer_schemas::itinerary::AGGREGATE_TYPE;
 use wayfarer_schemas::ItineraryEvent;
 
-use crate::event::{from_envelope, stream_id, ItineraryEnvelope};
-use crate::projection::{Envelope, Projection, Tables, TransactionalProjection, Write};
-use crate::ProjectionError;
+use super::stream_guard;
+use crate::event::ItineraryEnvelope;
+use crate::projection::Tables;
 
 /// Projection name, used for checkpoints, consumer groups and the CLI.
 pub const NAME: &str = "itinerary_comments";
 pub const TABLES: &[&str] = &[COMMENTS, STREAMS];
 const COMMENTS: &str = "itinerary_comment_view";
 const STREAMS: &str = "itinerary_comment_streams";
-const CONSUMES: &[&str] = &[AGGREGATE_TYPE];
 
 /// One comment as readers see it; `text` is empty once deleted.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -38,101 +32,26 @@ pub struct CommentRow {
     pub position: i64,
 }
 
-pub struct ItineraryCommentsProjection;
+/// The model; registered as [`stream_guard::Guarded`]`(ItineraryCommentsModel)`.
+pub struct ItineraryCommentsModel;
 
-impl Projection for ItineraryCommentsProjection {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-    fn aggregate_types(&self) -> &'static [&'static str] {
-        CONSUMES
-    }
-    /// It serves read-your-writes, so it polls often.
-    fn fetch_wait(&self) -> Duration {
-        Duration::from_millis(10)
-    }
-}
+/// The registered projection.
+pub type ItineraryCommentsProjection = stream_guard::Guarded<ItineraryCommentsModel>;
 
 #[async_trait]
-impl TransactionalProjection for ItineraryCommentsProjection {
-    fn tables(&self) -> &'static [&'static str] {
-        TABLES
-    }
+impl stream_guard::GuardedModel for ItineraryCommentsModel {
+    const NAME: &'static str = NAME;
+    const TABLES: &'static [&'static str] = TABLES;
+    const STREAMS: &'static str = STREAMS;
 
-    async fn apply(
+    async fn apply_event(
         &self,
         tx: &mut PgConnection,
         tables: &Tables,
-        events: &[Envelope],
-    ) -> Result<(), ProjectionError> {
-        let events: Vec<ItineraryEnvelope> =
-            events.iter().map(from_envelope).collect::<Result<_, _>>()?;
-        apply_events(tx, tables, &events).await
-    }
-
-    async fn has_applied(
-        &self,
-        connection: &mut PgConnection,
-        write: &Write,
-    ) -> Result<bool, ProjectionError> {
-        if write.aggregate_type != AGGREGATE_TYPE {
-            return Ok(true);
-        }
-        let Ok(id) = Uuid::parse_str(&write.aggregate_id) else {
-            return Ok(true);
-        };
-        Ok(
-            applied_version(&mut *connection, &Tables::live(TABLES), &[id])
-                .await?
-                .get(&id)
-                .copied()
-                .unwrap_or(0)
-                >= write.sequence as i64,
-        )
-    }
-}
-
-#[derive(sqlx::FromRow)]
-struct StreamVersion {
-    itinerary_id: Uuid,
-    version: i64,
-}
-
-async fn applied_version(
-    connection: &mut PgConnection,
-    tables: &Tables,
-    ids: &[Uuid],
-) -> Result<HashMap<Uuid, i64>, sqlx::Error> {
-    let rows: Vec<StreamVersion> = sqlx::query_as(&format!(
-        "SELECT itinerary_id, version FROM {} WHERE itinerary_id = ANY($1)",
-        tables.name(STREAMS)
-    ))
-    .bind(ids)
-    .fetch_all(&mut *connection)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| (row.itinerary_id, row.version))
-        .collect())
-}
-
-async fn apply_events(
-    tx: &mut PgConnection,
-    tables: &Tables,
-    events: &[ItineraryEnvelope],
-) -> Result<(), ProjectionError> {
-    let mut ids: Vec<Uuid> = events.iter().map(stream_id).collect();
-    ids.sort();
-    ids.dedup();
-    let mut versions = applied_version(&mut *tx, tables, &ids).await?;
-    let comments = tables.name(COMMENTS);
-    for envelope in events {
-        let id = stream_id(envelope);
-        let applied = versions.entry(id).or_insert(0);
-        if envelope.sequence as i64 <= *applied {
-            continue;
-        }
-        *applied = envelope.sequence as i64;
+        id: Uuid,
+        envelope: &ItineraryEnvelope,
+    ) -> Result<(), sqlx::Error> {
+        let comments = tables.name(COMMENTS);
         match &envelope.payload {
             ItineraryEvent::ItemCommentAdded {
                 comment_id,
@@ -187,18 +106,8 @@ async fn apply_events(
             }
             _ => {}
         }
+        Ok(())
     }
-    let (ids, applied): (Vec<Uuid>, Vec<i64>) = versions.into_iter().unzip();
-    sqlx::query(&format!(
-        "INSERT INTO {} (itinerary_id, version) SELECT * FROM UNNEST($1::uuid[], $2::int8[]) \
-         ON CONFLICT (itinerary_id) DO UPDATE SET version = excluded.version",
-        tables.name(STREAMS)
-    ))
-    .bind(&ids)
-    .bind(&applied)
-    .execute(&mut *tx)
-    .await?;
-    Ok(())
 }
 
 /// A page of one item's comments in the order they were made, after a store position.

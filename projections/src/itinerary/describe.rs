@@ -136,5 +136,27 @@ pub fn describe(before: Option<&ItineraryView>, event: &ItineraryEvent) -> Descr
         E::ItineraryVersionRestored { version, .. } => {
             Described::text(format!("restored version {version}"))
         }
+        E::ExpenseAdded {
+            item_id, details, ..
+        } => Described::text(format!(
+            "added an expense of {} on {}",
+            details.amount.display(),
+            item_title(item_id)
+        )),
+        E::ExpenseUpdated { details, .. } => Described::text(format!(
+            "changed an expense (now {})",
+            details.amount.display()
+        )),
+        E::ExpenseDeleted { .. } => Described::text("deleted an expense".to_owned()),
+        E::BudgetSet {
+            category, amount, ..
+        } => Described::text(match amount {
+            Some(amount) => format!(
+                "set the {} budget to {}",
+                category.as_str().to_lowercase(),
+                amount.display()
+            ),
+            None => format!("cleared the {} budget", category.as_str().to_lowercase()),
+        }),
     }
 }

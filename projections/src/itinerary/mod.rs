@@ -3,12 +3,14 @@
 pub mod cache;
 pub mod comments;
 pub mod describe;
+pub mod expenses;
 pub mod map;
 pub mod memo;
 pub mod pg;
 pub mod registered;
 pub mod search;
 pub mod source;
+pub mod stream_guard;
 pub mod view;
 
 pub use registered::{ItineraryCacheProjection, ItineraryPgProjection, ItinerarySearchProjection};

@@ -311,10 +311,15 @@ impl ItineraryView {
                 self.owner_id = *new_owner_id;
                 self.updated_at = *transferred_at;
             }
-            // Comments live in their own model; a restore's marker changes nothing itself.
+            // Comments and money live in their own models; a restore's marker changes
+            // nothing itself.
             ItineraryEvent::ItemCommentAdded { .. }
             | ItineraryEvent::ItemCommentEdited { .. }
             | ItineraryEvent::ItemCommentDeleted { .. }
+            | ItineraryEvent::ExpenseAdded { .. }
+            | ItineraryEvent::ExpenseUpdated { .. }
+            | ItineraryEvent::ExpenseDeleted { .. }
+            | ItineraryEvent::BudgetSet { .. }
             | ItineraryEvent::ItineraryVersionRestored { .. } => {}
         }
         ApplyOutcome::Applied

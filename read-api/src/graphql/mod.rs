@@ -3,6 +3,7 @@
 mod account;
 mod collaboration;
 pub(crate) mod context;
+mod expenses;
 mod history;
 mod inputs;
 mod mutation;
@@ -32,6 +33,7 @@ pub struct QueryRoot(
     query::ItineraryQuery,
     collaboration::CollaborationQuery,
     history::HistoryQuery,
+    expenses::ExpenseQuery,
     operations::OperationsQuery,
 );
 
@@ -43,6 +45,7 @@ pub struct MutationRoot(
     mutation::ItineraryMutation,
     collaboration::CollaborationMutation,
     history::HistoryMutation,
+    expenses::ExpenseMutation,
     operations::OperationsMutation,
 );
 

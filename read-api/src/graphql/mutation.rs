@@ -29,6 +29,8 @@ pub struct ItineraryPayload {
     pub item_id: Option<Uuid>,
     /// The comment the mutation created or changed, if any.
     pub comment_id: Option<Uuid>,
+    /// The expense the mutation created or changed, if any.
+    pub expense_id: Option<Uuid>,
     /// Pass as `after` to a query to read this write.
     pub position: Position,
     /// The itinerary's version after this mutation.
@@ -52,6 +54,7 @@ impl ItineraryPayload {
             itinerary_id,
             item_id,
             comment_id: None,
+            expense_id: None,
             position: Position(outcome.position),
             version: outcome.version,
             replayed: outcome.replayed,

@@ -46,6 +46,22 @@ pub fn position_cursor(position: i64) -> String {
     URL_SAFE_NO_PAD.encode(format!("position:{position}"))
 }
 
+/// The cursor of an entry ordered by a day, then a store position (expenses).
+pub fn day_cursor(day: chrono::NaiveDate, position: i64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("day:{day}|{position}"))
+}
+
+pub fn decode_day_cursor(cursor: &str) -> ApiResult<(chrono::NaiveDate, i64)> {
+    let text = cursor_text(cursor)?;
+    let (day, position) = text
+        .strip_prefix("day:")
+        .and_then(|rest| rest.split_once('|'))
+        .ok_or_else(invalid_cursor)?;
+    let day = day.parse().map_err(|_| invalid_cursor())?;
+    let position = position.parse().map_err(|_| invalid_cursor())?;
+    Ok((day, position))
+}
+
 pub fn decode_position(cursor: &str) -> ApiResult<i64> {
     cursor_text(cursor)?
         .strip_prefix("position:")

@@ -9,6 +9,7 @@ mod collaboration;
 mod collaboration_matrix;
 mod command_store;
 mod crash_recovery;
+mod expenses;
 mod external_identity;
 mod gap_safety;
 mod graphql_flow;

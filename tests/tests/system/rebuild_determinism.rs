@@ -115,6 +115,7 @@ async fn a_rebuild_under_live_writes_equals_a_quiet_rebuild_row_for_row() {
         .zip(trips.clone())
         .map(|(who, trip)| {
             let client = who.client.clone();
+            let who_id = who.id.clone();
             let writing = writing.clone();
             tokio::spawn(async move {
                 let mut n = 0;
@@ -122,6 +123,17 @@ async fn a_rebuild_under_live_writes_equals_a_quiet_rebuild_row_for_row() {
                     let (stop, _) =
                         add(&client, &trip, item(&format!("Stop {n}"), 1 + (n % 5) as u32, None))
                             .await;
+                    if n % 5 == 1 {
+                        client
+                            .data(
+                                "mutation($id: UUID!, $item: UUID!, $input: ExpenseInput!) { addExpense(itineraryId: $id, itemId: $item, input: $input) { position } }",
+                                json!({ "id": trip, "item": stop, "input": {
+                                    "amountMinor": 1000 + n, "currency": if n % 2 == 0 { "EUR" } else { "USD" },
+                                    "category": "DINING", "date": "2027-05-02", "paidBy": who_id,
+                                    "split": { "method": "EQUALLY", "participants": [{ "userId": who_id }] } } }),
+                            )
+                            .await;
+                    }
                     if n % 7 == 3 {
                         client
                             .data(

@@ -501,6 +501,31 @@ fn commands_for(context: CommandContext) -> Vec<(ItineraryCommand, Needed)> {
             Needed::Owner,
         ),
         (
+            ItineraryCommand::AddExpense {
+                context,
+                expense_id: Uuid::from_u128(0xe0),
+                item_id: ITEM_A,
+                input: crate::itinerary::ExpenseInput {
+                    amount_minor: 1_000,
+                    currency: "EUR".to_owned(),
+                    category: Category::Dining,
+                    description: None,
+                    date: june(2),
+                    paid_by: OWNER,
+                    split: crate::expenses::Split::Equally(vec![OWNER]),
+                },
+            },
+            Needed::Edit,
+        ),
+        (
+            ItineraryCommand::SetBudget {
+                context,
+                category: Category::Dining,
+                amount_minor: Some(5_000),
+            },
+            Needed::Edit,
+        ),
+        (
             ItineraryCommand::AddItemComment {
                 context,
                 comment_id: NEW_COMMENT,

@@ -2,6 +2,7 @@
 //! decided, then expect the events it emits or the error it is rejected with.
 
 mod collaboration;
+mod expenses;
 mod guards;
 mod item_commands;
 mod itinerary_commands;
