@@ -8,6 +8,7 @@
 pub mod aggregate;
 pub mod expenses;
 pub mod itinerary;
+pub mod template;
 pub mod testing;
 pub mod user;
 pub mod values;
@@ -18,6 +19,7 @@ pub use itinerary::{
     ItineraryDetails, ItineraryError, ItineraryEvent, ItineraryPatch, LocationInput, MoneyInput,
     NewItemDetails, NewItineraryDetails, Visibility, MAX_ITEMS,
 };
+pub use template::{Template, TemplateCommand, TemplateContext, TemplateError};
 pub use user::{User, UserCommand, UserContext, UserError};
 pub use values::{
     CurrencyCode, DateRange, Description, GeoPoint, Location, Money, TimeSpan, Title, ValueError,

@@ -34,6 +34,7 @@ pub async fn api_state(settings: &Settings, platform: &Platform) -> anyhow::Resu
     Ok(ApiState {
         mailer: Mailer::new(&settings.api.mail)?,
         itineraries: Arc::new(CommandHandler::new(pool.clone())),
+        templates: Arc::new(CommandHandler::new(pool.clone())),
         users: Arc::new(CommandHandler::with_vault(pool.clone(), vault.clone())),
         vault,
         fingerprint_secret: Arc::from(fingerprint_key(&settings.auth.jwt_secret)),

@@ -20,6 +20,7 @@ pub mod projector;
 pub mod rebuild;
 pub mod relay;
 pub mod roles;
+pub mod runtime;
 pub mod telemetry;
 
 pub use config::Settings;

@@ -26,7 +26,8 @@ impl Platform {
             projections: standard_registry(settings, pool)?,
             aggregates: Inspectors::default()
                 .register::<wayfarer_domain::Itinerary>()
-                .register::<wayfarer_domain::User>(),
+                .register::<wayfarer_domain::User>()
+                .register::<wayfarer_domain::Template>(),
         })
     }
 

@@ -12,6 +12,7 @@ use wayfarer_projections::itinerary::stream_guard::Guarded;
 use wayfarer_projections::itinerary::{
     ItineraryCacheProjection, ItineraryPgProjection, ItinerarySearchProjection,
 };
+use wayfarer_projections::template::TemplatesProjection;
 use wayfarer_projections::user::search::UsersSearchProjection;
 use wayfarer_projections::user::UsersProjection;
 use wayfarer_projections::{ProjectionError, ProjectionRegistry, Registered};
@@ -57,6 +58,7 @@ pub fn standard_registry(
         .register(Registered::Transactional(Arc::new(Guarded(
             ItineraryExpensesModel,
         ))))
+        .register(Registered::Transactional(Arc::new(TemplatesProjection)))
         .register(Registered::Transactional(Arc::new(UsersProjection::new(
             vault.clone(),
         ))))

@@ -14,6 +14,7 @@ pub mod names;
 pub mod projection;
 pub mod status;
 pub mod store;
+pub mod template;
 pub mod user;
 
 pub use error::ProjectionError;

@@ -62,6 +62,7 @@ pub struct ApiState {
     pub mailer: crate::auth::mail::Mailer,
     pub itineraries: Arc<CommandHandler<Itinerary>>,
     pub users: Arc<CommandHandler<User>>,
+    pub templates: Arc<CommandHandler<wayfarer_domain::Template>>,
     /// Keys the fingerprints of account requests (see [`crate::auth::replay`]).
     pub fingerprint_secret: Arc<[u8]>,
     /// Each person's data key: destroyed when they are forgotten.

@@ -140,6 +140,7 @@ impl Registry {
         Self::default()
             .register::<crate::ItineraryEvent>()
             .register::<crate::UserEvent>()
+            .register::<crate::TemplateEvent>()
     }
 
     pub fn register<E: EventContract + JsonSchema + DeserializeOwned>(mut self) -> Self {

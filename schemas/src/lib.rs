@@ -9,6 +9,7 @@ pub mod contract;
 pub mod envelope;
 pub mod export;
 pub mod itinerary;
+pub mod template;
 pub mod user;
 
 pub use contract::{decode_event, DecodeError, EventContract, RegisteredContract, Registry};
@@ -17,6 +18,7 @@ pub use itinerary::{
     AccessLevel, Category, ExpenseDetails, ItemDetails, ItineraryDetails, ItineraryEvent,
     ItineraryStatus, Location, MoneyAmount, SplitMethod, Visibility,
 };
+pub use template::{TemplateDetails, TemplateEvent, TemplateItem, TripCategory};
 pub use user::{
     BudgetLevel, NotificationSettings, PersonalDetails, Privacy, Role, SocialLinks, TravelPace,
     TravelPreferences, UserEvent, UserProfile,

@@ -13,8 +13,9 @@ use wayfarer_projections::user::search as users_search;
 use wayfarer_projections::Registered;
 
 /// The standard projections, by name.
-pub const ALL_PROJECTIONS: [&str; 7] = [
+pub const ALL_PROJECTIONS: [&str; 8] = [
     pg::NAME,
+    wayfarer_projections::template::NAME,
     wayfarer_projections::itinerary::comments::NAME,
     wayfarer_projections::itinerary::expenses::NAME,
     search::NAME,

@@ -76,6 +76,7 @@ impl Itinerary {
                 amount_minor,
             } => self.decide_set_budget(&context, category, amount_minor),
             C::Create { .. }
+            | C::CreateWithItems { .. }
             | C::Update { .. }
             | C::Delete { .. }
             | C::AddItem { .. }

@@ -53,6 +53,14 @@ pub enum ItineraryCommand {
         itinerary_id: Uuid,
         details: NewItineraryDetails,
     },
+    /// Create the itinerary with its items at once (from a template), owned by
+    /// `context.actor`: one commit of its creation and every item.
+    CreateWithItems {
+        context: CommandContext,
+        itinerary_id: Uuid,
+        details: NewItineraryDetails,
+        items: Vec<(Uuid, NewItemDetails)>,
+    },
     /// Change some of the itinerary's details.
     Update {
         context: CommandContext,
@@ -169,6 +177,7 @@ impl ItineraryCommand {
     pub fn context(&self) -> &CommandContext {
         match self {
             ItineraryCommand::Create { context, .. }
+            | ItineraryCommand::CreateWithItems { context, .. }
             | ItineraryCommand::Update { context, .. }
             | ItineraryCommand::Delete { context }
             | ItineraryCommand::AddItem { context, .. }

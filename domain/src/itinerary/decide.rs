@@ -27,6 +27,12 @@ impl Itinerary {
         command: ItineraryCommand,
     ) -> Result<Vec<ItineraryEvent>, ItineraryError> {
         let event = match command {
+            ItineraryCommand::CreateWithItems {
+                context,
+                itinerary_id,
+                details,
+                items,
+            } => return self.decide_create_with_items(&context, itinerary_id, details, items),
             ItineraryCommand::ShareItinerary { context, user_ids } => {
                 return self.decide_share(&context, user_ids)
             }
@@ -81,6 +87,36 @@ impl Itinerary {
             status: ItineraryStatus::Draft,
             created_at: context.now,
         })
+    }
+
+    fn decide_create_with_items(
+        &self,
+        context: &CommandContext,
+        itinerary_id: Uuid,
+        input: NewItineraryDetails,
+        items: Vec<(Uuid, NewItemDetails)>,
+    ) -> Result<Vec<ItineraryEvent>, ItineraryError> {
+        let created = self.decide_create(context, itinerary_id, input)?;
+        let ItineraryEvent::ItineraryCreated { details, .. } = &created else {
+            unreachable!("a creation is decided as ItineraryCreated")
+        };
+        if items.len() > MAX_ITEMS {
+            return Err(ItineraryError::TooManyItems);
+        }
+        let trip = trip_of(details)?;
+        let mut seen = BTreeSet::new();
+        let mut events = vec![created.clone()];
+        for (item_id, input) in items {
+            if !seen.insert(item_id) {
+                return Err(ItineraryError::DuplicateItem(item_id));
+            }
+            events.push(ItineraryEvent::ItineraryItemAdded {
+                item_id,
+                details: validated_item_details(input, &trip)?,
+                added_at: context.now,
+            });
+        }
+        Ok(events)
     }
 
     fn decide_update(

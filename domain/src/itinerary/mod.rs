@@ -352,7 +352,10 @@ impl Aggregate for Itinerary {
     }
 
     fn creates_new(command: &ItineraryCommand) -> bool {
-        matches!(command, ItineraryCommand::Create { .. })
+        matches!(
+            command,
+            ItineraryCommand::Create { .. } | ItineraryCommand::CreateWithItems { .. }
+        )
     }
 
     /// The state serialised as it is; bump on any change to the fields above.

@@ -17,6 +17,7 @@ pub mod resolve;
 mod routes;
 mod selection_limit;
 pub mod subscription;
+mod templates;
 mod types;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema};
@@ -34,6 +35,7 @@ pub struct QueryRoot(
     collaboration::CollaborationQuery,
     history::HistoryQuery,
     expenses::ExpenseQuery,
+    templates::TemplateQuery,
     operations::OperationsQuery,
 );
 
@@ -46,6 +48,7 @@ pub struct MutationRoot(
     collaboration::CollaborationMutation,
     history::HistoryMutation,
     expenses::ExpenseMutation,
+    templates::TemplateMutation,
     operations::OperationsMutation,
 );
 

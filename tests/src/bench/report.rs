@@ -30,6 +30,7 @@ pub struct Results {
     pub broker_transactions: Option<BrokerRun>,
     pub rebuild: Option<RebuildRun>,
     pub people: Option<PeopleRun>,
+    pub plan: Option<crate::plan::PlanRun>,
     pub pg_connections_open: Option<i64>,
 }
 
@@ -315,6 +316,35 @@ impl Results {
                 people.login_errors + people.read_errors == 0,
             ));
         }
+        if let Some(plan) = &self.plan {
+            for (name, latency) in [
+                (
+                    "expensesSummary (1,000 expenses, 5 currencies)",
+                    &plan.summary_latency,
+                ),
+                ("itineraryAsOf (5,000 events)", &plan.as_of_latency),
+                ("change → collaborator @100/s", &plan.delivery_latency),
+            ] {
+                rows.push(row(
+                    format!("{name} p50 ms"),
+                    format!("{:.2}", latency.p50_ms),
+                ));
+                rows.push(row(
+                    format!("{name} p99 ms"),
+                    format!("{:.2}", latency.p99_ms),
+                ));
+            }
+            rows.push(row(
+                "  changes committed / messages heard",
+                format!("{} / {}", plan.changes, plan.delivered),
+            ));
+            rows.push(checked(
+                "  plan errors",
+                plan.errors.to_string(),
+                "0",
+                plan.errors == 0,
+            ));
+        }
         rows
     }
 
@@ -450,6 +480,14 @@ impl Results {
                 "read_errors": p.read_errors,
                 "reads_per_sec": round1(p.reads_per_second()),
                 "read_latency": p.read_latency.to_json(),
+            })),
+            "plan": self.plan.as_ref().map(|p| json!({
+                "expenses_summary_latency": p.summary_latency.to_json(),
+                "as_of_latency": p.as_of_latency.to_json(),
+                "delivery_latency": p.delivery_latency.to_json(),
+                "changes": p.changes,
+                "delivered": p.delivered,
+                "errors": p.errors,
             })),
             "pg_connections_open_after_commands": self.pg_connections_open,
             "targets": {

@@ -17,6 +17,8 @@ mod commands;
 mod lag;
 #[path = "../bench/people.rs"]
 mod people;
+#[path = "../bench/plan.rs"]
+mod plan;
 #[path = "../bench/rebuild.rs"]
 mod rebuild;
 #[path = "../bench/report.rs"]
@@ -70,7 +72,7 @@ struct Args {
     #[arg(long)]
     json: Option<PathBuf>,
     /// Phases to run.
-    #[arg(long, value_delimiter = ',', default_values_t = [Phase::Baseline, Phase::Commands, Phase::Lag, Phase::Broker, Phase::Rebuild, Phase::People])]
+    #[arg(long, value_delimiter = ',', default_values_t = [Phase::Baseline, Phase::Commands, Phase::Lag, Phase::Broker, Phase::Rebuild, Phase::People, Phase::Plan])]
     phases: Vec<Phase>,
 }
 
@@ -86,6 +88,8 @@ enum Phase {
     Rebuild,
     /// Login latency and `user(userId)` reads per second.
     People,
+    /// Planning together: `expensesSummary`, `itineraryAsOf`, change delivery to a collaborator.
+    Plan,
 }
 
 impl std::fmt::Display for Phase {
@@ -98,6 +102,7 @@ impl std::fmt::Display for Phase {
             Phase::BrokerTx => "broker-tx",
             Phase::Rebuild => "rebuild",
             Phase::People => "people",
+            Phase::Plan => "plan",
         };
         f.write_str(name)
     }
@@ -190,6 +195,10 @@ async fn main() -> anyhow::Result<()> {
 
     if args.phases.contains(&Phase::People) {
         results.people = Some(people::run(warmup, measure).await?);
+    }
+
+    if args.phases.contains(&Phase::Plan) {
+        results.plan = Some(plan::run().await?);
     }
 
     let config = serde_json::json!({

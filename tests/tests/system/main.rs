@@ -25,5 +25,6 @@ mod schema_evolution;
 mod sign_in;
 mod support;
 mod tamper_evidence;
+mod templates;
 mod test_aggregate;
 mod tracing;

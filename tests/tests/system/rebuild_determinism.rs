@@ -134,6 +134,14 @@ async fn a_rebuild_under_live_writes_equals_a_quiet_rebuild_row_for_row() {
                             )
                             .await;
                     }
+                    if n == 2 || n == 30 {
+                        client
+                            .data(
+                                "mutation($id: UUID!) { saveAsTemplate(itineraryId: $id, category: OTHER) { position } }",
+                                json!({ "id": trip }),
+                            )
+                            .await;
+                    }
                     if n % 7 == 3 {
                         client
                             .data(
