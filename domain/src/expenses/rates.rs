@@ -107,6 +107,8 @@ fn rounded_div(numerator: i128, denominator: i128) -> i128 {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RateTable {
     days: BTreeMap<NaiveDate, BTreeMap<String, Rate>>,
+    /// The euro and every currency quoted on some day.
+    currencies: std::collections::BTreeSet<String>,
 }
 
 impl RateTable {
@@ -156,20 +158,22 @@ impl RateTable {
         if days.is_empty() {
             return Err(unreadable("no rates".into()));
         }
-        Ok(Self { days })
+        let mut currencies: std::collections::BTreeSet<String> = days
+            .values()
+            .flat_map(|rates| rates.keys().cloned())
+            .collect();
+        currencies.insert(EURO.to_owned());
+        Ok(Self { days, currencies })
     }
 
     /// The euro and every currency the table quotes, in alphabetical order.
     pub fn currencies(&self) -> Vec<String> {
-        let mut all: Vec<String> = self
-            .days
-            .values()
-            .flat_map(|rates| rates.keys().cloned())
-            .collect();
-        all.push(EURO.to_owned());
-        all.sort();
-        all.dedup();
-        all
+        self.currencies.iter().cloned().collect()
+    }
+
+    /// Whether the table quotes `currency` (the euro always).
+    pub fn quotes(&self, currency: &str) -> bool {
+        self.currencies.contains(currency)
     }
 
     pub fn first_day(&self) -> Option<NaiveDate> {
@@ -182,7 +186,7 @@ impl RateTable {
 
     /// One euro in `currency` on the day used for `date`, with that day.
     fn euro_rate(&self, currency: &str, date: NaiveDate) -> Result<(Rate, NaiveDate), RateError> {
-        if !self.currencies().iter().any(|c| c == currency) {
+        if !self.quotes(currency) {
             return Err(RateError::UnknownCurrency(currency.to_owned()));
         }
         let (day, rates) = self

@@ -129,7 +129,7 @@ fn unique<T>(pairs: Vec<(Uuid, T)>) -> ApiResult<BTreeMap<Uuid, T>> {
 /// Refuses a currency the rate table does not quote (its expenses could not be summed).
 async fn require_quoted(ctx: &Context<'_>, currency: &str) -> ApiResult<()> {
     let table = state(ctx).rates.table().await?;
-    if table.currencies().iter().any(|c| c == currency) {
+    if table.quotes(currency) {
         Ok(())
     } else {
         Err(ApiError::Validation(format!(
