@@ -48,13 +48,23 @@ impl ExchangeRates for ShippedRates {
 const FEED_FRESH_FOR: Duration = Duration::from_secs(6 * 3600);
 /// The longest a read of the feed may take.
 const FEED_TIMEOUT: Duration = Duration::from_secs(10);
+/// After a failed read, how long callers get the last table (or `UNAVAILABLE`) at once
+/// rather than each waiting for another attempt.
+const RETRY_AFTER: Duration = Duration::from_secs(60);
+
+#[derive(Default)]
+struct FeedState {
+    table: Option<(Instant, Arc<RateTable>)>,
+    failed_at: Option<Instant>,
+}
 
 /// The ECB's feed (`eurofxref-hist-90d.xml`, say) at a URL, cached. When the feed cannot be
-/// read, the last table read keeps serving; with none yet, rates are `UNAVAILABLE`.
+/// read, the last table read keeps serving; with none yet, rates are `UNAVAILABLE`. A failed
+/// read is not tried again for a minute, so an outage costs callers no waiting.
 pub struct EcbFeedRates {
     url: String,
     client: reqwest::Client,
-    cached: tokio::sync::Mutex<Option<(Instant, Arc<RateTable>)>>,
+    state: tokio::sync::Mutex<FeedState>,
 }
 
 impl EcbFeedRates {
@@ -62,7 +72,7 @@ impl EcbFeedRates {
         Ok(Self {
             url,
             client: reqwest::Client::builder().timeout(FEED_TIMEOUT).build()?,
-            cached: tokio::sync::Mutex::new(None),
+            state: tokio::sync::Mutex::new(FeedState::default()),
         })
     }
 
@@ -85,27 +95,36 @@ impl EcbFeedRates {
 impl ExchangeRates for EcbFeedRates {
     async fn table(&self) -> ApiResult<Arc<RateTable>> {
         // One reader refreshes at a time; the others wait for its table.
-        let mut cached = self.cached.lock().await;
-        if let Some((read_at, table)) = cached.as_ref() {
+        let mut state = self.state.lock().await;
+        let stale = state.table.as_ref().map(|(_, table)| table.clone());
+        if let Some((read_at, table)) = &state.table {
             if read_at.elapsed() < FEED_FRESH_FOR {
                 return Ok(table.clone());
             }
         }
+        let unavailable = |reason: &str| {
+            ApiError::Unavailable(format!("exchange rates cannot be read: {reason}"))
+        };
+        if state.failed_at.is_some_and(|at| at.elapsed() < RETRY_AFTER) {
+            return stale.ok_or_else(|| unavailable("the feed failed moments ago"));
+        }
         match self.fetch().await {
             Ok(table) => {
                 let table = Arc::new(table);
-                *cached = Some((Instant::now(), table.clone()));
+                state.table = Some((Instant::now(), table.clone()));
+                state.failed_at = None;
                 Ok(table)
             }
-            Err(reason) => match cached.as_ref() {
-                Some((_, stale)) => {
-                    tracing::warn!(url = %self.url, %reason, "exchange-rate feed unreadable; serving the last table");
-                    Ok(stale.clone())
+            Err(reason) => {
+                state.failed_at = Some(Instant::now());
+                match stale {
+                    Some(stale) => {
+                        tracing::warn!(url = %self.url, %reason, "exchange-rate feed unreadable; serving the last table");
+                        Ok(stale)
+                    }
+                    None => Err(unavailable(&reason)),
                 }
-                None => Err(ApiError::Unavailable(format!(
-                    "exchange rates cannot be read: {reason}"
-                ))),
-            },
+            }
         }
     }
 

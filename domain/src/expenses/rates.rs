@@ -4,8 +4,10 @@
 //!
 //! **Which day's rate.** An amount dated `d` is converted at the rates of the latest
 //! business day on or before `d` that the table holds (the ECB publishes none on weekends and
-//! holidays); a date after the table's last day takes that last day's rates. A date before
-//! its first day has no rate.
+//! holidays); a date after the table's last day takes that last day's rates, and a date
+//! before its first day that first day's (a feed of the last 90 days must not make older
+//! expenses unreadable). Every quote names the day it used. An amount in its own currency is
+//! never converted.
 //!
 //! **Rounding.** A converted amount is rounded to the nearest minor unit of the target
 //! currency, halves away from zero.
@@ -193,6 +195,7 @@ impl RateTable {
             .days
             .range(..=date)
             .next_back()
+            .or_else(|| self.days.iter().next())
             .ok_or(RateError::TooEarly(date))?;
         if currency == EURO {
             return Ok((Rate::ONE, *day));
@@ -204,6 +207,12 @@ impl RateTable {
             .rev()
             .find_map(|(d, r)| r.get(currency).map(|rate| (*rate, *d)))
             .or_else(|| rates.get(currency).map(|rate| (*rate, *day)))
+            .or_else(|| {
+                // Quoted only on later days: its first quote.
+                self.days
+                    .iter()
+                    .find_map(|(d, r)| r.get(currency).map(|rate| (*rate, *d)))
+            })
             .ok_or(RateError::TooEarly(date))
     }
 
@@ -228,10 +237,19 @@ impl RateTable {
         to: &str,
         date: NaiveDate,
     ) -> Result<(i64, Quote), RateError> {
-        let quote = self.quote(from, to, date)?;
         if from == to {
-            return Ok((amount_minor, quote));
+            // Nothing to convert, whatever the table holds.
+            let rate_date = self.last_day().map_or(date, |last| date.min(last));
+            return Ok((
+                amount_minor,
+                Quote {
+                    rate_date,
+                    numerator: 1,
+                    denominator: 1,
+                },
+            ));
         }
+        let quote = self.quote(from, to, date)?;
         let (from_digits, to_digits) = (minor_digits(from), minor_digits(to));
         let numerator = i128::from(amount_minor)
             .checked_mul(quote.numerator)
@@ -279,9 +297,20 @@ mod tests {
         assert_eq!(saturday.to_decimal(4), "1.1035");
         let later = table.quote("EUR", "GBP", day("2027-06-01")).unwrap();
         assert_eq!(later.rate_date, day("2020-01-28"));
+        let early = table.quote("EUR", "USD", day("2019-01-01")).unwrap();
         assert_eq!(
-            table.quote("EUR", "USD", day("2019-01-01")),
-            Err(RateError::TooEarly(day("2019-01-01")))
+            early.rate_date,
+            day("2019-12-17"),
+            "before the table: its first day"
+        );
+        // An amount in its own currency needs no rate at all.
+        let empty = RateTable::default();
+        assert_eq!(
+            empty
+                .convert(4_500, "VND", "VND", day("2001-01-01"))
+                .unwrap()
+                .0,
+            4_500
         );
         assert_eq!(
             table.quote("EUR", "XYZ", day("2020-01-28")),

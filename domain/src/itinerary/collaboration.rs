@@ -188,8 +188,14 @@ impl Itinerary {
         accept: bool,
     ) -> Result<ItineraryEvent, ItineraryError> {
         self.require(context, Needs::Sight)?;
-        if !matches!(self.standing(context), Standing::Invited(_)) {
-            return Err(ItineraryError::NoInvitation);
+        match self.standing(context) {
+            Standing::Invited(_) => {}
+            // An outsider of a public itinerary is forbidden, as for any member's command (the
+            // API then hides it where the owner does not share with them).
+            Standing::Outsider => return Err(ItineraryError::Forbidden),
+            Standing::Owner | Standing::Collaborator(_) => {
+                return Err(ItineraryError::NoInvitation)
+            }
         }
         let user_id = context.actor;
         Ok(if accept {
@@ -250,9 +256,8 @@ impl Itinerary {
                 left_at: context.now,
             }),
             // An invitee declines rather than leaves.
-            Standing::Invited(_) | Standing::Outsider => {
-                Err(ItineraryError::CollaboratorNotFound(context.actor))
-            }
+            Standing::Invited(_) => Err(ItineraryError::CollaboratorNotFound(context.actor)),
+            Standing::Outsider => Err(ItineraryError::Forbidden),
         }
     }
 

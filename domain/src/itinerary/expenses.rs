@@ -49,8 +49,8 @@ impl Itinerary {
         &self.expenses
     }
 
-    /// Budgets per category, in the base currency's minor units.
-    pub fn budgets(&self) -> &BTreeMap<Category, i64> {
+    /// Budgets per category, each in the base currency when it was set.
+    pub fn budgets(&self) -> &BTreeMap<Category, MoneyAmount> {
         &self.budgets
     }
 
@@ -136,12 +136,14 @@ impl Itinerary {
                 })
             })
             .transpose()?;
-        if amount.as_ref().map(Money::amount_minor) == self.budgets.get(&category).copied() {
+        let amount: Option<MoneyAmount> = amount.map(Into::into);
+        // The same figure in another currency (the base changed since) is a change.
+        if amount.as_ref() == self.budgets.get(&category) {
             return Err(ItineraryError::NothingToChange);
         }
         Ok(ItineraryEvent::BudgetSet {
             category,
-            amount: amount.map(Into::into),
+            amount,
             set_at: context.now,
         })
     }
@@ -165,8 +167,15 @@ impl Itinerary {
         }
         let description = Description::parse_optional(input.description.as_deref())?;
         let details = self.details.as_ref().ok_or(ItineraryError::NotFound)?;
-        let earliest = details.start_date - Days::new(EXPENSE_DATE_MARGIN_DAYS);
-        let latest = details.end_date + Days::new(EXPENSE_DATE_MARGIN_DAYS);
+        let margin = Days::new(EXPENSE_DATE_MARGIN_DAYS);
+        let earliest = details
+            .start_date
+            .checked_sub_days(margin)
+            .unwrap_or(NaiveDate::MIN);
+        let latest = details
+            .end_date
+            .checked_add_days(margin)
+            .unwrap_or(NaiveDate::MAX);
         if input.date < earliest || input.date > latest {
             return Err(ItineraryError::ExpenseDateOutOfRange);
         }

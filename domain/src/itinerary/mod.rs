@@ -60,9 +60,9 @@ pub struct Itinerary {
     /// Every expense ever added, deleted ones included (ids are never reused).
     #[serde(default)]
     expenses: BTreeMap<Uuid, Expense>,
-    /// Budgets per category, in minor units of the base currency.
+    /// Budgets per category, in the base currency when each was set.
     #[serde(default)]
-    budgets: BTreeMap<Category, i64>,
+    budgets: BTreeMap<Category, wayfarer_schemas::MoneyAmount>,
     deleted: bool,
     version: u64,
 }
@@ -338,7 +338,7 @@ impl Aggregate for Itinerary {
                 category, amount, ..
             } => match amount {
                 Some(amount) => {
-                    self.budgets.insert(*category, amount.amount_minor);
+                    self.budgets.insert(*category, amount.clone());
                 }
                 None => {
                     self.budgets.remove(category);
@@ -359,7 +359,7 @@ impl Aggregate for Itinerary {
     }
 
     /// The state serialised as it is; bump on any change to the fields above.
-    const SNAPSHOT_FORMAT: Option<&'static str> = Some("itinerary-3");
+    const SNAPSHOT_FORMAT: Option<&'static str> = Some("itinerary-4");
 
     fn to_snapshot(&self) -> Option<serde_json::Value> {
         serde_json::to_value(self).ok()

@@ -136,10 +136,29 @@ impl<M: GuardedModel> crate::projection::TransactionalProjection for Guarded<M> 
         for envelope in &events {
             let id = crate::event::stream_id(envelope);
             let applied = versions.entry(id).or_insert(0);
-            if envelope.sequence as i64 <= *applied {
+            let sequence = envelope.sequence as i64;
+            if sequence <= *applied {
                 continue;
             }
-            *applied = envelope.sequence as i64;
+            if sequence > *applied + 1 {
+                // Earlier events of the stream never reached this model (a rebuild racing
+                // the live projector, a topic that lost them): apply them from the store
+                // first, in order.
+                let missing = crate::store::read_streams(
+                    &mut *tx,
+                    wayfarer_schemas::itinerary::AGGREGATE_TYPE,
+                    &[id],
+                )
+                .await?;
+                for raw in missing
+                    .iter()
+                    .filter(|raw| raw.sequence > *applied && raw.sequence < sequence)
+                {
+                    let earlier = raw.itinerary_envelope()?;
+                    self.0.apply_event(&mut *tx, tables, id, &earlier).await?;
+                }
+            }
+            *applied = sequence;
             self.0.apply_event(&mut *tx, tables, id, envelope).await?;
         }
         save_versions(&mut *tx, guard, versions).await?;

@@ -62,6 +62,29 @@ impl ItineraryPayload {
     }
 }
 
+/// The error for a command the domain called forbidden on `itinerary_id`: forbidden, unless
+/// the owner does not share with the caller (privacy, ban, deletion), who must then find the
+/// itinerary missing, as reads do. (The domain only says "forbidden" of a public itinerary
+/// that exists: if the model does not show it yet, it is simply behind.)
+pub(super) async fn forbidden_or_missing(
+    api: &crate::state::ApiState,
+    itinerary_id: Uuid,
+    actor: Uuid,
+    reason: String,
+) -> ApiResult<ApiError> {
+    let hidden = match pg::access_of(&api.pool, itinerary_id).await? {
+        Some(access) if !access.membership(Some(actor)).is_member() => {
+            !owner_shares_with(api, access.owner_id, Some(actor)).await?
+        }
+        _ => false,
+    };
+    Ok(if hidden {
+        ApiError::NotFound("itinerary not found".to_owned())
+    } else {
+        ApiError::Forbidden(reason)
+    })
+}
+
 /// Runs one itinerary command for the caller.
 pub(super) async fn run(
     ctx: &Context<'_>,
@@ -85,19 +108,7 @@ pub(super) async fn run(
         // A stranger is told "forbidden" about a public itinerary; one whose owner no longer
         // shares with them (privacy, ban, deletion) must find it missing, as reads do.
         Err(ApiError::Forbidden(reason)) => {
-            // (The domain only says "forbidden" of a public itinerary that exists: if the
-            // model does not show it yet, it is simply behind.)
-            let hidden = match pg::access_of(&api.pool, itinerary_id).await? {
-                Some(access) if !access.membership(Some(actor)).is_member() => {
-                    !owner_shares_with(api, access.owner_id, Some(actor)).await?
-                }
-                _ => false,
-            };
-            return Err(if hidden {
-                ApiError::NotFound("itinerary not found".to_owned())
-            } else {
-                ApiError::Forbidden(reason)
-            });
+            return Err(forbidden_or_missing(api, itinerary_id, actor, reason).await?)
         }
         other => other?,
     };

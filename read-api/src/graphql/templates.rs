@@ -13,7 +13,7 @@ use wayfarer_projections::template::{self, TemplateRow};
 use wayfarer_schemas::Role;
 
 use super::context::{caller, state};
-use super::mutation::{run, ItineraryPayload};
+use super::mutation::{forbidden_or_missing, run, ItineraryPayload};
 use super::paging::{check_search_text, decode_offset, offset_cursor, page_size};
 use super::resolve::{resolve, Invocation};
 use super::types::{Category, GeoLocation, Money, Position};
@@ -230,7 +230,8 @@ impl TemplateMutation {
                 .await
                 .map_err(ApiError::internal)?;
             let template_id = invocation.mint_id("template");
-            template_command(ctx, invocation, template_id, |context| {
+            let actor = invocation.actor;
+            let saved = template_command(ctx, invocation, template_id, |context| {
                 TemplateCommand::Save {
                     context,
                     template_id,
@@ -239,7 +240,15 @@ impl TemplateMutation {
                     description,
                 }
             })
-            .await
+            .await;
+            match saved {
+                // Forbidden is said only of a public itinerary; one whose owner does not share
+                // with the caller (privacy, ban) must look missing, as reads do.
+                Err(ApiError::Forbidden(reason)) => {
+                    Err(forbidden_or_missing(state(ctx), itinerary_id, actor, reason).await?)
+                }
+                other => other,
+            }
         })
         .await
     }

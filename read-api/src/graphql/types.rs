@@ -206,7 +206,11 @@ impl Itinerary {
         self.0.collaborators.iter().map(Into::into).collect()
     }
     /// The last change: who made it and what it was (what `itineraryChanged` delivers).
-    async fn last_change(&self) -> Option<ItineraryChange> {
+    /// Shown to members only, like the history it comes from (`null` for anyone else).
+    async fn last_change(&self, ctx: &async_graphql::Context<'_>) -> Option<ItineraryChange> {
+        if !self.0.membership(super::context::caller(ctx)).is_member() {
+            return None;
+        }
         self.0.last_change.as_ref().map(Into::into)
     }
     /// Number of changes applied; pass it as `expectedVersion` to guard against lost updates.

@@ -336,3 +336,49 @@ async fn comments_thread_on_items_and_collaborators_come_and_go() {
     assert_eq!(event_count(&system.pool, &id).await, before);
     system.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_guarded_model_fills_in_events_it_never_received_from_the_store() {
+    use wayfarer_projections::projection::{Envelope, Tables, TransactionalProjection};
+    // The API alone: commands are stored, nothing projects them.
+    let system = TestSystem::start("gapfill", Roles::api_only())
+        .await
+        .unwrap();
+    let (ada, _) = system.graphql().register_user("ada").await;
+    let (id, _) = create(&ada, "Gaps", "PRIVATE").await;
+    let (item_id, _) = add(&ada, &id, item("Museum", 2, None)).await;
+    for text in ["first", "second"] {
+        ada.data(COMMENT, json!({ "id": id, "item": item_id, "t": text }))
+            .await;
+    }
+    // Deliver only the last event to the comments model, as if the others were lost.
+    let raw = wayfarer_projections::store::read_stream(&system.pool, &id)
+        .await
+        .unwrap();
+    let last = raw.last().unwrap();
+    let envelope: Envelope = serde_json::from_value(
+        serde_json::to_value(last.envelope(&system.platform.events).unwrap()).unwrap(),
+    )
+    .unwrap();
+    let model = wayfarer_projections::itinerary::stream_guard::Guarded(
+        wayfarer_projections::itinerary::comments::ItineraryCommentsModel,
+    );
+    let mut tx = system.pool.begin().await.unwrap();
+    let tables = Tables::live(model.tables());
+    model
+        .apply(&mut tx, &tables, std::slice::from_ref(&envelope))
+        .await
+        .unwrap();
+    // A redelivery changes nothing.
+    model.apply(&mut tx, &tables, &[envelope]).await.unwrap();
+    tx.commit().await.unwrap();
+    let texts: Vec<String> = sqlx::query_scalar(
+        "SELECT text FROM itinerary_comment_view WHERE itinerary_id = $1::uuid ORDER BY position",
+    )
+    .bind(&id)
+    .fetch_all(&system.pool)
+    .await
+    .unwrap();
+    assert_eq!(texts, ["first", "second"]);
+    system.stop().await;
+}

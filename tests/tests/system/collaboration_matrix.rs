@@ -168,10 +168,9 @@ fn refusal(operation: &str, actor: Actor, visibility: &str) -> &'static str {
     match (operation, actor) {
         (_, Anonymous) => "UNAUTHENTICATED",
         (_, Banned) => "FORBIDDEN",
-        // Nobody here has a pending invitation to answer.
-        ("acceptInvitation", _) if member || visibility == "PUBLIC" => "NOT_FOUND",
+        // No member here has a pending invitation to answer.
+        ("acceptInvitation", _) if member => "NOT_FOUND",
         ("leaveItinerary", Owner) => "CONFLICT",
-        ("leaveItinerary", _) if visibility == "PUBLIC" => "NOT_FOUND",
         _ if member || visibility == "PUBLIC" => "FORBIDDEN",
         _ => "NOT_FOUND",
     }

@@ -193,6 +193,13 @@ async fn expenses_in_two_currencies_sum_in_the_base_one_and_settle_up() {
     let (stranger, _) = anonymous.register_user("outsider").await;
     let hidden = stranger.data(SUMMARY, json!({ "id": id })).await;
     assert!(hidden["expensesSummary"].is_null());
+    // Nor what changed last (it may name money or people): members see it, others null.
+    let last = "query($id: UUID!) { itinerary(id: $id) { title lastChange { description } } }";
+    let seen = stranger.data(last, json!({ "id": id })).await;
+    assert_eq!(seen["itinerary"]["title"], "Lisbon, shared");
+    assert!(seen["itinerary"]["lastChange"].is_null());
+    let seen = cem.data(last, json!({ "id": id })).await;
+    assert!(seen["itinerary"]["lastChange"]["description"].is_string());
 
     // The CurrencyService.
     let rates = anonymous

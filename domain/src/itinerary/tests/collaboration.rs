@@ -164,7 +164,12 @@ fn only_someone_with_a_pending_invitation_answers_one() {
         .when(ItineraryCommand::AcceptInvitation {
             context: as_user(STRANGER),
         })
-        .then_reject(ItineraryError::NoInvitation);
+        .then_reject(ItineraryError::Forbidden);
+    given(public(team()))
+        .when(ItineraryCommand::LeaveItinerary {
+            context: as_user(STRANGER),
+        })
+        .then_reject(ItineraryError::Forbidden);
 }
 
 #[test]

@@ -185,7 +185,7 @@ fn expenses_are_updated_and_deleted_once_and_budgets_set_and_cleared() {
             }),
             set_at: now(),
         }]);
-    assert_eq!(state.budgets()[&Category::Dining], 30_000);
+    assert_eq!(state.budgets()[&Category::Dining].amount_minor, 30_000);
     given(history.clone())
         .when(budget(None))
         .then_reject(ItineraryError::NothingToChange);
