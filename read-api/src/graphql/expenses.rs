@@ -372,6 +372,23 @@ pub struct ExchangeRate {
     pub source: String,
 }
 
+impl ExchangeRate {
+    fn of(
+        quote: &wayfarer_domain::expenses::rates::Quote,
+        from: String,
+        to: String,
+        source: String,
+    ) -> Self {
+        Self {
+            rate: quote.to_decimal(6),
+            rate_date: quote.rate_date,
+            from,
+            to,
+            source,
+        }
+    }
+}
+
 /// An amount converted.
 #[derive(SimpleObject)]
 pub struct Conversion {
@@ -525,13 +542,7 @@ impl ExpenseQuery {
             let table = api.rates.table().await?;
             let date = date.unwrap_or_else(|| Utc::now().date_naive());
             let quote = table.quote(&from, &to, date).map_err(rate_error)?;
-            Ok(ExchangeRate {
-                rate: quote.to_decimal(6),
-                rate_date: quote.rate_date,
-                from,
-                to,
-                source: api.rates.source(),
-            })
+            Ok(ExchangeRate::of(&quote, from, to, api.rates.source()))
         })
         .await
     }
@@ -564,13 +575,7 @@ impl ExpenseQuery {
                     amount_minor: converted,
                     currency: to.clone(),
                 },
-                rate: ExchangeRate {
-                    rate: quote.to_decimal(6),
-                    rate_date: quote.rate_date,
-                    from,
-                    to,
-                    source: api.rates.source(),
-                },
+                rate: ExchangeRate::of(&quote, from, to, api.rates.source()),
             })
         })
         .await
