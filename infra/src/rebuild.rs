@@ -673,6 +673,9 @@ impl Shadow {
             apply_isolating(&mut tx, projection, &self.shadow, None, &catch_up.events).await?;
             reached = last;
         }
+        let mut live: Vec<&str> = self.shadow.pairs().map(|(live, _)| live).collect();
+        live.sort_unstable();
+        lock_live_tables(&mut tx, &live).await?;
         for (live, copy) in self.shadow.pairs() {
             sqlx::query(&format!("DROP TABLE IF EXISTS {live}"))
                 .execute(&mut *tx)
@@ -715,6 +718,53 @@ impl Shadow {
         Ok(reached)
     }
 }
+
+/// How long the swap waits for readers to let go of the live tables before it steps back and
+/// tries again. Below PostgreSQL's `deadlock_timeout` (1 s by default): a reader joining two of
+/// a projection's tables may hold one while it waits for the other, which the swap already
+/// holds; rather than deadlock (and have PostgreSQL abort one side), the swap gives way.
+const SWAP_LOCK_WAIT_MS: u64 = 200;
+/// How often the swap tries before the rebuild fails.
+const SWAP_LOCK_ATTEMPTS: u32 = 25;
+
+/// Takes every live table of the projection in one step, all or none, in a savepoint of the
+/// swap's transaction (a failed attempt releases what it took).
+async fn lock_live_tables(tx: &mut PgConnection, live: &[&str]) -> Result<(), ProjectionError> {
+    let lock = format!("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE", live.join(", "));
+    let mut attempt = 1;
+    loop {
+        let mut savepoint = sqlx::Connection::begin(&mut *tx).await?;
+        sqlx::query(&format!("SET LOCAL lock_timeout = {SWAP_LOCK_WAIT_MS}"))
+            .execute(&mut *savepoint)
+            .await?;
+        match sqlx::query(&lock).execute(&mut *savepoint).await {
+            Ok(_) => {
+                sqlx::query("SET LOCAL lock_timeout TO DEFAULT")
+                    .execute(&mut *savepoint)
+                    .await?;
+                savepoint.commit().await?;
+                return Ok(());
+            }
+            Err(sqlx::Error::Database(error))
+                if error.code().as_deref() == Some(LOCK_NOT_AVAILABLE)
+                    && attempt < SWAP_LOCK_ATTEMPTS =>
+            {
+                savepoint.rollback().await?;
+                tracing::debug!(
+                    attempt,
+                    "readers hold the live tables; the swap tries again"
+                );
+                let pause = rand::random_range(SWAP_LOCK_WAIT_MS / 4..SWAP_LOCK_WAIT_MS);
+                tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+                attempt += 1;
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
+}
+
+/// PostgreSQL's `lock_not_available`: a lock wait ran past `lock_timeout`.
+const LOCK_NOT_AVAILABLE: &str = "55P03";
 
 async fn progress_bar(
     pool: &PgPool,

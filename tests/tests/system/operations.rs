@@ -362,6 +362,52 @@ async fn rebuilding_under_live_writes_never_shows_readers_an_empty_model() {
     system.stop().await;
 }
 
+/// A reader joining two of a projection's tables holds the first while it waits for the
+/// second. The swap takes both; if it has the second and waits for the first, neither could go
+/// on: the swap must give way (not deadlock, which PostgreSQL would break by failing one side).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_swap_gives_way_to_a_reader_holding_one_of_its_tables() {
+    let system = TestSystem::start("swaplock", Roles::all()).await.unwrap();
+    system.graphql().register_user("joiner").await;
+    let users = wayfarer_projections::user::pg::NAME;
+
+    // The reader holds `users` (the swap takes `user_follows` first, then `users`).
+    let mut reader = system.pool.begin().await.unwrap();
+    sqlx::query("SELECT count(*) FROM users")
+        .execute(&mut *reader)
+        .await
+        .unwrap();
+    let reading = async {
+        // Once the swap waits for `users` (holding `user_follows`), the reader asks for
+        // `user_follows`: it must get it, not die in a deadlock.
+        let waiting_for_users = "SELECT EXISTS (SELECT 1 FROM pg_locks \
+             WHERE relation = to_regclass('users') AND mode = 'AccessExclusiveLock' \
+               AND NOT granted)";
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let (waiting,): (bool,) = sqlx::query_as(waiting_for_users)
+                .fetch_one(&system.pool)
+                .await
+                .unwrap();
+            if waiting {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "the swap never began");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        sqlx::query(
+            "SELECT count(*) FROM users u JOIN user_follows f ON f.followee_id = u.user_id",
+        )
+        .execute(&mut *reader)
+        .await
+        .expect("the reader is not the victim of a deadlock");
+        reader.commit().await.unwrap();
+    };
+    let (report, ()) = tokio::join!(system.rebuild(users), reading);
+    assert_eq!(report.projection, users);
+    system.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_lost_search_index_is_rebuilt_from_the_store_when_its_projector_starts() {
     let system = TestSystem::start("lostindex", Roles::all()).await.unwrap();
