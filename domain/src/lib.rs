@@ -7,6 +7,7 @@
 
 pub mod aggregate;
 pub mod expenses;
+pub mod inbox;
 pub mod itinerary;
 pub mod template;
 pub mod testing;
@@ -14,6 +15,7 @@ pub mod user;
 pub mod values;
 
 pub use aggregate::{Aggregate, DomainError, ErrorKind};
+pub use inbox::{Inbox, InboxCommand, InboxContext, InboxError};
 pub use itinerary::{
     Category, CommandContext, ItemDetails, ItemPatch, Itinerary, ItineraryCommand,
     ItineraryDetails, ItineraryError, ItineraryEvent, ItineraryPatch, LocationInput, MoneyInput,

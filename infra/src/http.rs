@@ -35,12 +35,17 @@ pub async fn api_state(settings: &Settings, platform: &Platform) -> anyhow::Resu
         mailer: Mailer::new(&settings.api.mail)?,
         itineraries: Arc::new(CommandHandler::new(pool.clone())),
         templates: Arc::new(CommandHandler::new(pool.clone())),
+        inbox: Arc::new(CommandHandler::new(pool.clone())),
         users: Arc::new(CommandHandler::with_vault(pool.clone(), vault.clone())),
         vault,
         fingerprint_secret: Arc::from(fingerprint_key(&settings.auth.jwt_secret)),
         redis: redis_pool(&settings.redis.url)?,
         notifications: Notifications::start(redis::Client::open(settings.redis.url.as_str())?),
         subscriptions: Default::default(),
+        notification_feed: wayfarer_read_api::notification_feed::NotificationFeed::start(
+            pool.clone(),
+            settings.postgres.schema.clone(),
+        ),
         opensearch,
         names,
         oidc: (!settings.api.oidc_issuers.is_empty())

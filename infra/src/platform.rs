@@ -27,7 +27,8 @@ impl Platform {
             aggregates: Inspectors::default()
                 .register::<wayfarer_domain::Itinerary>()
                 .register::<wayfarer_domain::User>()
-                .register::<wayfarer_domain::Template>(),
+                .register::<wayfarer_domain::Template>()
+                .register::<wayfarer_domain::Inbox>(),
         })
     }
 

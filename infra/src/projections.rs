@@ -12,6 +12,7 @@ use wayfarer_projections::itinerary::stream_guard::Guarded;
 use wayfarer_projections::itinerary::{
     ItineraryCacheProjection, ItineraryPgProjection, ItinerarySearchProjection,
 };
+use wayfarer_projections::notification::NotificationsProjection;
 use wayfarer_projections::template::TemplatesProjection;
 use wayfarer_projections::user::search::UsersSearchProjection;
 use wayfarer_projections::user::UsersProjection;
@@ -59,6 +60,7 @@ pub fn standard_registry(
             ItineraryExpensesModel,
         ))))
         .register(Registered::Transactional(Arc::new(TemplatesProjection)))
+        .register(Registered::MultiStream(Arc::new(NotificationsProjection)))
         .register(Registered::Transactional(Arc::new(UsersProjection::new(
             vault.clone(),
         ))))

@@ -30,6 +30,14 @@ pub async fn spawn_api(
     let listener = tokio::net::TcpListener::bind(&settings.http_addr).await?;
     let addr = listener.local_addr()?;
     let app = http::app(state.clone());
+    // The emails the notifications projector asks for go out from the API nodes, which hold
+    // the mail settings.
+    tokio::spawn(wayfarer_read_api::notification_mail::run(
+        state.pool.clone(),
+        state.mailer.clone(),
+        state.notification_feed.clone(),
+        shutdown.clone().cancelled_owned(),
+    ));
     let handle = tokio::spawn(async move {
         // With each connection's peer address (login throttling counts per address).
         axum::serve(

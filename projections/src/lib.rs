@@ -11,6 +11,7 @@ pub mod error;
 pub mod event;
 pub mod itinerary;
 pub mod names;
+pub mod notification;
 pub mod projection;
 pub mod status;
 pub mod store;

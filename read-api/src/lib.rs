@@ -6,6 +6,8 @@ pub mod auth;
 pub mod consistency;
 pub mod error;
 pub mod graphql;
+pub mod notification_feed;
+pub mod notification_mail;
 pub mod notifications;
 pub mod people;
 pub mod rates;

@@ -63,11 +63,14 @@ pub struct ApiState {
     pub itineraries: Arc<CommandHandler<Itinerary>>,
     pub users: Arc<CommandHandler<User>>,
     pub templates: Arc<CommandHandler<wayfarer_domain::Template>>,
+    pub inbox: Arc<CommandHandler<wayfarer_domain::Inbox>>,
     /// Keys the fingerprints of account requests (see [`crate::auth::replay`]).
     pub fingerprint_secret: Arc<[u8]>,
     /// Each person's data key: destroyed when they are forgotten.
     pub vault: wayfarer_vault::Vault,
     pub redis: deadpool_redis::Pool,
+    /// Notifications as they are delivered (one PostgreSQL listener per process).
+    pub notification_feed: crate::notification_feed::NotificationFeed,
     /// The process's one pub/sub connection, fanned out to every subscription.
     pub notifications: Notifications,
     /// Live subscriptions per user (a limit per user holds across connections).

@@ -141,6 +141,7 @@ impl Registry {
             .register::<crate::ItineraryEvent>()
             .register::<crate::UserEvent>()
             .register::<crate::TemplateEvent>()
+            .register::<crate::InboxEvent>()
     }
 
     pub fn register<E: EventContract + JsonSchema + DeserializeOwned>(mut self) -> Self {

@@ -8,12 +8,14 @@ pub mod compatibility;
 pub mod contract;
 pub mod envelope;
 pub mod export;
+pub mod inbox;
 pub mod itinerary;
 pub mod template;
 pub mod user;
 
 pub use contract::{decode_event, DecodeError, EventContract, RegisteredContract, Registry};
 pub use envelope::{EventEnvelope, EventMetadata};
+pub use inbox::{InboxEvent, NotificationChannels, NotificationKind, NotificationPreference};
 pub use itinerary::{
     AccessLevel, Category, ExpenseDetails, ItemDetails, ItineraryDetails, ItineraryEvent,
     ItineraryStatus, Location, MoneyAmount, SplitMethod, Visibility,

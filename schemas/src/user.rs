@@ -236,6 +236,12 @@ pub enum UserEvent {
         follower_id: Uuid,
         removed_at: DateTime<Utc>,
     },
+    /// The person's password was changed, by them (`changePassword`) or through a mailed
+    /// reset link (`by_reset`). The password itself is never in an event.
+    PasswordChanged {
+        by_reset: bool,
+        changed_at: DateTime<Utc>,
+    },
 }
 
 impl crate::EventContract for UserEvent {
@@ -255,6 +261,7 @@ impl crate::EventContract for UserEvent {
         "FollowerAdded",
         "FollowRequestDeclined",
         "FollowerRemoved",
+        "PasswordChanged",
     ];
 
     fn event_type(&self) -> &'static str {
@@ -271,6 +278,7 @@ impl crate::EventContract for UserEvent {
             UserEvent::FollowerAdded { .. } => "FollowerAdded",
             UserEvent::FollowRequestDeclined { .. } => "FollowRequestDeclined",
             UserEvent::FollowerRemoved { .. } => "FollowerRemoved",
+            UserEvent::PasswordChanged { .. } => "PasswordChanged",
         }
     }
 }

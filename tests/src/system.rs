@@ -13,9 +13,10 @@ use wayfarer_projections::user::search as users_search;
 use wayfarer_projections::Registered;
 
 /// The standard projections, by name.
-pub const ALL_PROJECTIONS: [&str; 8] = [
+pub const ALL_PROJECTIONS: [&str; 9] = [
     pg::NAME,
     wayfarer_projections::template::NAME,
+    wayfarer_projections::notification::NAME,
     wayfarer_projections::itinerary::comments::NAME,
     wayfarer_projections::itinerary::expenses::NAME,
     search::NAME,

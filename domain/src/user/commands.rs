@@ -64,6 +64,12 @@ pub enum UserCommand {
         context: UserContext,
         follower_id: Uuid,
     },
+    /// Records that the person's password was changed (the credentials live outside the
+    /// store; this is the fact, for the security notice).
+    RecordPasswordChange {
+        context: UserContext,
+        by_reset: bool,
+    },
 }
 
 impl UserCommand {
@@ -79,7 +85,8 @@ impl UserCommand {
             | UserCommand::Follow { context }
             | UserCommand::Unfollow { context }
             | UserCommand::ApproveFollowRequest { context, .. }
-            | UserCommand::DeclineFollowRequest { context, .. } => context,
+            | UserCommand::DeclineFollowRequest { context, .. }
+            | UserCommand::RecordPasswordChange { context, .. } => context,
         }
     }
 }

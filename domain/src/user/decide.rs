@@ -29,6 +29,13 @@ impl User {
                     registered_at: context.now,
                 }])
             }
+            UserCommand::RecordPasswordChange { context, by_reset } => {
+                self.own_account(&context)?;
+                Ok(vec![UserEvent::PasswordChanged {
+                    by_reset,
+                    changed_at: context.now,
+                }])
+            }
             UserCommand::Update { context, patch } => {
                 self.own_account(&context)?;
                 let mut events = Vec::new();

@@ -132,6 +132,7 @@ impl Aggregate for User {
                 self.requests.remove(follower_id);
                 self.followers.remove(follower_id);
             }
+            UserEvent::PasswordChanged { .. } => {}
         }
     }
 

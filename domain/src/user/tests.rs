@@ -507,3 +507,30 @@ fn admins_forget_a_person_once_even_after_they_closed_their_account() {
         })
         .then_reject(UserError::NotFound);
 }
+
+#[test]
+fn a_password_change_is_recorded_for_the_person_only() {
+    for by_reset in [false, true] {
+        given::<User>([registered()])
+            .when(UserCommand::RecordPasswordChange {
+                context: as_(ada()),
+                by_reset,
+            })
+            .then_expect(vec![UserEvent::PasswordChanged {
+                by_reset,
+                changed_at: now(),
+            }]);
+    }
+    given::<User>([registered()])
+        .when(UserCommand::RecordPasswordChange {
+            context: as_(bob()),
+            by_reset: false,
+        })
+        .then_reject(UserError::Forbidden("only the person may do this"));
+    given::<User>([])
+        .when(UserCommand::RecordPasswordChange {
+            context: as_(ada()),
+            by_reset: false,
+        })
+        .then_reject(UserError::NotFound);
+}

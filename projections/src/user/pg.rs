@@ -78,7 +78,7 @@ pub async fn apply_event(
         return Ok(());
     }
     match event {
-        UserEvent::UserRegistered { .. } => {}
+        UserEvent::UserRegistered { .. } | UserEvent::PasswordChanged { .. } => {}
         UserEvent::UserProfileUpdated { profile, .. } => {
             sqlx::query(&format!(
                 "UPDATE {users} SET profile = $2, privacy = $3 WHERE user_id = $1"

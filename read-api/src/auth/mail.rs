@@ -85,10 +85,57 @@ impl Mailer {
                  It works once. If it was not you, ignore this mail: nothing changes.\n",
                 valid_for.as_secs() / 60
             ))?;
+        self.send(message).await
+    }
+
+    /// Sends a plain-text notification of `kind` (also named in an `X-Wayfarer-Notification`
+    /// header, for filters); `path` (such as `/itineraries/<id>`) becomes a link into the web
+    /// client.
+    pub async fn send_notification(
+        &self,
+        to: &str,
+        kind: &str,
+        subject: &str,
+        text: &str,
+        path: &str,
+    ) -> Result<(), MailError> {
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to.parse()?)
+            .subject(subject)
+            .header(NotificationHeader(kind.to_owned()))
+            .header(ContentType::TEXT_PLAIN)
+            .body(format!(
+                "{text}\n\n{}{path}\n\n\
+                 You can choose which notifications are emailed to you in your settings.\n",
+                self.public_url
+            ))?;
+        self.send(message).await
+    }
+
+    async fn send(&self, message: Message) -> Result<(), MailError> {
         // The transport's timeout bounds each read and write; this bounds the whole exchange.
         tokio::time::timeout(SEND_TIMEOUT, self.transport.send(message))
             .await
             .map_err(|_| MailError::TimedOut(SEND_TIMEOUT))??;
         Ok(())
+    }
+}
+
+/// `X-Wayfarer-Notification: <KIND>` on notification mail.
+#[derive(Debug, Clone)]
+struct NotificationHeader(String);
+
+impl lettre::message::header::Header for NotificationHeader {
+    fn name() -> lettre::message::header::HeaderName {
+        lettre::message::header::HeaderName::new_from_ascii_str("X-Wayfarer-Notification")
+    }
+
+    fn parse(text: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self(text.to_owned()))
+    }
+
+    fn display(&self) -> lettre::message::header::HeaderValue {
+        lettre::message::header::HeaderValue::new(Self::name(), self.0.clone())
     }
 }

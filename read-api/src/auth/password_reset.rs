@@ -59,7 +59,7 @@ pub async fn request(pool: &PgPool, mailer: &Mailer, email: &str) -> ApiResult<(
 
 /// Sets a new password with a reset link's token: once, before it expires. Every refresh token
 /// of the account is revoked in the same transaction.
-pub async fn reset(pool: &PgPool, token: &str, new_password: &str) -> ApiResult<()> {
+pub async fn reset(pool: &PgPool, token: &str, new_password: &str) -> ApiResult<Uuid> {
     check_new_password(new_password)?;
     let invalid = || ApiError::Validation("the reset link is invalid, used or expired".into());
     let hash = tokens::hash_refresh_token(token);
@@ -88,5 +88,5 @@ pub async fn reset(pool: &PgPool, token: &str, new_password: &str) -> ApiResult<
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok(())
+    Ok(row.user_id)
 }

@@ -130,6 +130,7 @@ impl AccountMutation {
             )
             .await?;
             attempt.succeeded(&api.redis).await;
+            crate::people::commands::record_password_change(api, user_id, false).await;
             Ok(issued.into())
         }))
         .await
@@ -169,7 +170,8 @@ impl AccountMutation {
         let api = state(ctx);
         let request = RequestKey::of(ctx, api, idempotency_key);
         resolve(replay::once(api, request, |_| None, async move {
-            password_reset::reset(&api.pool, &token, &new_password).await?;
+            let user_id = password_reset::reset(&api.pool, &token, &new_password).await?;
+            crate::people::commands::record_password_change(api, user_id, true).await;
             Ok(true)
         }))
         .await

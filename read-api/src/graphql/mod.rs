@@ -7,6 +7,7 @@ mod expenses;
 mod history;
 mod inputs;
 mod mutation;
+mod notifications;
 mod operations;
 mod paging;
 mod parsed_queries;
@@ -36,6 +37,7 @@ pub struct QueryRoot(
     history::HistoryQuery,
     expenses::ExpenseQuery,
     templates::TemplateQuery,
+    notifications::NotificationQuery,
     operations::OperationsQuery,
 );
 
@@ -49,12 +51,16 @@ pub struct MutationRoot(
     history::HistoryMutation,
     expenses::ExpenseMutation,
     templates::TemplateMutation,
+    notifications::NotificationMutation,
     operations::OperationsMutation,
 );
 
 /// Every area's subscriptions.
 #[derive(MergedSubscription, Default)]
-pub struct SubscriptionRoot(subscription::ItinerarySubscription);
+pub struct SubscriptionRoot(
+    subscription::ItinerarySubscription,
+    notifications::NotificationSubscription,
+);
 
 pub type WayfarerSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 

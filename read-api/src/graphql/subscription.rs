@@ -33,13 +33,13 @@ pub struct ConnectionSubscriptions(Arc<AtomicUsize>);
 pub struct UserSubscriptions(Arc<Mutex<HashMap<Option<Uuid>, usize>>>);
 
 /// Holds one subscription's places in the counts; gives them back when the stream ends.
-struct Slot {
+pub(crate) struct Slot {
     connection: Option<ConnectionSubscriptions>,
     user: Option<(UserSubscriptions, Option<Uuid>)>,
 }
 
 impl Slot {
-    fn take(
+    pub(crate) fn take(
         connection: Option<&ConnectionSubscriptions>,
         users: &UserSubscriptions,
         user: Option<Uuid>,
@@ -260,7 +260,7 @@ impl Watch {
 }
 
 /// Resolves when the caller's access token expires (never, for an anonymous subscriber).
-fn token_expiry(caller: Option<&Caller>) -> futures::future::BoxFuture<'static, ()> {
+pub(crate) fn token_expiry(caller: Option<&Caller>) -> futures::future::BoxFuture<'static, ()> {
     match caller {
         Some(caller) => {
             let left = caller.expires_at - chrono::Utc::now().timestamp();

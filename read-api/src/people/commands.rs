@@ -43,25 +43,22 @@ pub async fn register(api: &ApiState, registration: Registration) -> ApiResult<R
     })
 }
 
-/// Records the registration event of an account (the person is the actor).
-async fn record_registration(
+/// Runs a command on `user_id`'s aggregate with the person as its actor, outside any GraphQL
+/// invocation (their registration, a change to their credentials).
+async fn execute_as_self(
     api: &ApiState,
     user_id: Uuid,
-    user_name: &str,
+    build: impl FnOnce(UserContext) -> UserCommand,
 ) -> Result<CommandOutcome, wayfarer_commands::CommandError<wayfarer_domain::UserError>> {
     let command_id = Uuid::now_v7();
     api.users
         .execute(CommandRequest {
             aggregate_id: user_id.to_string(),
-            command: UserCommand::Register {
-                context: UserContext {
-                    actor: user_id,
-                    actor_role: wayfarer_schemas::Role::User,
-                    now: now(),
-                },
-                user_id,
-                user_name: user_name.to_owned(),
-            },
+            command: build(UserContext {
+                actor: user_id,
+                actor_role: wayfarer_schemas::Role::User,
+                now: now(),
+            }),
             metadata: EventMetadata {
                 actor: Some(user_id),
                 command_id,
@@ -71,6 +68,34 @@ async fn record_registration(
             idempotency: None,
         })
         .await
+}
+
+/// Records the registration event of an account (the person is the actor).
+async fn record_registration(
+    api: &ApiState,
+    user_id: Uuid,
+    user_name: &str,
+) -> Result<CommandOutcome, wayfarer_commands::CommandError<wayfarer_domain::UserError>> {
+    execute_as_self(api, user_id, |context| UserCommand::Register {
+        context,
+        user_id,
+        user_name: user_name.to_owned(),
+    })
+    .await
+}
+
+/// Records that `user_id`'s password was changed (for the security notice). The password is
+/// already changed when this runs and stays changed should the record fail: that is logged,
+/// and the person still has the answer to their own request.
+pub async fn record_password_change(api: &ApiState, user_id: Uuid, by_reset: bool) {
+    let recorded = execute_as_self(api, user_id, |context| UserCommand::RecordPasswordChange {
+        context,
+        by_reset,
+    })
+    .await;
+    if let Err(error) = recorded {
+        tracing::error!(%user_id, %error, "a password change was not recorded; no notice goes out");
+    }
 }
 
 /// Records the registration of every account that has none yet (accounts created before

@@ -14,6 +14,7 @@ mod external_identity;
 mod gap_safety;
 mod graphql_flow;
 mod maps;
+mod notifications;
 mod operations;
 mod people;
 mod people_matrix;

@@ -1,0 +1,101 @@
+//! The words of a notification, the same in the app and in its email.
+
+use uuid::Uuid;
+use wayfarer_schemas::NotificationKind;
+
+/// What a notification needs to be put into words.
+#[derive(Debug, Clone, Copy)]
+pub struct Wording<'a> {
+    pub kind: NotificationKind,
+    /// `None` when unknown or the account is closed.
+    pub actor_name: Option<&'a str>,
+    pub actor_id: Option<Uuid>,
+    pub itinerary_id: Option<Uuid>,
+    pub subject: Option<&'a str>,
+    pub detail: Option<&'a str>,
+    pub changes: i32,
+}
+
+impl Wording<'_> {
+    /// One sentence, e.g. `ana invited you to “Lisbon in spring”`.
+    pub fn message(&self) -> String {
+        let actor = self.actor_name.unwrap_or("Someone");
+        let subject = self.subject.unwrap_or("an itinerary");
+        match self.kind {
+            NotificationKind::Invited => format!("{actor} invited you to “{subject}”"),
+            NotificationKind::InvitationAccepted => {
+                format!("{actor} accepted your invitation to “{subject}”")
+            }
+            NotificationKind::InvitationDeclined => {
+                format!("{actor} declined your invitation to “{subject}”")
+            }
+            NotificationKind::ItineraryChanged if self.changes > 1 => {
+                format!("{actor} made {} changes to “{subject}”", self.changes)
+            }
+            NotificationKind::ItineraryChanged => format!("{actor} changed “{subject}”"),
+            NotificationKind::ItemCommented => format!(
+                "{actor} commented on “{}” in “{subject}”",
+                self.detail.unwrap_or("an item")
+            ),
+            NotificationKind::NewFollower => format!("{actor} follows you"),
+            NotificationKind::FollowRequested => format!("{actor} asks to follow you"),
+            NotificationKind::PasswordChanged if self.detail == Some("reset") => {
+                "Your password was reset with a mailed link. If it was not you, reset it \
+                 again at once."
+                    .to_owned()
+            }
+            NotificationKind::PasswordChanged => "Your password was changed. If it was not \
+                 you, reset it at once."
+                .to_owned(),
+        }
+    }
+
+    /// Where in the web client it leads.
+    pub fn path(&self) -> String {
+        match (self.kind, self.itinerary_id, self.actor_id) {
+            (NotificationKind::PasswordChanged, _, _) => "/settings/security".to_owned(),
+            (_, Some(itinerary), _) => format!("/itineraries/{itinerary}"),
+            (_, None, Some(actor)) => format!("/people/{actor}"),
+            _ => "/notifications".to_owned(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wording(kind: NotificationKind) -> Wording<'static> {
+        Wording {
+            kind,
+            actor_name: Some("ana"),
+            actor_id: Some(Uuid::from_u128(1)),
+            itinerary_id: Some(Uuid::from_u128(2)),
+            subject: Some("Lisbon"),
+            detail: Some("Tram 28"),
+            changes: 1,
+        }
+    }
+
+    #[test]
+    fn every_kind_reads_as_a_sentence_naming_who_and_what() {
+        assert_eq!(
+            wording(NotificationKind::ItemCommented).message(),
+            "ana commented on “Tram 28” in “Lisbon”"
+        );
+        let folded = Wording {
+            changes: 3,
+            ..wording(NotificationKind::ItineraryChanged)
+        };
+        assert_eq!(folded.message(), "ana made 3 changes to “Lisbon”");
+        let gone = Wording {
+            actor_name: None,
+            ..wording(NotificationKind::Invited)
+        };
+        assert_eq!(gone.message(), "Someone invited you to “Lisbon”");
+        assert_eq!(gone.path(), format!("/itineraries/{}", Uuid::from_u128(2)));
+        for kind in NotificationKind::ALL {
+            assert!(!wording(kind).message().is_empty());
+        }
+    }
+}
