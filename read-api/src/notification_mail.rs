@@ -1,11 +1,12 @@
 //! Sends the emails the notifications projector asked for (`notification_emails`).
 //!
-//! Each round claims a few due rows with a short lease (one statement: no transaction is
-//! held across an SMTP conversation), sends each with the mailer's timeout and marks it sent.
-//! A failed send is retried with growing pauses and abandoned after [`MAX_ATTEMPTS`]. Any
-//! number of API nodes may run a sender; the lease keeps them off each other's rows. Delivery
-//! is at least once: a sender killed between the SMTP server's answer and the mark sends
-//! that email again when its lease runs out.
+//! Each round claims a few due rows with a lease longer than it takes to send them all (one
+//! statement: no transaction is held across an SMTP conversation), sends each with the
+//! mailer's timeout and marks it sent. Each claim carries a fresh token and a sender marks
+//! only rows still under its own claim. A failed send is retried with growing pauses and
+//! abandoned after [`MAX_ATTEMPTS`]. Any number of API nodes may run a sender; the lease
+//! keeps them off each other's rows. Delivery is at least once: a sender killed between the
+//! SMTP server's answer and the mark sends that email again when its lease runs out.
 
 use std::future::Future;
 use std::time::Duration;
@@ -15,13 +16,14 @@ use uuid::Uuid;
 use wayfarer_projections::notification::text::Wording;
 use wayfarer_schemas::NotificationKind;
 
-use crate::auth::mail::Mailer;
+use crate::auth::mail::{Mailer, SEND_TIMEOUT};
 use crate::notification_feed::NotificationFeed;
 
 /// Emails claimed per round.
-const BATCH: i64 = 20;
-/// How long a claimed email is left to its sender before another may take it.
-const LEASE_SECONDS: i64 = 60;
+const BATCH: i64 = 5;
+/// How long a claimed email is left to its sender before another may take it: every send of
+/// the round may run to its timeout and the lease still holds.
+const LEASE: Duration = Duration::from_secs(SEND_TIMEOUT.as_secs() * BATCH as u64 + 30);
 /// How often the sender looks for due emails when no notification wakes it.
 const POLL_EVERY: Duration = Duration::from_secs(2);
 /// Sends tried before an email is given up.
@@ -73,13 +75,15 @@ pub async fn run(
 
 /// One round: claims, sends and marks; returns how many were claimed.
 pub async fn send_due(pool: &PgPool, mailer: &Mailer) -> Result<usize, sqlx::Error> {
+    let claim = Uuid::new_v4();
     let due: Vec<Due> = sqlx::query_as(
         "WITH due AS ( \
            SELECT event_id, recipient_id FROM notification_emails \
            WHERE sent_at IS NULL AND abandoned_at IS NULL AND next_attempt_at <= now() \
            ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED) \
          UPDATE notification_emails o \
-         SET next_attempt_at = now() + make_interval(secs => $2), attempts = o.attempts + 1 \
+         SET next_attempt_at = now() + make_interval(secs => $2), attempts = o.attempts + 1, \
+           claim = $3 \
          FROM due WHERE o.event_id = due.event_id AND o.recipient_id = due.recipient_id \
          RETURNING o.event_id, o.recipient_id, o.kind, o.actor_id, o.itinerary_id, o.subject, \
            o.detail, o.attempts, \
@@ -88,13 +92,14 @@ pub async fn send_due(pool: &PgPool, mailer: &Mailer) -> Result<usize, sqlx::Err
              AS actor_name",
     )
     .bind(BATCH)
-    .bind(LEASE_SECONDS as f64)
+    .bind(LEASE.as_secs_f64())
+    .bind(claim)
     .fetch_all(pool)
     .await?;
     let claimed = due.len();
     for email in due {
         let outcome = send(mailer, &email).await;
-        record(pool, &email, outcome).await?;
+        record(pool, &email, claim, outcome).await?;
     }
     Ok(claimed)
 }
@@ -137,23 +142,32 @@ async fn send(mailer: &Mailer, email: &Due) -> Outcome {
     }
 }
 
-async fn record(pool: &PgPool, email: &Due, outcome: Outcome) -> Result<(), sqlx::Error> {
+/// Marks what became of a send, unless another sender has claimed the row since (then the
+/// row is theirs).
+async fn record(
+    pool: &PgPool,
+    email: &Due,
+    claim: Uuid,
+    outcome: Outcome,
+) -> Result<(), sqlx::Error> {
     let give_up = |error: String| {
         sqlx::query(
             "UPDATE notification_emails SET abandoned_at = now(), last_error = $3 \
-             WHERE event_id = $1 AND recipient_id = $2",
+             WHERE event_id = $1 AND recipient_id = $2 AND claim = $4",
         )
         .bind(email.event_id)
         .bind(email.recipient_id)
         .bind(error)
+        .bind(claim)
     };
     let update = match outcome {
         Outcome::Sent => sqlx::query(
             "UPDATE notification_emails SET sent_at = now(), last_error = NULL \
-             WHERE event_id = $1 AND recipient_id = $2",
+             WHERE event_id = $1 AND recipient_id = $2 AND claim = $3",
         )
         .bind(email.event_id)
-        .bind(email.recipient_id),
+        .bind(email.recipient_id)
+        .bind(claim),
         Outcome::Undeliverable(error) => give_up(error),
         Outcome::Failed(error) if email.attempts >= MAX_ATTEMPTS => {
             tracing::warn!(event_id = %email.event_id, %error, "notification email abandoned");
@@ -164,12 +178,13 @@ async fn record(pool: &PgPool, email: &Due, outcome: Outcome) -> Result<(), sqlx
             sqlx::query(
                 "UPDATE notification_emails SET last_error = $3, \
                  next_attempt_at = now() + make_interval(secs => $4) \
-                 WHERE event_id = $1 AND recipient_id = $2",
+                 WHERE event_id = $1 AND recipient_id = $2 AND claim = $5",
             )
             .bind(email.event_id)
             .bind(email.recipient_id)
             .bind(error)
             .bind(retry_pause(email.attempts).as_secs_f64())
+            .bind(claim)
         }
     };
     update.execute(pool).await?;

@@ -28,12 +28,21 @@ pub struct InboxContext {
 #[derive(Debug, Clone, PartialEq)]
 pub enum InboxCommand {
     /// `markNotificationAsRead`; the API has checked that the notification is the caller's.
+    /// `seen_up_to` is the notification's latest change as the caller was shown it: a change
+    /// folded in later leaves it unread again.
     MarkRead {
         context: InboxContext,
         notification_id: Uuid,
+        seen_up_to: DateTime<Utc>,
     },
-    /// `markAllNotificationsAsRead`.
-    MarkAllRead { context: InboxContext },
+    /// `markAllNotificationsAsRead`: everything notified up to `seen_up_to` (the latest
+    /// change among the caller's notifications; `None` when they have none). Read marks are
+    /// instants of the notifications' own clock, not of the request, so a notification
+    /// delivered late is not read before anyone saw it.
+    MarkAllRead {
+        context: InboxContext,
+        seen_up_to: Option<DateTime<Utc>>,
+    },
     /// `updateNotificationPreferences`: the channels of the kinds listed.
     UpdatePreferences {
         context: InboxContext,
@@ -131,15 +140,17 @@ impl Aggregate for Inbox {
     fn decide(&self, command: InboxCommand) -> Result<Vec<InboxEvent>, InboxError> {
         match command {
             InboxCommand::MarkRead {
-                context,
                 notification_id,
+                seen_up_to,
+                ..
             } => Ok(vec![InboxEvent::NotificationRead {
                 notification_id,
-                read_at: context.now,
+                read_at: seen_up_to,
             }]),
-            InboxCommand::MarkAllRead { context } => Ok(vec![InboxEvent::AllNotificationsRead {
-                read_at: context.now,
-            }]),
+            InboxCommand::MarkAllRead { seen_up_to, .. } => Ok(seen_up_to
+                .map(|read_at| InboxEvent::AllNotificationsRead { read_at })
+                .into_iter()
+                .collect()),
             InboxCommand::UpdatePreferences {
                 context,
                 preferences,

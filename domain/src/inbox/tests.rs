@@ -28,19 +28,34 @@ fn preference(kind: NotificationKind, in_app: bool, email: bool) -> Notification
 }
 
 #[test]
-fn reading_one_or_all_is_recorded_with_its_time() {
+fn reading_one_or_all_is_recorded_up_to_what_was_seen() {
+    let seen = now() - chrono::Duration::minutes(5);
     given::<Inbox>([])
         .when(InboxCommand::MarkRead {
             context: context(),
             notification_id: NOTE,
+            seen_up_to: seen,
         })
         .then_expect(vec![InboxEvent::NotificationRead {
             notification_id: NOTE,
-            read_at: now(),
+            read_at: seen,
         }]);
     given::<Inbox>([])
-        .when(InboxCommand::MarkAllRead { context: context() })
-        .then_expect(vec![InboxEvent::AllNotificationsRead { read_at: now() }]);
+        .when(InboxCommand::MarkAllRead {
+            context: context(),
+            seen_up_to: Some(seen),
+        })
+        .then_expect(vec![InboxEvent::AllNotificationsRead { read_at: seen }]);
+}
+
+#[test]
+fn reading_all_of_nothing_records_nothing() {
+    given::<Inbox>([])
+        .when(InboxCommand::MarkAllRead {
+            context: context(),
+            seen_up_to: None,
+        })
+        .then_expect(vec![]);
 }
 
 #[test]

@@ -154,6 +154,20 @@ async fn itinerary_event(
         item_title.as_deref(),
         parent_author,
     );
+    // The owner withdrew an invitation (removing someone who never accepted).
+    if let (ItineraryEvent::CollaboratorRemoved { user_id, .. }, Some(facts)) = (&event, &facts) {
+        if !facts.members.contains(user_id) {
+            withdraw(
+                tx,
+                tables,
+                *user_id,
+                NotificationKind::Invited,
+                "itinerary_id",
+                itinerary_id,
+            )
+            .await?;
+        }
+    }
     record_facts(tx, tables, itinerary_id, actor, &event).await?;
     Ok(notices)
 }
@@ -322,24 +336,91 @@ async fn user_event(
     let event: UserEvent =
         serde_json::from_str(envelope.payload.get()).map_err(|e| undecodable(envelope, e))?;
     let user_id = aggregate_uuid(envelope)?;
-    if let UserEvent::UserDeleted { .. } | UserEvent::UserForgotten { .. } = event {
-        // Nothing of a closed account is kept: its notifications and its inbox go.
-        for (table, column) in [(NOTIFICATIONS, "recipient_id"), (INBOXES, "user_id")] {
-            sqlx::query(&format!(
-                "DELETE FROM {} WHERE {column} = $1",
-                tables.name(table)
-            ))
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
+    match event {
+        UserEvent::UserDeleted { .. } | UserEvent::UserForgotten { .. } => {
+            close_inbox(tx, tables, user_id).await?;
+            return Ok(Vec::new());
         }
-        return Ok(Vec::new());
+        // A request that no longer pends (declined, withdrawn, or the follow ended) is no
+        // longer news.
+        UserEvent::FollowRequestDeclined { follower_id, .. }
+        | UserEvent::FollowerRemoved { follower_id, .. } => {
+            withdraw(
+                tx,
+                tables,
+                user_id,
+                NotificationKind::FollowRequested,
+                "actor_id",
+                follower_id,
+            )
+            .await?;
+            return Ok(Vec::new());
+        }
+        _ => {}
     }
     Ok(rules::user_notices(
         user_id,
         &event,
         envelope.metadata.actor,
     ))
+}
+
+/// Nothing of a closed account is kept (its notifications, preferences and read marks go),
+/// but the mark that it is closed: events that still name the person notify nobody.
+async fn close_inbox(
+    tx: &mut PgConnection,
+    tables: &Tables,
+    user_id: Uuid,
+) -> Result<(), ProjectionError> {
+    let notifications = tables.name(NOTIFICATIONS);
+    let inboxes = tables.name(INBOXES);
+    sqlx::query(&format!(
+        "DELETE FROM {notifications} WHERE recipient_id = $1"
+    ))
+    .bind(user_id)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(&format!(
+        "INSERT INTO {inboxes} (user_id, closed) VALUES ($1, true) \
+         ON CONFLICT (user_id) DO UPDATE SET closed = true, preferences = '{{}}', \
+         read_all_before = NULL"
+    ))
+    .bind(user_id)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// Takes back `recipient`'s notifications of `kind` whose `column` is `value` (an invitation
+/// withdrawn, a follow request no longer pending), and the emails about them not yet sent.
+async fn withdraw(
+    tx: &mut PgConnection,
+    tables: &Tables,
+    recipient: Uuid,
+    kind: NotificationKind,
+    column: &str,
+    value: Uuid,
+) -> Result<(), ProjectionError> {
+    let withdrawn: Vec<Uuid> = sqlx::query_scalar(&format!(
+        "DELETE FROM {} WHERE recipient_id = $1 AND kind = $2 AND {column} = $3 \
+         RETURNING notification_id",
+        tables.name(NOTIFICATIONS)
+    ))
+    .bind(recipient)
+    .bind(kind.as_str())
+    .bind(value)
+    .fetch_all(&mut *tx)
+    .await?;
+    if !withdrawn.is_empty() {
+        sqlx::query(
+            "UPDATE notification_emails SET abandoned_at = now(), last_error = 'withdrawn' \
+             WHERE notification_id = ANY($1) AND sent_at IS NULL AND abandoned_at IS NULL",
+        )
+        .bind(&withdrawn)
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
 }
 
 async fn inbox_event(
@@ -402,23 +483,38 @@ async fn inbox_event(
     Ok(())
 }
 
-/// The channels `recipient` chose for `kind` (as the projection has them).
+#[derive(sqlx::FromRow)]
+struct InboxFacts {
+    closed: bool,
+    chosen: Option<sqlx::types::Json<NotificationChannels>>,
+}
+
+/// The channels `recipient` chose for `kind` (as the projection has them); none once their
+/// account is closed.
 async fn channels(
     tx: &mut PgConnection,
     inboxes: &str,
     recipient: Uuid,
     kind: NotificationKind,
 ) -> Result<NotificationChannels, ProjectionError> {
-    let chosen: Option<sqlx::types::Json<NotificationChannels>> = sqlx::query_scalar(&format!(
-        "SELECT preferences -> $2 FROM {inboxes} WHERE user_id = $1 AND preferences ? $2"
+    let inbox: Option<InboxFacts> = sqlx::query_as(&format!(
+        "SELECT closed, preferences -> $2 AS chosen FROM {inboxes} WHERE user_id = $1"
     ))
     .bind(recipient)
     .bind(kind.as_str())
     .fetch_optional(&mut *tx)
     .await?;
-    Ok(chosen
-        .map(|c| c.0)
-        .unwrap_or_else(|| kind.default_channels()))
+    Ok(match inbox {
+        Some(InboxFacts { closed: true, .. }) => NotificationChannels {
+            in_app: false,
+            email: false,
+        },
+        Some(InboxFacts {
+            chosen: Some(chosen),
+            ..
+        }) => chosen.0,
+        _ => kind.default_channels(),
+    })
 }
 
 /// Records a notice as the recipient wants it: in the app (a new notification, or one more
@@ -466,7 +562,8 @@ async fn deliver(
         .bind(at)
         .execute(&mut *tx)
         .await?;
-        if live {
+        // A rebuild's copy is not what readers see yet: the live projector announces.
+        if !tables.is_replay() {
             sqlx::query("SELECT pg_notify($1, current_schema() || ':' || $2)")
                 .bind(CHANNEL)
                 .bind(format!("{}:{id}", notice.recipient))
@@ -498,7 +595,8 @@ fn is_fresh(at: DateTime<Utc>) -> bool {
 }
 
 /// Asks the mail sender for one email: once per (event, recipient), and for edits folded
-/// into one notification, once for the first of them.
+/// into one notification, once for the first of them (a unique index holds that even when
+/// a rebuild and the live projector ask at the same moment).
 async fn request_email(
     tx: &mut PgConnection,
     event_id: Uuid,
@@ -508,10 +606,7 @@ async fn request_email(
     sqlx::query(
         "INSERT INTO notification_emails (event_id, recipient_id, notification_id, kind, \
          actor_id, itinerary_id, subject, detail) \
-         SELECT $1, $2, $3, $4, $5, $6, $7, $8 \
-         WHERE NOT $9 OR NOT EXISTS \
-           (SELECT 1 FROM notification_emails WHERE notification_id = $3) \
-         ON CONFLICT (event_id, recipient_id) DO NOTHING",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
     )
     .bind(event_id)
     .bind(notice.recipient)
@@ -521,7 +616,6 @@ async fn request_email(
     .bind(notice.itinerary_id)
     .bind(&notice.subject)
     .bind(&notice.detail)
-    .bind(notice.folds())
     .execute(&mut *tx)
     .await?;
     Ok(())

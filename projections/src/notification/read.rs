@@ -84,6 +84,17 @@ pub async fn unread_count(pool: &PgPool, recipient: Uuid) -> Result<i64, sqlx::E
     .await
 }
 
+/// The latest change among `recipient`'s notifications (what "mark all read" covers).
+pub async fn latest_change(
+    pool: &PgPool,
+    recipient: Uuid,
+) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+    sqlx::query_scalar("SELECT max(updated_at) FROM notifications WHERE recipient_id = $1")
+        .bind(recipient)
+        .fetch_one(pool)
+        .await
+}
+
 /// The channels of every kind for `user` (defaults where they chose nothing).
 pub async fn preferences(
     pool: &PgPool,

@@ -57,7 +57,8 @@ impl Notice {
     }
 
     /// The notification this notice becomes: edits by one person to one itinerary within
-    /// the same hour fold into one (its id names them); anything else is one per event.
+    /// the same clock hour (UTC; 9:00 to 9:59, say) fold into one (its id names them);
+    /// anything else is one per event.
     pub fn notification_id(&self, event_id: Uuid, at: DateTime<Utc>) -> Uuid {
         let name = match (self.kind, self.itinerary_id) {
             (NotificationKind::ItineraryChanged, Some(itinerary)) => {
@@ -215,6 +216,8 @@ pub fn user_notices(user_id: Uuid, event: &UserEvent, actor: Option<Uuid>) -> Ve
 pub const USER_EVENTS_READ: &[&str] = &[
     "FollowRequested",
     "FollowerAdded",
+    "FollowRequestDeclined",
+    "FollowerRemoved",
     "PasswordChanged",
     "UserDeleted",
     "UserForgotten",

@@ -248,27 +248,39 @@ impl NotificationMutation {
         resolve(async move {
             let user = require_caller(ctx)?;
             wait_for(ctx, after_position).await?;
-            if read::find(&state(ctx).pool, user, id).await?.is_none() {
+            let Some(seen) = read::find(&state(ctx).pool, user, id).await? else {
                 return Err(ApiError::NotFound("notification not found".into()));
-            }
+            };
             inbox_command(ctx, idempotency_key, |context| InboxCommand::MarkRead {
                 context,
                 notification_id: id,
+                seen_up_to: seen.updated_at,
             })
             .await
         })
         .await
     }
 
-    /// Marks everything the caller has been notified of so far read.
+    /// Marks everything the caller has been notified of so far read (up to the latest
+    /// change among their notifications: one delivered afterwards stays unread, even if it
+    /// tells of something that happened earlier). Pass `afterPosition` to include
+    /// notifications of a write just made.
     async fn mark_all_notifications_as_read(
         &self,
         ctx: &Context<'_>,
+        after_position: Option<Position>,
         idempotency_key: Option<Uuid>,
     ) -> async_graphql::Result<InboxPayload> {
-        resolve(inbox_command(ctx, idempotency_key, |context| {
-            InboxCommand::MarkAllRead { context }
-        }))
+        resolve(async move {
+            let user = require_caller(ctx)?;
+            wait_for(ctx, after_position).await?;
+            let seen = read::latest_change(&state(ctx).pool, user).await?;
+            inbox_command(ctx, idempotency_key, |context| InboxCommand::MarkAllRead {
+                context,
+                seen_up_to: seen,
+            })
+            .await
+        })
         .await
     }
 

@@ -491,3 +491,133 @@ async fn only_the_recipient_reads_or_marks_a_notification() {
     assert_eq!(unread, 0);
     system.stop().await;
 }
+
+const REMOVE: &str = "mutation($id: UUID!, $u: UUID!) { removeCollaborator(itineraryId: $id, userId: $u) { position } }";
+
+/// Waits until nothing asked of the mail sender for `recipient` and `kind` is still pending
+/// (each was sent or given up).
+async fn no_email_pending(system: &TestSystem, recipient: &str, kind: &str) {
+    let recipient: uuid::Uuid = recipient.parse().unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let pending: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM notification_emails WHERE recipient_id = $1 AND kind = $2 \
+             AND sent_at IS NULL AND abandoned_at IS NULL",
+        )
+        .bind(recipient)
+        .bind(kind)
+        .fetch_one(&system.pool)
+        .await
+        .unwrap();
+        if pending == 0 {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{kind} mail pending"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn withdrawn_invitations_and_requests_are_taken_back_and_a_closed_account_hears_nothing_more()
+{
+    let system = TestSystem::start("notewithdraw", Roles::all())
+        .await
+        .unwrap();
+    let anonymous = system.graphql();
+    let ada = person(&anonymous, "ada").await;
+    let bea = person(&anonymous, "bea").await;
+    let cem = person(&anonymous, "cem").await;
+
+    // Bea is private: Cem asks to follow her, then withdraws his request.
+    bea.client
+        .data(
+            "mutation { updateUser(input: {privacy: PRIVATE}) { position } }",
+            json!({}),
+        )
+        .await;
+    let asked = cem.client.data(FOLLOW, json!({ "id": bea.id })).await;
+    let (notes, _) = inbox(&bea.client, &position(&asked, "followUser")).await;
+    assert_eq!(of_kind(&notes, "FOLLOW_REQUESTED").len(), 1, "{notes:?}");
+    let withdrawn = cem.client.data(UNFOLLOW, json!({ "id": bea.id })).await;
+    let (notes, unread) = inbox(&bea.client, &position(&withdrawn, "unfollowUser")).await;
+    assert!(of_kind(&notes, "FOLLOW_REQUESTED").is_empty(), "{notes:?}");
+    assert_eq!(unread, 0);
+    no_email_pending(&system, &bea.id, "FOLLOW_REQUESTED").await;
+
+    // Ada invites Bea, then withdraws the invitation.
+    let (id, _) = create(&ada.client, "Oslo", "PRIVATE").await;
+    let invited = ada
+        .client
+        .data(INVITE, json!({ "id": id, "u": bea.id, "l": "VIEW" }))
+        .await;
+    let (notes, _) = inbox(&bea.client, &position(&invited, "inviteCollaborator")).await;
+    assert_eq!(of_kind(&notes, "INVITED").len(), 1);
+    let removed = ada
+        .client
+        .data(REMOVE, json!({ "id": id, "u": bea.id }))
+        .await;
+    let (notes, _) = inbox(&bea.client, &position(&removed, "removeCollaborator")).await;
+    assert!(of_kind(&notes, "INVITED").is_empty(), "{notes:?}");
+    no_email_pending(&system, &bea.id, "INVITED").await;
+
+    // Cem and Bea join; Cem adds an item, then closes his account. A comment on his item
+    // afterwards notifies nobody: he is still named as its author and as a member.
+    for member in [&cem, &bea] {
+        ada.client
+            .data(INVITE, json!({ "id": id, "u": member.id, "l": "EDIT" }))
+            .await;
+        member.client.data(ACCEPT, json!({ "id": id })).await;
+    }
+    let (cabin, _) = add(&cem.client, &id, item("Cem's cabin", 1, None)).await;
+    cem.client
+        .data("mutation { deleteUser { position } }", json!({}))
+        .await;
+    let cem_id: uuid::Uuid = cem.id.parse().unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let closed: Option<bool> =
+            sqlx::query_scalar("SELECT closed FROM notification_inboxes WHERE user_id = $1")
+                .bind(cem_id)
+                .fetch_optional(&system.pool)
+                .await
+                .unwrap();
+        if closed == Some(true) {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "Cem's inbox never closed"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    ada.client
+        .data(
+            COMMENT,
+            json!({ "id": id, "item": cabin, "t": "Is there a sauna?" }),
+        )
+        .await;
+    let (_, after_comment) = add(&ada.client, &id, item("Fjord cruise", 2, None)).await;
+    // One stream: once Bea hears of the later edit, the comment has been processed too.
+    let (bea_sees, _) = inbox(&bea.client, &json!(after_comment)).await;
+    assert!(!of_kind(&bea_sees, "ITINERARY_CHANGED").is_empty());
+    let cem_has: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM notifications WHERE recipient_id = $1")
+            .bind(cem_id)
+            .fetch_one(&system.pool)
+            .await
+            .unwrap();
+    assert_eq!(cem_has, 0, "a closed account is notified of nothing");
+    let cem_mails: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM notification_emails WHERE recipient_id = $1 \
+         AND kind = 'ITEM_COMMENTED'",
+    )
+    .bind(cem_id)
+    .fetch_one(&system.pool)
+    .await
+    .unwrap();
+    assert_eq!(cem_mails, 0, "nor mailed");
+    system.stop().await;
+}
