@@ -13,6 +13,7 @@ pub mod template;
 pub mod testing;
 pub mod user;
 pub mod values;
+pub mod wallet;
 
 pub use aggregate::{Aggregate, DomainError, ErrorKind};
 pub use inbox::{Inbox, InboxCommand, InboxContext, InboxError};
@@ -26,3 +27,4 @@ pub use user::{User, UserCommand, UserContext, UserError};
 pub use values::{
     CurrencyCode, DateRange, Description, GeoPoint, Location, Money, TimeSpan, Title, ValueError,
 };
+pub use wallet::{Wallet, WalletActor, WalletCommand, WalletContext, WalletError};

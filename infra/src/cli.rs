@@ -38,6 +38,9 @@ enum Command {
     Api,
     /// Publish the event store to Kafka.
     Relay,
+    /// Serve the simulated travel suppliers and payment gateway over HTTP
+    /// (`WAYFARER_SUPPLIERS_ADDR`, default 127.0.0.1:8090).
+    Suppliers,
     /// Run projectors (all, or one).
     Project {
         #[arg(long)]
@@ -225,6 +228,19 @@ pub async fn run() -> anyhow::Result<()> {
             roles::shutdown_signal().await;
             shutdown.cancel();
             task.await??;
+        }
+        Command::Suppliers => {
+            let shutdown = CancellationToken::new();
+            let suppliers = roles::spawn_suppliers(
+                &settings.simulator.addr,
+                roles::simulator_config(&settings),
+                shutdown.clone(),
+            )
+            .await?;
+            eprintln!("Supplier simulators at http://{}", suppliers.addr);
+            roles::shutdown_signal().await;
+            shutdown.cancel();
+            suppliers.handle.await??;
         }
         Command::Project { only } => {
             refuse_development_master_key(&settings)?;
@@ -713,6 +729,12 @@ async fn dev(settings: Settings, demo_itineraries: usize) -> anyhow::Result<()> 
             roles::spawn_projector(&settings, &platform, projection.clone(), shutdown.clone())
         })
         .collect();
+    let suppliers = roles::spawn_suppliers(
+        &settings.simulator.addr,
+        roles::simulator_config(&settings),
+        shutdown.clone(),
+    )
+    .await?;
     let api = roles::spawn_api(&settings, &platform, shutdown.clone()).await?;
     let created = demo::seed(&api.state, demo_itineraries).await?;
     tracing::info!(
@@ -731,6 +753,7 @@ async fn dev(settings: Settings, demo_itineraries: usize) -> anyhow::Result<()> 
     roles::shutdown_signal().await;
     shutdown.cancel();
     api.handle.await??;
+    suppliers.handle.await??;
     relay.await??;
     for projector in projectors {
         projector.await??;

@@ -96,6 +96,16 @@ impl AuditSettings {
     }
 }
 
+/// The simulators `wayfarer suppliers` serves.
+#[derive(Debug, Clone)]
+pub struct SimulatorSettings {
+    pub addr: String,
+    /// Prices and injected faults follow from it.
+    pub seed: u64,
+    /// Signs the gateway's webhooks.
+    pub webhook_secret: String,
+}
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub postgres: PostgresSettings,
@@ -107,6 +117,8 @@ pub struct Settings {
     pub api: ApiSettings,
     /// Address the API (and health/metrics) listens on.
     pub http_addr: String,
+    /// The supplier and payment-gateway simulators (`wayfarer suppliers`).
+    pub simulator: SimulatorSettings,
     /// Events per relay batch.
     pub relay_batch: i64,
     /// How long the relay sleeps when it found nothing to publish.
@@ -146,6 +158,11 @@ impl Default for Settings {
             },
             api: ApiSettings::default(),
             http_addr: "127.0.0.1:8080".into(),
+            simulator: SimulatorSettings {
+                addr: "127.0.0.1:8090".into(),
+                seed: 1,
+                webhook_secret: "whsec_development".into(),
+            },
             relay_batch: 1000,
             relay_idle: Duration::from_millis(5),
         }
@@ -237,6 +254,14 @@ impl Settings {
             })?;
         }
         env_string("WAYFARER_API_ADDR", &mut s.http_addr);
+        env_string("WAYFARER_SUPPLIERS_ADDR", &mut s.simulator.addr);
+        env_parse(
+            "WAYFARER_SUPPLIERS_SEED",
+            &mut s.simulator.seed,
+            "an unsigned integer",
+        )?;
+        env_string("WAYFARER_WEBHOOK_SECRET", &mut s.simulator.webhook_secret);
+        env_string("WAYFARER_GATEWAY_URL", &mut s.api.payments.gateway_url);
         env_string("WAYFARER_SMTP_HOST", &mut s.api.mail.smtp_host);
         env_parse(
             "WAYFARER_SMTP_PORT",

@@ -36,6 +36,11 @@ pub async fn api_state(settings: &Settings, platform: &Platform) -> anyhow::Resu
         itineraries: Arc::new(CommandHandler::new(pool.clone())),
         templates: Arc::new(CommandHandler::new(pool.clone())),
         inbox: Arc::new(CommandHandler::new(pool.clone())),
+        wallets: Arc::new(CommandHandler::new(pool.clone())),
+        gateway: wayfarer_suppliers::client::GatewayClient::new(
+            settings.api.payments.gateway_url.clone(),
+            settings.api.payments.timeout,
+        ),
         users: Arc::new(CommandHandler::with_vault(pool.clone(), vault.clone())),
         vault,
         fingerprint_secret: Arc::from(fingerprint_key(&settings.auth.jwt_secret)),

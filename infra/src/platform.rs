@@ -28,7 +28,8 @@ impl Platform {
                 .register::<wayfarer_domain::Itinerary>()
                 .register::<wayfarer_domain::User>()
                 .register::<wayfarer_domain::Template>()
-                .register::<wayfarer_domain::Inbox>(),
+                .register::<wayfarer_domain::Inbox>()
+                .register::<wayfarer_domain::Wallet>(),
         })
     }
 

@@ -16,6 +16,7 @@ use wayfarer_projections::notification::NotificationsProjection;
 use wayfarer_projections::template::TemplatesProjection;
 use wayfarer_projections::user::search::UsersSearchProjection;
 use wayfarer_projections::user::UsersProjection;
+use wayfarer_projections::wallet::WalletsProjection;
 use wayfarer_projections::{ProjectionError, ProjectionRegistry, Registered};
 
 use crate::config::Settings;
@@ -61,6 +62,7 @@ pub fn standard_registry(
         ))))
         .register(Registered::Transactional(Arc::new(TemplatesProjection)))
         .register(Registered::MultiStream(Arc::new(NotificationsProjection)))
+        .register(Registered::Transactional(Arc::new(WalletsProjection)))
         .register(Registered::Transactional(Arc::new(UsersProjection::new(
             vault.clone(),
         ))))

@@ -56,6 +56,37 @@ pub async fn spawn_api(
     })
 }
 
+/// Running supplier and payment-gateway simulators.
+pub struct RunningSuppliers {
+    pub addr: SocketAddr,
+    pub handle: JoinHandle<anyhow::Result<()>>,
+}
+
+/// The simulators as `settings` describe them (realistic latencies and failure rates).
+pub fn simulator_config(settings: &Settings) -> wayfarer_suppliers::SimulatorConfig {
+    wayfarer_suppliers::SimulatorConfig {
+        seed: settings.simulator.seed,
+        webhook_secret: settings.simulator.webhook_secret.clone(),
+        ..Default::default()
+    }
+}
+
+/// Binds `addr` (port 0 picks a free port) and serves the simulators until `shutdown`.
+pub async fn spawn_suppliers(
+    addr: &str,
+    config: wayfarer_suppliers::SimulatorConfig,
+    shutdown: CancellationToken,
+) -> anyhow::Result<RunningSuppliers> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let addr = listener.local_addr()?;
+    let handle = tokio::spawn(async move {
+        wayfarer_suppliers::serve(listener, config, shutdown.cancelled_owned()).await?;
+        Ok(())
+    });
+    tracing::info!(%addr, "supplier simulators listening");
+    Ok(RunningSuppliers { addr, handle })
+}
+
 pub fn spawn_relay(
     settings: &Settings,
     shutdown: CancellationToken,

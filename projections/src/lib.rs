@@ -17,6 +17,7 @@ pub mod status;
 pub mod store;
 pub mod template;
 pub mod user;
+pub mod wallet;
 
 pub use error::ProjectionError;
 pub use names::Names;

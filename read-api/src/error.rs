@@ -30,6 +30,10 @@ pub enum ApiError {
     /// Too many sign-in attempts for an account or from an address; retry after this long.
     #[error("too many attempts; retry in {retry_after_secs} s")]
     TooManyRequests { retry_after_secs: u64 },
+    /// The payment gateway refused the card (`decline_code`: `card_declined`,
+    /// `insufficient_funds`); nothing was charged. Retrying unchanged fails again.
+    #[error("the payment was declined ({decline_code})")]
+    PaymentDeclined { decline_code: String },
     /// Something failed inside; the cause is logged under `id`, never shown to clients.
     #[error("internal error (reference {id})")]
     Internal { id: uuid::Uuid },
@@ -48,6 +52,7 @@ impl ApiError {
             ApiError::NotYetConsistent(_) => "NOT_YET_CONSISTENT",
             ApiError::Unavailable(_) => "UNAVAILABLE",
             ApiError::TooManyRequests { .. } => "TOO_MANY_REQUESTS",
+            ApiError::PaymentDeclined { .. } => "PAYMENT_DECLINED",
             ApiError::Internal { .. } => "INTERNAL",
         }
     }
@@ -98,10 +103,17 @@ impl ErrorExtensions for ApiError {
             _ => None,
         };
         let two_factor = matches!(self, ApiError::TwoFactorRequired);
+        let decline_code = match self {
+            ApiError::PaymentDeclined { decline_code } => Some(decline_code.clone()),
+            _ => None,
+        };
         async_graphql::Error::new(self.to_string()).extend_with(|_, e| {
             e.set("code", code);
             if two_factor {
                 e.set("twoFactorRequired", true);
+            }
+            if let Some(code) = &decline_code {
+                e.set("declineCode", code.as_str());
             }
             if let Some(seconds) = retry_after {
                 e.set("retryAfter", seconds);

@@ -9,6 +9,7 @@ pub mod graphql;
 pub mod notification_feed;
 pub mod notification_mail;
 pub mod notifications;
+pub mod payments;
 pub mod people;
 pub mod rates;
 pub mod state;

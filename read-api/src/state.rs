@@ -30,6 +30,26 @@ pub struct ApiSettings {
     /// Where to read the ECB's reference rates (their XML format); the shipped table when
     /// unset.
     pub exchange_rates_url: Option<String>,
+    /// The payment gateway wallets are topped up through.
+    pub payments: PaymentSettings,
+}
+
+/// Where the payment gateway answers, and how long a call to it may take.
+#[derive(Debug, Clone)]
+pub struct PaymentSettings {
+    pub gateway_url: String,
+    pub timeout: Duration,
+}
+
+impl Default for PaymentSettings {
+    fn default() -> Self {
+        Self {
+            // `wayfarer suppliers` (and `dev`) serve the simulated gateway here.
+            gateway_url: "http://127.0.0.1:8090".into(),
+            // Above the simulator's slow test card (3 s), well below a person's patience.
+            timeout: Duration::from_secs(10),
+        }
+    }
 }
 
 impl Default for ApiSettings {
@@ -43,6 +63,7 @@ impl Default for ApiSettings {
             mail: Default::default(),
             oidc_issuers: Vec::new(),
             exchange_rates_url: None,
+            payments: PaymentSettings::default(),
         }
     }
 }
@@ -64,6 +85,9 @@ pub struct ApiState {
     pub users: Arc<CommandHandler<User>>,
     pub templates: Arc<CommandHandler<wayfarer_domain::Template>>,
     pub inbox: Arc<CommandHandler<wayfarer_domain::Inbox>>,
+    pub wallets: Arc<CommandHandler<wayfarer_domain::Wallet>>,
+    /// The payment gateway wallets are topped up through.
+    pub gateway: wayfarer_suppliers::client::GatewayClient,
     /// Keys the fingerprints of account requests (see [`crate::auth::replay`]).
     pub fingerprint_secret: Arc<[u8]>,
     /// Each person's data key: destroyed when they are forgotten.

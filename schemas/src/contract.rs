@@ -142,6 +142,7 @@ impl Registry {
             .register::<crate::UserEvent>()
             .register::<crate::TemplateEvent>()
             .register::<crate::InboxEvent>()
+            .register::<crate::WalletEvent>()
     }
 
     pub fn register<E: EventContract + JsonSchema + DeserializeOwned>(mut self) -> Self {

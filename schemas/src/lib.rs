@@ -12,6 +12,7 @@ pub mod inbox;
 pub mod itinerary;
 pub mod template;
 pub mod user;
+pub mod wallet;
 
 pub use contract::{decode_event, DecodeError, EventContract, RegisteredContract, Registry};
 pub use envelope::{EventEnvelope, EventMetadata};
@@ -25,6 +26,7 @@ pub use user::{
     BudgetLevel, NotificationSettings, PersonalDetails, Privacy, Role, SocialLinks, TravelPace,
     TravelPreferences, UserEvent, UserProfile,
 };
+pub use wallet::{wallet_id, PaymentMethodRef, WalletEvent};
 
 /// Kafka topic that carries the events of one aggregate type: `wayfarer.<aggregate>`.
 pub fn topic_for(aggregate_type: &str) -> String {

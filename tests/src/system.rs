@@ -13,10 +13,11 @@ use wayfarer_projections::user::search as users_search;
 use wayfarer_projections::Registered;
 
 /// The standard projections, by name.
-pub const ALL_PROJECTIONS: [&str; 9] = [
+pub const ALL_PROJECTIONS: [&str; 10] = [
     pg::NAME,
     wayfarer_projections::template::NAME,
     wayfarer_projections::notification::NAME,
+    wayfarer_projections::wallet::NAME,
     wayfarer_projections::itinerary::comments::NAME,
     wayfarer_projections::itinerary::expenses::NAME,
     search::NAME,
@@ -66,6 +67,8 @@ pub struct TestSystem {
     /// The contracts and projections this system runs with.
     pub platform: Platform,
     pub api_url: Option<String>,
+    /// The supplier and payment-gateway simulators the API pays through (with the API).
+    pub suppliers_url: Option<String>,
     shutdown: CancellationToken,
     tasks: Vec<JoinHandle<anyhow::Result<()>>>,
 }
@@ -122,7 +125,7 @@ impl TestSystem {
     /// Starts with the standard platform extended by `extend` (a test's own aggregates and
     /// projections: registration only).
     pub async fn start_extended(
-        settings: Settings,
+        mut settings: Settings,
         roles: Roles,
         extend: impl FnOnce(Platform) -> Platform,
     ) -> anyhow::Result<Self> {
@@ -133,7 +136,23 @@ impl TestSystem {
         let shutdown = CancellationToken::new();
         let mut tasks = Vec::new();
         let mut api_url = None;
+        let mut suppliers_url = None;
         if roles.api {
+            // Quiet simulators (no injected latency or failures unless a test asks), on a
+            // port of their own: every payment crosses a real network boundary.
+            let suppliers = roles::spawn_suppliers(
+                "127.0.0.1:0",
+                wayfarer_suppliers::SimulatorConfig {
+                    webhook_secret: settings.simulator.webhook_secret.clone(),
+                    ..wayfarer_suppliers::SimulatorConfig::quiet(settings.simulator.seed)
+                },
+                shutdown.clone(),
+            )
+            .await?;
+            let url = format!("http://{}", suppliers.addr);
+            settings.api.payments.gateway_url = url.clone();
+            suppliers_url = Some(url);
+            tasks.push(suppliers.handle);
             let api = roles::spawn_api(&settings, &platform, shutdown.clone()).await?;
             api_url = Some(format!("http://{}", api.addr));
             tasks.push(api.handle);
@@ -155,6 +174,7 @@ impl TestSystem {
             pool,
             platform,
             api_url,
+            suppliers_url,
             shutdown,
             tasks,
         })
@@ -206,6 +226,13 @@ impl TestSystem {
             ),
             ("RUST_LOG".into(), "warn".into()),
         ]
+        .into_iter()
+        .chain(
+            self.suppliers_url
+                .iter()
+                .map(|url| ("WAYFARER_GATEWAY_URL".to_owned(), url.clone())),
+        )
+        .collect()
     }
 
     /// Validates every stored event against the published JSON Schema, stops every role, waits

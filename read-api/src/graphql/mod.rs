@@ -20,6 +20,7 @@ mod selection_limit;
 pub mod subscription;
 mod templates;
 mod types;
+mod wallet;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema};
 
@@ -38,6 +39,7 @@ pub struct QueryRoot(
     expenses::ExpenseQuery,
     templates::TemplateQuery,
     notifications::NotificationQuery,
+    wallet::WalletQuery,
     operations::OperationsQuery,
 );
 
@@ -52,6 +54,7 @@ pub struct MutationRoot(
     expenses::ExpenseMutation,
     templates::TemplateMutation,
     notifications::NotificationMutation,
+    wallet::WalletMutation,
     operations::OperationsMutation,
 );
 

@@ -87,8 +87,13 @@ fn invalid_cursor() -> ApiError {
     ApiError::Validation("invalid cursor".into())
 }
 
+/// An opaque cursor around `text` (for keys of more than a time and an id).
+pub fn encode_opaque(text: &str) -> String {
+    URL_SAFE_NO_PAD.encode(text)
+}
+
 /// The text inside an opaque cursor.
-fn cursor_text(cursor: &str) -> ApiResult<String> {
+pub fn cursor_text(cursor: &str) -> ApiResult<String> {
     let bytes = URL_SAFE_NO_PAD
         .decode(cursor)
         .map_err(|_| invalid_cursor())?;

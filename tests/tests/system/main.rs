@@ -29,3 +29,4 @@ mod tamper_evidence;
 mod templates;
 mod test_aggregate;
 mod tracing;
+mod wallet;

@@ -1,0 +1,286 @@
+//! Wallets through the real services: cards tokenised by the simulated payment gateway over
+//! HTTP, top-ups charged through it exactly once per idempotency key, declines and gateway
+//! outages as typed errors with nothing recorded, the history, and who may see what.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use wayfarer_suppliers::api::{CreatePaymentMethod, FaultSettings};
+use wayfarer_suppliers::client::{AdminClient, GatewayClient};
+use wayfarer_suppliers::{CARD_DECLINED, CARD_INSUFFICIENT_FUNDS, CARD_SUCCEEDS};
+use wayfarer_tests::{Roles, TestSystem};
+
+use crate::people::{make_admin, person};
+
+const TOP_UP: &str = "mutation($c: String!, $a: Int!, $pm: String, $k: UUID) { topUpWallet(currency: $c, amountMinor: $a, paymentMethod: $pm, idempotencyKey: $k) { walletId position replayed paymentReference } }";
+const SET_CARD: &str = "mutation($c: String!, $pm: String!) { updatePaymentMethod(currency: $c, paymentMethod: $pm) { walletId position } }";
+const WALLET: &str = "query($c: String!, $p: Position) { wallet(currency: $c, afterPosition: $p) { id currency balance { amountMinor currency } held { amountMinor } available { amountMinor } paymentMethod { token brand last4 expMonth expYear } } }";
+const WALLETS: &str =
+    "query($p: Position) { wallets(afterPosition: $p) { currency balance { amountMinor } } }";
+const HISTORY: &str = "query($c: String, $first: Int, $after: String, $p: Position) { walletTransactions(currency: $c, first: $first, after: $after, afterPosition: $p) { edges { cursor node { kind amount { amountMinor currency } paymentReference balanceAfter { amountMinor } availableAfter { amountMinor } } } pageInfo { hasNextPage } } }";
+const PAYMENTS: &str = "query($first: Int, $after: String) { paymentHistory(first: $first, after: $after) { edges { cursor node { kind amount { amountMinor currency } } } pageInfo { hasNextPage } } }";
+
+async fn tokenise(gateway: &GatewayClient, number: &str) -> String {
+    gateway
+        .create_payment_method(&CreatePaymentMethod {
+            card_number: number.into(),
+            exp_month: 12,
+            exp_year: 2035,
+            cvc: "123".into(),
+        })
+        .await
+        .expect("the gateway tokenises a valid card")
+        .payment_method
+}
+
+fn nodes(data: &Value, field: &str) -> Vec<Value> {
+    data[field]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|edge| edge["node"].clone())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_wallet_is_topped_up_through_the_gateway_once_per_key_and_declines_record_nothing() {
+    let system = TestSystem::start("wallet", Roles::all()).await.unwrap();
+    let suppliers = system.suppliers_url.clone().unwrap();
+    let gateway = GatewayClient::new(suppliers.clone(), Duration::from_secs(10));
+    let admin_of_simulator = AdminClient::new(suppliers, Duration::from_secs(10));
+    let anonymous = system.graphql();
+    let ada = person(&anonymous, "ada").await;
+    let bea = person(&anonymous, "bea").await;
+
+    // The card: a token the gateway issued, never the number.
+    let card = tokenise(&gateway, CARD_SUCCEEDS).await;
+    assert_eq!(
+        ada.client
+            .error_code(SET_CARD, json!({ "c": "EUR", "pm": "pm_never_issued" }))
+            .await,
+        "VALIDATION"
+    );
+    let set = ada
+        .client
+        .data(SET_CARD, json!({ "c": "EUR", "pm": card }))
+        .await;
+    let wallet = ada
+        .client
+        .data(
+            WALLET,
+            json!({ "c": "EUR", "p": set["updatePaymentMethod"]["position"] }),
+        )
+        .await["wallet"]
+        .clone();
+    assert_eq!(wallet["paymentMethod"]["last4"], "4242");
+    assert_eq!(wallet["paymentMethod"]["brand"], "VISA");
+    assert_eq!(wallet["balance"]["amountMinor"], 0);
+    assert!(!wallet.to_string().contains(CARD_SUCCEEDS));
+
+    // A top-up charges the wallet's card; the same key charges it once.
+    let key = uuid::Uuid::new_v4();
+    let first = ada
+        .client
+        .data(TOP_UP, json!({ "c": "EUR", "a": 50_00, "k": key }))
+        .await["topUpWallet"]
+        .clone();
+    let reference = first["paymentReference"].as_str().unwrap().to_owned();
+    assert!(reference.starts_with("pi_"));
+    assert_eq!(first["replayed"], false);
+    let again = ada
+        .client
+        .data(TOP_UP, json!({ "c": "EUR", "a": 50_00, "k": key }))
+        .await["topUpWallet"]
+        .clone();
+    assert_eq!(again["paymentReference"], reference.as_str());
+    assert_eq!(again["replayed"], true);
+    let charged = gateway.payment_intent(&reference).await.unwrap();
+    assert_eq!(charged.amount_minor, 50_00);
+    // The same key for another amount is refused before anything is charged.
+    assert_eq!(
+        ada.client
+            .error_code(TOP_UP, json!({ "c": "EUR", "a": 60_00, "k": key }))
+            .await,
+        "CONFLICT"
+    );
+
+    // Declined cards and bad input record nothing.
+    for (number, code) in [
+        (CARD_DECLINED, "card_declined"),
+        (CARD_INSUFFICIENT_FUNDS, "insufficient_funds"),
+    ] {
+        let token = tokenise(&gateway, number).await;
+        let answer = ada
+            .client
+            .execute(
+                TOP_UP,
+                json!({ "c": "EUR", "a": 10_00, "pm": token, "k": uuid::Uuid::new_v4() }),
+            )
+            .await;
+        let error = &answer["errors"][0]["extensions"];
+        assert_eq!(error["code"], "PAYMENT_DECLINED", "{answer}");
+        assert_eq!(error["declineCode"], code, "{answer}");
+    }
+    for (currency, amount) in [("EUR", 0), ("EUR", -5), ("EUR", 100_000_001), ("eur", 100)] {
+        assert_eq!(
+            ada.client
+                .error_code(TOP_UP, json!({ "c": currency, "a": amount }))
+                .await,
+            "VALIDATION",
+            "{currency} {amount}"
+        );
+    }
+    // A currency without a card: name one.
+    assert_eq!(
+        ada.client
+            .error_code(TOP_UP, json!({ "c": "USD", "a": 100 }))
+            .await,
+        "VALIDATION"
+    );
+
+    // The gateway is down: UNAVAILABLE, and the retry with the same key charges once.
+    admin_of_simulator
+        .set_faults(
+            "gateway",
+            &FaultSettings {
+                outage: true,
+                ..FaultSettings::NONE
+            },
+        )
+        .await
+        .unwrap();
+    let retry_key = uuid::Uuid::new_v4();
+    assert_eq!(
+        ada.client
+            .error_code(TOP_UP, json!({ "c": "EUR", "a": 25_00, "k": retry_key }))
+            .await,
+        "UNAVAILABLE"
+    );
+    admin_of_simulator.reset_faults("gateway").await.unwrap();
+    let retried = ada
+        .client
+        .data(TOP_UP, json!({ "c": "EUR", "a": 25_00, "k": retry_key }))
+        .await["topUpWallet"]
+        .clone();
+
+    let history = ada
+        .client
+        .data(
+            HISTORY,
+            json!({ "c": "EUR", "first": 10, "p": retried["position"] }),
+        )
+        .await;
+    let moves = nodes(&history, "walletTransactions");
+    let kinds: Vec<(&str, i64, i64)> = moves
+        .iter()
+        .map(|m| {
+            (
+                m["kind"].as_str().unwrap(),
+                m["amount"]["amountMinor"].as_i64().unwrap(),
+                m["balanceAfter"]["amountMinor"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![("DEPOSIT", 25_00, 75_00), ("DEPOSIT", 50_00, 50_00)],
+        "newest first, each top-up once"
+    );
+    assert_eq!(moves[1]["paymentReference"], reference.as_str());
+    let wallet = ada.client.data(WALLET, json!({ "c": "EUR" })).await["wallet"].clone();
+    assert_eq!(wallet["balance"]["amountMinor"], 75_00);
+    assert_eq!(wallet["available"]["amountMinor"], 75_00);
+    assert_eq!(wallet["held"]["amountMinor"], 0);
+
+    // Pages follow their cursor; the payment history lists the same deposits.
+    let page = ada.client.data(PAYMENTS, json!({ "first": 1 })).await;
+    let edges = page["paymentHistory"]["edges"].as_array().unwrap();
+    assert_eq!(edges.len(), 1);
+    assert_eq!(page["paymentHistory"]["pageInfo"]["hasNextPage"], true);
+    let rest = ada
+        .client
+        .data(PAYMENTS, json!({ "first": 5, "after": edges[0]["cursor"] }))
+        .await;
+    let rest = nodes(&rest, "paymentHistory");
+    assert_eq!(rest.len(), 1);
+    assert_eq!(rest[0]["amount"]["amountMinor"], 50_00);
+    assert_eq!(
+        ada.client
+            .error_code(PAYMENTS, json!({ "after": "bm90IGEgY3Vyc29y" }))
+            .await,
+        "VALIDATION"
+    );
+
+    // Each person sees only their own money.
+    let theirs = bea.client.data(WALLETS, json!({})).await;
+    assert_eq!(theirs["wallets"], json!([]));
+    let theirs = bea.client.data(WALLET, json!({ "c": "EUR" })).await;
+    assert!(theirs["wallet"].is_null());
+    let theirs = bea.client.data(HISTORY, json!({})).await;
+    assert!(nodes(&theirs, "walletTransactions").is_empty());
+    for (operation, variables) in [
+        (TOP_UP, json!({ "c": "EUR", "a": 100, "pm": card })),
+        (SET_CARD, json!({ "c": "EUR", "pm": card })),
+        (WALLET, json!({ "c": "EUR" })),
+        (WALLETS, json!({})),
+        (HISTORY, json!({})),
+        (PAYMENTS, json!({})),
+    ] {
+        assert_eq!(
+            anonymous.error_code(operation, variables).await,
+            "UNAUTHENTICATED",
+            "{operation}"
+        );
+    }
+    // Bea using Ada's card token charges Bea's own wallet, never Ada's.
+    let bea_paid = bea
+        .client
+        .data(TOP_UP, json!({ "c": "EUR", "a": 1_00, "pm": card }))
+        .await;
+    let bea_wallet = bea
+        .client
+        .data(
+            WALLET,
+            json!({ "c": "EUR", "p": bea_paid["topUpWallet"]["position"] }),
+        )
+        .await;
+    assert_eq!(bea_wallet["wallet"]["balance"]["amountMinor"], 1_00);
+    assert_ne!(bea_wallet["wallet"]["id"], wallet["id"]);
+
+    // A banned person pays nothing in.
+    let admin = person(&anonymous, "admin").await;
+    make_admin(&system, &admin).await;
+    let banned = admin
+        .client
+        .data(
+            "mutation($id: UUID!) { banUser(userId: $id, reason: \"fraud\") { position } }",
+            json!({ "id": bea.id }),
+        )
+        .await;
+    admin
+        .client
+        .data(
+            "query($id: UUID!, $p: Position) { user(userId: $id, after: $p) { id } }",
+            json!({ "id": bea.id, "p": banned["banUser"]["position"] }),
+        )
+        .await;
+    assert_eq!(
+        bea.client
+            .error_code(TOP_UP, json!({ "c": "EUR", "a": 100, "pm": card }))
+            .await,
+        "FORBIDDEN"
+    );
+
+    // The model rebuilds to the same wallets and history.
+    let before = (
+        ada.client.data(WALLET, json!({ "c": "EUR" })).await,
+        ada.client.data(HISTORY, json!({ "first": 10 })).await,
+    );
+    system.rebuild(wayfarer_projections::wallet::NAME).await;
+    let after = (
+        ada.client.data(WALLET, json!({ "c": "EUR" })).await,
+        ada.client.data(HISTORY, json!({ "first": 10 })).await,
+    );
+    assert_eq!(after, before);
+    system.stop().await;
+}
