@@ -108,12 +108,33 @@ async fn a_rebuild_under_live_writes_equals_a_quiet_rebuild_row_for_row() {
         );
     }
 
-    // Commands keep arriving on every itinerary and profile while every projection rebuilds.
+    // Each person's card, tokenised by the simulated gateway, for top-ups along the way.
+    let gateway = wayfarer_suppliers::client::GatewayClient::new(
+        system.suppliers_url.clone().unwrap(),
+        Duration::from_secs(10),
+    );
+    let mut cards = Vec::new();
+    for _ in &people {
+        let card = gateway
+            .create_payment_method(&wayfarer_suppliers::api::CreatePaymentMethod {
+                card_number: wayfarer_suppliers::CARD_SUCCEEDS.into(),
+                exp_month: 12,
+                exp_year: 2035,
+                cvc: "123".into(),
+            })
+            .await
+            .unwrap();
+        cards.push(card.payment_method);
+    }
+
+    // Commands keep arriving on every itinerary, profile and wallet while every projection
+    // rebuilds.
     let writing = Arc::new(AtomicBool::new(true));
     let writers: Vec<_> = people
         .iter()
         .zip(trips.clone())
-        .map(|(who, trip)| {
+        .zip(cards)
+        .map(|((who, trip), card)| {
             let client = who.client.clone();
             let who_id = who.id.clone();
             let writing = writing.clone();
@@ -147,6 +168,14 @@ async fn a_rebuild_under_live_writes_equals_a_quiet_rebuild_row_for_row() {
                             .data(
                                 "mutation($id: UUID!, $item: UUID!, $t: String!) { addItemComment(itineraryId: $id, itemId: $item, text: $t) { position } }",
                                 json!({ "id": trip, "item": stop, "t": format!("note {n}") }),
+                            )
+                            .await;
+                    }
+                    if n % 10 == 5 {
+                        client
+                            .data(
+                                "mutation($a: Int!, $pm: String!) { topUpWallet(currency: \"EUR\", amountMinor: $a, paymentMethod: $pm) { position } }",
+                                json!({ "a": 1000 + n, "pm": card }),
                             )
                             .await;
                     }
