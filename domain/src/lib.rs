@@ -6,6 +6,7 @@
 //! Every aggregate implements [`Aggregate`]; its tests use the kit in [`testing`].
 
 pub mod aggregate;
+pub mod booking;
 pub mod expenses;
 pub mod inbox;
 pub mod itinerary;
@@ -16,6 +17,10 @@ pub mod values;
 pub mod wallet;
 
 pub use aggregate::{Aggregate, DomainError, ErrorKind};
+pub use booking::{
+    Booking, BookingActor, BookingCommand, BookingContext, BookingError, BookingRequest,
+    BookingStatus,
+};
 pub use inbox::{Inbox, InboxCommand, InboxContext, InboxError};
 pub use itinerary::{
     Category, CommandContext, ItemDetails, ItemPatch, Itinerary, ItineraryCommand,

@@ -29,7 +29,8 @@ impl Platform {
                 .register::<wayfarer_domain::User>()
                 .register::<wayfarer_domain::Template>()
                 .register::<wayfarer_domain::Inbox>()
-                .register::<wayfarer_domain::Wallet>(),
+                .register::<wayfarer_domain::Wallet>()
+                .register::<wayfarer_domain::Booking>(),
         })
     }
 

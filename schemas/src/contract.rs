@@ -143,6 +143,7 @@ impl Registry {
             .register::<crate::TemplateEvent>()
             .register::<crate::InboxEvent>()
             .register::<crate::WalletEvent>()
+            .register::<crate::BookingEvent>()
     }
 
     pub fn register<E: EventContract + JsonSchema + DeserializeOwned>(mut self) -> Self {

@@ -4,6 +4,7 @@
 //! each aggregate. JSON Schemas are generated from these types (`wayfarer schemas export`), so
 //! the published contract cannot drift from the code.
 
+pub mod booking;
 pub mod compatibility;
 pub mod contract;
 pub mod envelope;
@@ -14,6 +15,7 @@ pub mod template;
 pub mod user;
 pub mod wallet;
 
+pub use booking::{BookedOffer, BookingEvent, BookingKind, CancellationTerms};
 pub use contract::{decode_event, DecodeError, EventContract, RegisteredContract, Registry};
 pub use envelope::{EventEnvelope, EventMetadata};
 pub use inbox::{InboxEvent, NotificationChannels, NotificationKind, NotificationPreference};

@@ -1,0 +1,5 @@
+//! The booking saga.
+
+pub mod plan;
+pub mod refunds;
+pub mod wording;
