@@ -262,6 +262,14 @@ impl Settings {
         )?;
         env_string("WAYFARER_WEBHOOK_SECRET", &mut s.simulator.webhook_secret);
         env_string("WAYFARER_GATEWAY_URL", &mut s.api.payments.gateway_url);
+        env_string("WAYFARER_SUPPLIERS_URL", &mut s.api.suppliers.url);
+        if let Ok(names) = std::env::var("WAYFARER_SUPPLIERS") {
+            s.api.suppliers.names = names
+                .split(',')
+                .map(|name| name.trim().to_owned())
+                .filter(|name| !name.is_empty())
+                .collect();
+        }
         env_string("WAYFARER_SMTP_HOST", &mut s.api.mail.smtp_host);
         env_parse(
             "WAYFARER_SMTP_PORT",

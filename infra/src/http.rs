@@ -41,6 +41,10 @@ pub async fn api_state(settings: &Settings, platform: &Platform) -> anyhow::Resu
             settings.api.payments.gateway_url.clone(),
             settings.api.payments.timeout,
         ),
+        suppliers: wayfarer_suppliers::client::SupplierClient::new(
+            settings.api.suppliers.url.clone(),
+            settings.api.suppliers.timeout,
+        ),
         users: Arc::new(CommandHandler::with_vault(pool.clone(), vault.clone())),
         vault,
         fingerprint_secret: Arc::from(fingerprint_key(&settings.auth.jwt_secret)),

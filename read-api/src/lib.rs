@@ -14,6 +14,7 @@ pub mod people;
 pub mod rates;
 pub mod state;
 pub mod trace;
+pub mod travel_search;
 
 pub use error::ApiError;
 pub use graphql::{build_schema, router, sdl, WayfarerSchema};

@@ -32,6 +32,29 @@ pub struct ApiSettings {
     pub exchange_rates_url: Option<String>,
     /// The payment gateway wallets are topped up through.
     pub payments: PaymentSettings,
+    /// The travel suppliers offers are compared across.
+    pub suppliers: SupplierSettings,
+}
+
+/// Where the travel suppliers answer, which of them to ask, and how long each may take.
+#[derive(Debug, Clone)]
+pub struct SupplierSettings {
+    pub url: String,
+    pub names: Vec<String>,
+    /// A supplier that has not answered a search by then is left out (the answer is
+    /// marked partial).
+    pub timeout: Duration,
+}
+
+impl Default for SupplierSettings {
+    fn default() -> Self {
+        Self {
+            // `wayfarer suppliers` (and `dev`) serve the simulated suppliers here.
+            url: "http://127.0.0.1:8090".into(),
+            names: ["aerolux", "skyhop", "farefox"].map(String::from).to_vec(),
+            timeout: Duration::from_secs(3),
+        }
+    }
 }
 
 /// Where the payment gateway answers, and how long a call to it may take.
@@ -64,6 +87,7 @@ impl Default for ApiSettings {
             oidc_issuers: Vec::new(),
             exchange_rates_url: None,
             payments: PaymentSettings::default(),
+            suppliers: SupplierSettings::default(),
         }
     }
 }
@@ -88,6 +112,8 @@ pub struct ApiState {
     pub wallets: Arc<CommandHandler<wayfarer_domain::Wallet>>,
     /// The payment gateway wallets are topped up through.
     pub gateway: wayfarer_suppliers::client::GatewayClient,
+    /// The travel suppliers (each call within `settings.suppliers.timeout`).
+    pub suppliers: wayfarer_suppliers::client::SupplierClient,
     /// Keys the fingerprints of account requests (see [`crate::auth::replay`]).
     pub fingerprint_secret: Arc<[u8]>,
     /// Each person's data key: destroyed when they are forgotten.

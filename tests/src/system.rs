@@ -151,6 +151,7 @@ impl TestSystem {
             .await?;
             let url = format!("http://{}", suppliers.addr);
             settings.api.payments.gateway_url = url.clone();
+            settings.api.suppliers.url = url.clone();
             suppliers_url = Some(url);
             tasks.push(suppliers.handle);
             let api = roles::spawn_api(&settings, &platform, shutdown.clone()).await?;
@@ -227,11 +228,12 @@ impl TestSystem {
             ("RUST_LOG".into(), "warn".into()),
         ]
         .into_iter()
-        .chain(
-            self.suppliers_url
-                .iter()
-                .map(|url| ("WAYFARER_GATEWAY_URL".to_owned(), url.clone())),
-        )
+        .chain(self.suppliers_url.iter().flat_map(|url| {
+            [
+                ("WAYFARER_GATEWAY_URL".to_owned(), url.clone()),
+                ("WAYFARER_SUPPLIERS_URL".to_owned(), url.clone()),
+            ]
+        }))
         .collect()
     }
 

@@ -19,6 +19,7 @@ mod routes;
 mod selection_limit;
 pub mod subscription;
 mod templates;
+mod travel;
 mod types;
 mod wallet;
 
@@ -40,6 +41,7 @@ pub struct QueryRoot(
     templates::TemplateQuery,
     notifications::NotificationQuery,
     wallet::WalletQuery,
+    travel::TravelQuery,
     operations::OperationsQuery,
 );
 

@@ -29,4 +29,5 @@ mod tamper_evidence;
 mod templates;
 mod test_aggregate;
 mod tracing;
+mod travel_search;
 mod wallet;
