@@ -5,3 +5,4 @@
 //! says it stands.
 
 pub mod booking;
+pub mod runtime;

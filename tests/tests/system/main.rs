@@ -22,6 +22,7 @@ mod platform;
 mod rebuild_determinism;
 mod redelivery;
 mod relay_lease;
+mod saga_tasks;
 mod schema_evolution;
 mod sign_in;
 mod support;
