@@ -21,7 +21,8 @@ pub use gateway::{
     WebhookEventType,
 };
 pub use reservations::{
-    CancellationPolicy, ProductKind, Reservation, ReservationStatus, ReserveRequest, Traveller,
+    CancellationPolicy, OfferSummary, ProductKind, Reservation, ReservationStatus, ReserveRequest,
+    Traveller,
 };
 pub use search::{
     ActivityCategory, ActivityOffer, ActivitySearch, AirportInfo, CityRef, FlightOffer,

@@ -50,8 +50,23 @@ pub struct CancellationPolicy {
     pub refund_percent_after: u8,
 }
 
+/// What was reserved, for the customer's records (an itinerary item, a receipt): the
+/// flight, stay or activity with its times and place.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OfferSummary {
+    /// E.g. "SK 212 Paris (CDG) → New York (JFK)", "Hotel Aurora, DELUXE room".
+    pub title: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    /// Where it happens: the city (a flight's destination).
+    pub place_name: String,
+    pub latitude: f64,
+    pub longitude: f64,
+}
+
 /// A reservation at a supplier, in its current state.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Reservation {
     pub reservation_id: String,
@@ -60,6 +75,7 @@ pub struct Reservation {
     pub kind: ProductKind,
     pub status: ReservationStatus,
     pub price: Money,
+    pub summary: OfferSummary,
     pub travellers: Vec<Traveller>,
     pub created_at: DateTime<Utc>,
     pub hold_expires_at: DateTime<Utc>,

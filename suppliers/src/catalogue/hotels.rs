@@ -108,6 +108,15 @@ pub fn check_in_at(city: &City, check_in: NaiveDate) -> DateTime<Utc> {
     local_to_utc(city.timezone, check_in.and_time(time))
 }
 
+/// The instant a stay ends: check-out time on the departure date, local to the city.
+pub fn check_out_at(city: &City, check_out: NaiveDate) -> DateTime<Utc> {
+    let time = NaiveTime::from_hms_opt(CHECK_OUT_HOUR, 0, 0).unwrap_or(NaiveTime::MIN);
+    local_to_utc(city.timezone, check_out.and_time(time))
+}
+
+/// Rooms are left by 11:00 on the last day.
+const CHECK_OUT_HOUR: u32 = 11;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::{
     check_party, check_travel_date, city, city_ref, policy, Quote, SupplierContext, MAX_PARTY,
 };
-use crate::api::{ActivityOffer, ActivitySearch, CancellationPolicy, ProductKind};
+use crate::api::{ActivityOffer, ActivitySearch, CancellationPolicy, OfferSummary, ProductKind};
 use crate::catalogue::activities::{
     activities_in, activity_by_id, places_per_slot, slot_on, slots_on, Activity, ActivitySlot,
 };
@@ -145,6 +145,14 @@ pub(super) fn quote(
     Ok(Quote {
         kind: ProductKind::Activity,
         price: context.money(terms.total),
+        summary: OfferSummary {
+            title: activity.title.clone(),
+            starts_at: slot.starts_at,
+            ends_at: slot.ends_at,
+            place_name: activity.city.name.clone(),
+            latitude: activity.location.latitude,
+            longitude: activity.location.longitude,
+        },
         party_size: *participants,
         claims: vec![terms.claim],
         policy: terms.policy,

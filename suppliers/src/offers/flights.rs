@@ -3,7 +3,9 @@
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 use super::{check_party, check_travel_date, policy, Quote, SupplierContext, MAX_PARTY};
-use crate::api::{AirportInfo, CancellationPolicy, FlightOffer, FlightSearch, ProductKind};
+use crate::api::{
+    AirportInfo, CancellationPolicy, FlightOffer, FlightSearch, OfferSummary, ProductKind,
+};
 use crate::catalogue::flights::{flights_on, scheduled_flight, seat_capacity, ScheduledFlight};
 use crate::data::Airport;
 use crate::error::ApiError;
@@ -204,6 +206,17 @@ pub(super) fn quote(
     Ok(Quote {
         kind: ProductKind::Flight,
         price: context.money(terms.total),
+        summary: OfferSummary {
+            title: format!(
+                "{} {} → {} ({})",
+                flight.flight_number, origin.city, destination.city, destination.iata
+            ),
+            starts_at: flight.departure_at,
+            ends_at: flight.arrival_at,
+            place_name: destination.city.clone(),
+            latitude: destination.latitude,
+            longitude: destination.longitude,
+        },
         party_size: *travellers,
         claims: vec![terms.claim],
         policy: terms.policy,

@@ -4,9 +4,12 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{check_party, check_travel_date, city, city_ref, policy, Quote, SupplierContext};
-use crate::api::{CancellationPolicy, HotelOffer, HotelSearch, ProductKind, RoomType};
+use crate::api::{
+    CancellationPolicy, HotelOffer, HotelSearch, OfferSummary, ProductKind, RoomType,
+};
 use crate::catalogue::hotels::{
-    check_in_at, hotel_by_id, hotels_in, max_guests, rooms_per_night, Hotel, MAX_NIGHTS,
+    check_in_at, check_out_at, hotel_by_id, hotels_in, max_guests, rooms_per_night, Hotel,
+    MAX_NIGHTS,
 };
 use crate::error::ApiError;
 use crate::hashing::StableHash;
@@ -193,6 +196,14 @@ pub(super) fn quote(
     Ok(Quote {
         kind: ProductKind::Hotel,
         price: context.money(terms.total),
+        summary: OfferSummary {
+            title: format!("{}, {} room", hotel.name, room_type.as_str().to_lowercase()),
+            starts_at: check_in_at(hotel.city, stay.check_in),
+            ends_at: check_out_at(hotel.city, stay.check_out),
+            place_name: hotel.city.name.clone(),
+            latitude: hotel.location.latitude,
+            longitude: hotel.location.longitude,
+        },
         party_size: *guests,
         claims: terms.claims,
         policy: terms.policy,

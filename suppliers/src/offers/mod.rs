@@ -12,7 +12,7 @@ mod hotels;
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 
-use crate::api::{CancellationPolicy, CityRef, Money, ProductKind};
+use crate::api::{CancellationPolicy, CityRef, Money, OfferSummary, ProductKind};
 use crate::config::SupplierProfile;
 use crate::data::{City, ReferenceData};
 use crate::error::ApiError;
@@ -55,10 +55,12 @@ impl SupplierContext<'_> {
 
 /// Everything reserving an offer needs: what it costs, for how many, what it takes from the
 /// inventory and how cancelling it is refunded.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Quote {
     pub kind: ProductKind,
     pub price: Money,
+    /// What it is, when and where, for the reservation.
+    pub summary: OfferSummary,
     pub party_size: u8,
     pub claims: Vec<Claim>,
     pub policy: CancellationPolicy,

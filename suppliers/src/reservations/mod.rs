@@ -45,7 +45,7 @@ pub struct ReserveCommand<'a> {
 }
 
 /// A held reservation, and whether it was created earlier under the same key.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Reserved {
     pub reservation: Reservation,
     pub replayed: bool,
@@ -128,6 +128,7 @@ impl Bookings {
             kind: quote.kind,
             status: ReservationStatus::Held,
             price: quote.price,
+            summary: quote.summary,
             travellers: travellers.clone(),
             created_at: command.now,
             hold_expires_at: command

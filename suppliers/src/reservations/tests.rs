@@ -5,7 +5,7 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 
 use super::*;
-use crate::api::{CancellationPolicy, CurrencyCode, ProductKind, Traveller};
+use crate::api::{CancellationPolicy, CurrencyCode, OfferSummary, ProductKind, Traveller};
 use crate::inventory::InventoryUnit;
 
 const SUPPLIER: &str = "skyhop";
@@ -33,6 +33,14 @@ fn quote() -> Quote {
     Quote {
         kind: ProductKind::Flight,
         price: Money::new(10_001, CurrencyCode::USD),
+        summary: OfferSummary {
+            title: "SK 1 Paris → London (LHR)".into(),
+            starts_at: t0() + TimeDelta::days(11),
+            ends_at: t0() + TimeDelta::days(11) + TimeDelta::hours(1),
+            place_name: "London".into(),
+            latitude: 51.47,
+            longitude: -0.46,
+        },
         party_size: 1,
         claims: vec![seat()],
         policy: CancellationPolicy {

@@ -135,22 +135,39 @@ async fn every_offer_is_charged_at_reservation_exactly_its_quoted_price() {
             )
             .await
             .unwrap();
+        // What each reservation says it is: the offer's times, place and name.
+        let (f, h, a) = (&flight[0], &hotel[0], &activity[0]);
         let quoted = [
-            (&flight[0].offer_id, flight[0].price, 3, ProductKind::Flight),
             (
-                &hotel[0].offer_id,
-                hotel[0].total_price,
+                &f.offer_id,
+                f.price,
+                3,
+                ProductKind::Flight,
+                (f.departure_at, f.arrival_at, f.destination.city.clone()),
+                f.flight_number.clone(),
+            ),
+            (
+                &h.offer_id,
+                h.total_price,
                 2,
                 ProductKind::Hotel,
+                (
+                    h.check_in.and_hms_opt(6, 0, 0).unwrap().and_utc(),
+                    h.check_out.and_hms_opt(2, 0, 0).unwrap().and_utc(),
+                    h.city.name.clone(),
+                ),
+                h.hotel_name.clone(),
             ),
             (
-                &activity[0].offer_id,
-                activity[0].price,
+                &a.offer_id,
+                a.price,
                 2,
                 ProductKind::Activity,
+                (a.starts_at, a.ends_at, a.city.name.clone()),
+                a.title.clone(),
             ),
         ];
-        for (offer_id, price, party, kind) in quoted {
+        for (offer_id, price, party, kind, (starts, ends, place), name) in quoted {
             let reservation = simulator
                 .suppliers
                 .reserve(supplier, &fresh_key(), &reserve_request(offer_id, party))
@@ -159,6 +176,15 @@ async fn every_offer_is_charged_at_reservation_exactly_its_quoted_price() {
             assert_eq!(reservation.price, price, "{supplier} {kind:?}");
             assert_eq!(reservation.kind, kind);
             assert_eq!(reservation.supplier, supplier);
+            let summary = &reservation.summary;
+            assert!(summary.title.contains(&name), "{summary:?}");
+            assert_eq!(summary.place_name, place);
+            // Tokyo's check-in (15:00) and check-out (11:00) are 06:00 and 02:00 UTC.
+            assert_eq!(
+                (summary.starts_at, summary.ends_at),
+                (starts, ends),
+                "{kind:?}"
+            );
         }
     }
 }
