@@ -38,4 +38,4 @@ CREATE TABLE wallet_transactions
     PRIMARY KEY (wallet_id, sequence)
 );
 CREATE INDEX wallet_transactions_by_owner
-    ON wallet_transactions (owner_id, occurred_at DESC, wallet_id, sequence DESC);
+    ON wallet_transactions (owner_id, occurred_at DESC, wallet_id DESC, sequence DESC);

@@ -6,7 +6,14 @@
 CREATE TABLE saga_tasks
 (
     booking_id      uuid        PRIMARY KEY,
+    -- When the row is due (now, or a retry's time).
     next_attempt_at timestamptz NOT NULL DEFAULT now(),
+    -- A claim holds the row until then, whatever wakes it meanwhile.
+    leased_until    timestamptz,
+    claim           uuid,
+    -- Bumped by every wake, so a worker that saw nothing left to do deletes the row only if
+    -- nothing woke it since it looked.
+    wakes           bigint      NOT NULL DEFAULT 0,
     -- The step the attempts count for; a new step starts again from zero.
     step            text,
     attempts        integer     NOT NULL DEFAULT 0,
@@ -14,7 +21,6 @@ CREATE TABLE saga_tasks
     step_deadline   timestamptz,
     -- Set once the booking cannot go ahead: compensations run, then it is recorded failed.
     failure_reason  text,
-    claim           uuid,
     last_error      text,
     updated_at      timestamptz NOT NULL DEFAULT now()
 );

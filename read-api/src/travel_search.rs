@@ -48,7 +48,9 @@ pub struct Comparison<T> {
 
 /// Asks every supplier with `search` at once and compares the offers by `price` in
 /// `currency` on `day`. A supplier refusing the search itself (an unknown airport, a bad
-/// date) refuses it for all of them: the first such refusal is the answer.
+/// date: [`SEARCH_REFUSALS`]) refuses it for all of them: the first such refusal is the
+/// answer. Any other refusal (a supplier that does not know its own name, an endpoint it
+/// lacks) is that supplier failing: it is left out like one that does not answer.
 pub async fn compare<T, F, Fut>(
     suppliers: &[String],
     search: F,
@@ -72,7 +74,9 @@ where
                 offers.extend(found);
                 (SupplierOutcome::Answered, count)
             }
-            Err(ClientError::Rejected { code, message, .. }) => {
+            Err(ClientError::Rejected { code, message, .. })
+                if SEARCH_REFUSALS.contains(&code.as_str()) =>
+            {
                 return Err(refusal(&code, message));
             }
             Err(ClientError::Timeout { .. }) => (SupplierOutcome::TimedOut, 0),
@@ -112,6 +116,14 @@ where
         partial,
     })
 }
+
+/// The codes with which a supplier refuses the search itself (the same for every supplier).
+pub const SEARCH_REFUSALS: &[&str] = &[
+    "UNKNOWN_AIRPORT",
+    "UNKNOWN_CITY",
+    "INVALID_DATE",
+    "INVALID_REQUEST",
+];
 
 /// A supplier's refusal of the search, as the API's error.
 fn refusal(code: &str, message: String) -> ApiError {

@@ -215,7 +215,9 @@ pub enum BookingError {
     /// Only a confirmed booking can be cancelled (one in progress finishes or fails first).
     #[error("only a confirmed booking can be cancelled; this one is {}", .0.as_str())]
     NotCancellable(BookingStatus),
-    #[error("held funds must be positive and in the booking's wallet currency")]
+    #[error(
+        "held funds must be positive, in the booking's wallet currency, on the owner's wallet"
+    )]
     InvalidHold,
     #[error("a refund is never negative and is in the booking's wallet currency")]
     InvalidRefund,
@@ -417,7 +419,14 @@ impl Booking {
                 if !self.step(BookingStatus::Reserved, done, "paid for")? {
                     return Ok(Vec::new());
                 }
-                if amount.amount_minor <= 0 || amount.currency != self.wallet_currency {
+                // The owner's wallet in the booking's currency pays, and no other.
+                let owners_wallet = self
+                    .owner
+                    .map(|owner| wayfarer_schemas::wallet_id(owner, &self.wallet_currency));
+                if amount.amount_minor <= 0
+                    || amount.currency != self.wallet_currency
+                    || owners_wallet != Some(wallet_id)
+                {
                     return Err(BookingError::InvalidHold);
                 }
                 BookingEvent::BookingFundsHeld {

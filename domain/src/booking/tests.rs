@@ -10,8 +10,12 @@ const BEA: Uuid = Uuid::from_u128(2);
 const TRIP: Uuid = Uuid::from_u128(0x10);
 const OTHER_TRIP: Uuid = Uuid::from_u128(0x11);
 const ITEM: Uuid = Uuid::from_u128(0x20);
-const WALLET: Uuid = Uuid::from_u128(0x30);
 const HOLD: Uuid = Uuid::from_u128(0x31);
+
+/// Ada's EUR wallet.
+fn wallet() -> Uuid {
+    wayfarer_schemas::wallet_id(ADA, "EUR")
+}
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap()
@@ -96,7 +100,7 @@ fn reserved() -> BookingEvent {
 
 fn held() -> BookingEvent {
     BookingEvent::BookingFundsHeld {
-        wallet_id: WALLET,
+        wallet_id: wallet(),
         hold_id: HOLD,
         amount: eur(27600),
         rate: Some("0.92".into()),
@@ -131,7 +135,7 @@ fn record_reservation() -> BookingCommand {
 fn record_hold(amount: MoneyAmount) -> BookingCommand {
     BookingCommand::RecordFundsHeld {
         context: payments(),
-        wallet_id: WALLET,
+        wallet_id: wallet(),
         hold_id: HOLD,
         amount,
         rate: Some("0.92".into()),
@@ -246,6 +250,20 @@ fn a_step_out_of_order_is_a_conflict() {
     given::<Booking>([])
         .when(record_reservation())
         .then_reject(BookingError::NotFound);
+}
+
+#[test]
+fn funds_are_held_on_the_owners_wallet_only() {
+    given::<Booking>([requested(), reserved()])
+        .when(BookingCommand::RecordFundsHeld {
+            context: payments(),
+            wallet_id: wayfarer_schemas::wallet_id(BEA, "EUR"),
+            hold_id: HOLD,
+            amount: eur(27600),
+            rate: None,
+            rate_date: None,
+        })
+        .then_reject(BookingError::InvalidHold);
 }
 
 #[test]

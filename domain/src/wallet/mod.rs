@@ -11,7 +11,7 @@
 #[cfg(test)]
 mod tests;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -124,6 +124,10 @@ pub enum WalletError {
     WrongWallet,
     #[error("a gateway payment reference is required")]
     MissingPaymentReference,
+    /// The operation id was used for another movement (a bug in the caller: a repeat must
+    /// ask for the same thing).
+    #[error("operation {0} was used for a different movement")]
+    OperationIdReused(Uuid),
 }
 
 impl DomainError for WalletError {
@@ -131,9 +135,9 @@ impl DomainError for WalletError {
         match self {
             WalletError::NotOwner | WalletError::PaymentsOnly => ErrorKind::Forbidden,
             WalletError::UnknownHold => ErrorKind::NotFound,
-            WalletError::InsufficientFunds { .. } | WalletError::BalanceTooLarge => {
-                ErrorKind::Conflict
-            }
+            WalletError::InsufficientFunds { .. }
+            | WalletError::BalanceTooLarge
+            | WalletError::OperationIdReused(_) => ErrorKind::Conflict,
             WalletError::InvalidAmount
             | WalletError::RefundExceedsPayment { .. }
             | WalletError::WrongWallet
@@ -162,8 +166,9 @@ pub struct Wallet {
     holds: BTreeMap<Uuid, Hold>,
     /// Captured minus refunded, per booking: what a refund may still give back.
     refundable: BTreeMap<Uuid, i64>,
-    /// Every operation applied, so a repeated one changes nothing.
-    operations: BTreeSet<Uuid>,
+    /// Every operation applied, with what it did, so a repeated one changes nothing and an
+    /// id reused for another movement is refused.
+    operations: BTreeMap<Uuid, String>,
     payment_method: Option<PaymentMethodRef>,
 }
 
@@ -195,7 +200,11 @@ impl Wallet {
 
     /// Whether `operation_id` has been applied.
     pub fn has_applied(&self, operation_id: Uuid) -> bool {
-        self.operations.contains(&operation_id)
+        self.operations.contains_key(&operation_id)
+    }
+
+    fn record(&mut self, operation_id: Uuid, movement: String) {
+        self.operations.insert(operation_id, movement);
     }
 
     /// The opening event, for a wallet that has none yet.
@@ -301,6 +310,9 @@ impl Wallet {
                         requested: amount_minor,
                     });
                 }
+                if self.balance_minor + amount_minor > MAX_AMOUNT_MINOR {
+                    return Err(WalletError::BalanceTooLarge);
+                }
                 WalletEvent::FundsRefunded {
                     operation_id,
                     amount_minor,
@@ -329,15 +341,64 @@ fn check_amount(amount_minor: i64) -> Result<(), WalletError> {
     Ok(())
 }
 
-/// The operation a command applies, for those that carry one.
-fn operation_of(command: &WalletCommand) -> Option<Uuid> {
-    match command {
-        WalletCommand::Deposit { operation_id, .. }
-        | WalletCommand::Hold { operation_id, .. }
-        | WalletCommand::Capture { operation_id, .. }
-        | WalletCommand::Release { operation_id, .. }
-        | WalletCommand::Refund { operation_id, .. } => Some(*operation_id),
-        WalletCommand::UpdatePaymentMethod { .. } => None,
+/// The operation a command applies, and what it moves (the same text its event records).
+fn operation_of(command: &WalletCommand) -> Option<(Uuid, String)> {
+    Some(match command {
+        WalletCommand::Deposit {
+            operation_id,
+            amount_minor,
+            ..
+        } => (*operation_id, movement::deposit(*amount_minor)),
+        WalletCommand::Hold {
+            operation_id,
+            amount_minor,
+            booking_id,
+            ..
+        } => (*operation_id, movement::hold(*amount_minor, *booking_id)),
+        WalletCommand::Capture {
+            operation_id,
+            hold_id,
+            ..
+        } => (*operation_id, movement::capture(*hold_id)),
+        WalletCommand::Release {
+            operation_id,
+            hold_id,
+            ..
+        } => (*operation_id, movement::release(*hold_id)),
+        WalletCommand::Refund {
+            operation_id,
+            amount_minor,
+            booking_id,
+            ..
+        } => (
+            *operation_id,
+            movement::refund(*amount_minor, Some(*booking_id)),
+        ),
+        WalletCommand::UpdatePaymentMethod { .. } => return None,
+    })
+}
+
+/// What an operation moved, as compared when its id comes again.
+mod movement {
+    use uuid::Uuid;
+
+    fn of(booking: Option<Uuid>) -> String {
+        booking.map(|b| b.to_string()).unwrap_or_default()
+    }
+    pub fn deposit(amount: i64) -> String {
+        format!("deposit:{amount}")
+    }
+    pub fn hold(amount: i64, booking: Option<Uuid>) -> String {
+        format!("hold:{amount}:{}", of(booking))
+    }
+    pub fn capture(hold: Uuid) -> String {
+        format!("capture:{hold}")
+    }
+    pub fn release(hold: Uuid) -> String {
+        format!("release:{hold}")
+    }
+    pub fn refund(amount: i64, booking: Option<Uuid>) -> String {
+        format!("refund:{amount}:{}", of(booking))
     }
 }
 
@@ -368,7 +429,7 @@ impl Aggregate for Wallet {
     type Error = WalletError;
 
     // Busy wallets make long streams; the state is small.
-    const SNAPSHOT_FORMAT: Option<&'static str> = Some("wallet-1");
+    const SNAPSHOT_FORMAT: Option<&'static str> = Some("wallet-2");
 
     fn to_snapshot(&self) -> Option<serde_json::Value> {
         serde_json::to_value(self).ok()
@@ -382,8 +443,12 @@ impl Aggregate for Wallet {
         let context = command.context().clone();
         self.check_wallet(&context)?;
         authorize(&command, context.owner)?;
-        if operation_of(&command).is_some_and(|operation| self.has_applied(operation)) {
-            return Ok(Vec::new());
+        if let Some((operation, moves)) = operation_of(&command) {
+            match self.operations.get(&operation) {
+                Some(applied) if *applied == moves => return Ok(Vec::new()),
+                Some(_) => return Err(WalletError::OperationIdReused(operation)),
+                None => {}
+            }
         }
         let movement = self.decide_movement(command)?;
         if movement.is_empty() {
@@ -405,7 +470,7 @@ impl Aggregate for Wallet {
                 amount_minor,
                 ..
             } => {
-                self.operations.insert(*operation_id);
+                self.record(*operation_id, movement::deposit(*amount_minor));
                 self.balance_minor += amount_minor;
             }
             WalletEvent::FundsHeld {
@@ -414,7 +479,7 @@ impl Aggregate for Wallet {
                 booking_id,
                 ..
             } => {
-                self.operations.insert(*operation_id);
+                self.record(*operation_id, movement::hold(*amount_minor, *booking_id));
                 self.holds.insert(
                     *operation_id,
                     Hold {
@@ -430,7 +495,7 @@ impl Aggregate for Wallet {
                 booking_id,
                 ..
             } => {
-                self.operations.insert(*operation_id);
+                self.record(*operation_id, movement::capture(*hold_id));
                 self.holds.remove(hold_id);
                 self.balance_minor -= amount_minor;
                 if let Some(booking) = booking_id {
@@ -442,7 +507,7 @@ impl Aggregate for Wallet {
                 hold_id,
                 ..
             } => {
-                self.operations.insert(*operation_id);
+                self.record(*operation_id, movement::release(*hold_id));
                 self.holds.remove(hold_id);
             }
             WalletEvent::FundsRefunded {
@@ -451,7 +516,7 @@ impl Aggregate for Wallet {
                 booking_id,
                 ..
             } => {
-                self.operations.insert(*operation_id);
+                self.record(*operation_id, movement::refund(*amount_minor, *booking_id));
                 self.balance_minor += amount_minor;
                 if let Some(booking) = booking_id {
                     *self.refundable.entry(*booking).or_default() -= amount_minor;

@@ -322,3 +322,45 @@ fn the_state_survives_a_snapshot() {
     let restored = Wallet::from_snapshot(wallet.to_snapshot().unwrap()).unwrap();
     assert_eq!(restored, wallet);
 }
+
+#[test]
+fn an_operation_id_reused_for_another_movement_is_refused() {
+    given::<Wallet>([opened(), deposited(50_00)])
+        .when(deposit(ada(), 60_00))
+        .then_reject(WalletError::OperationIdReused(TOP_UP));
+    given::<Wallet>([opened(), deposited(50_00), held(20_00)])
+        .when(hold(25_00))
+        .then_reject(WalletError::OperationIdReused(HOLD));
+    // The hold's id cannot capture it.
+    given::<Wallet>([opened(), deposited(50_00), held(20_00)])
+        .when(WalletCommand::Capture {
+            context: payments(),
+            operation_id: HOLD,
+            hold_id: HOLD,
+        })
+        .then_reject(WalletError::OperationIdReused(HOLD));
+}
+
+#[test]
+fn a_refund_never_takes_the_balance_past_its_limit() {
+    let big = MAX_AMOUNT_MINOR - 10;
+    given::<Wallet>([
+        opened(),
+        deposited(big),
+        held(big),
+        captured(big),
+        WalletEvent::FundsDeposited {
+            operation_id: Uuid::from_u128(0x12),
+            amount_minor: MAX_AMOUNT_MINOR,
+            payment_intent_id: "pi_2".into(),
+            deposited_at: now(),
+        },
+    ])
+    .when(WalletCommand::Refund {
+        context: payments(),
+        operation_id: REFUND,
+        amount_minor: 1,
+        booking_id: BOOKING,
+    })
+    .then_reject(WalletError::BalanceTooLarge);
+}

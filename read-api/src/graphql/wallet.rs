@@ -176,6 +176,19 @@ fn currency(input: &str) -> ApiResult<CurrencyCode> {
         .map_err(|_| ApiError::Validation("currency must be an ISO 4217 code such as EUR".into()))
 }
 
+/// A currency a wallet may hold: one the exchange-rate table quotes (`supportedCurrencies`),
+/// so bookings priced in another can be converted into it.
+async fn wallet_currency(ctx: &Context<'_>, input: &str) -> ApiResult<CurrencyCode> {
+    let code = currency(input)?;
+    let table = state(ctx).rates.table().await?;
+    if code.as_str() != wayfarer_domain::expenses::rates::EURO && !table.quotes(code.as_str()) {
+        return Err(ApiError::Validation(format!(
+            "wallets hold the currencies of supportedCurrencies, not {input}"
+        )));
+    }
+    Ok(code)
+}
+
 async fn wait_for(ctx: &Context<'_>, after: Option<Position>) -> ApiResult<()> {
     if let Some(position) = after {
         state(ctx).read_your_write(&[NAME], position.0).await?;
@@ -343,7 +356,9 @@ impl WalletMutation {
     /// `POST /gateway/payment-methods`) or, without one, to the wallet's card. Opens the
     /// wallet on its first use. A declined card is `PAYMENT_DECLINED` (with `declineCode`);
     /// a gateway that does not answer is `UNAVAILABLE`: retry with the same
-    /// `idempotencyKey` and the card is charged at most once.
+    /// `idempotencyKey` and the card is charged at most once. The key is required (a payment
+    /// without one could not be retried safely); the currency is one of
+    /// `supportedCurrencies`.
     async fn top_up_wallet(
         &self,
         ctx: &Context<'_>,
@@ -355,7 +370,13 @@ impl WalletMutation {
         resolve(async move {
             let invocation = Invocation::new(ctx, idempotency_key)?;
             let owner = invocation.actor;
-            let code = self::currency(&currency)?;
+            if idempotency_key.is_none() {
+                return Err(ApiError::Validation(
+                    "a top-up needs an idempotencyKey, so that a retry is never charged twice"
+                        .into(),
+                ));
+            }
+            let code = wallet_currency(ctx, &currency).await?;
             if amount_minor <= 0 || amount_minor > MAX_TOP_UP_MINOR {
                 return Err(ApiError::Validation(format!(
                     "a top-up is between 1 and {MAX_TOP_UP_MINOR} minor units"
@@ -418,7 +439,7 @@ impl WalletMutation {
         resolve(async move {
             let invocation = Invocation::new(ctx, idempotency_key)?;
             let owner = invocation.actor;
-            let code = self::currency(&currency)?;
+            let code = wallet_currency(ctx, &currency).await?;
             let api = state(ctx);
             let method = payments::payment_method(&api.gateway, &payment_method).await?;
             let wallet = wallet_id(owner, code.as_str());

@@ -174,8 +174,8 @@ async fn a_rebuild_under_live_writes_equals_a_quiet_rebuild_row_for_row() {
                     if n % 10 == 5 {
                         client
                             .data(
-                                "mutation($a: Int!, $pm: String!) { topUpWallet(currency: \"EUR\", amountMinor: $a, paymentMethod: $pm) { position } }",
-                                json!({ "a": 1000 + n, "pm": card }),
+                                "mutation($a: Int!, $pm: String!, $k: UUID) { topUpWallet(currency: \"EUR\", amountMinor: $a, paymentMethod: $pm, idempotencyKey: $k) { position } }",
+                                json!({ "a": 1000 + n, "pm": card, "k": uuid::Uuid::new_v4() }),
                             )
                             .await;
                     }

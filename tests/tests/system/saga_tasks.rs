@@ -1,12 +1,13 @@
 //! The booking process's persisted tasks in PostgreSQL: woken, claimed with a lease by one
-//! worker at a time, and released only under the claim that holds them, so a worker whose
-//! lease ran out cannot undo the work of the one that took over.
+//! worker at a time, and changed only under the claim that holds them, so a worker whose
+//! lease ran out cannot undo the work of the one that took over; a wake never cuts a lease
+//! short and is never lost.
 
 use std::time::Duration;
 
 use chrono::Utc;
 use uuid::Uuid;
-use wayfarer_sagas::runtime::tasks;
+use wayfarer_sagas::runtime::tasks::{self, Finished, TaskError};
 use wayfarer_tests::{Roles, TestSystem};
 
 async fn row_count(system: &TestSystem, booking: Uuid) -> i64 {
@@ -18,7 +19,7 @@ async fn row_count(system: &TestSystem, booking: Uuid) -> i64 {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_task_is_leased_to_one_worker_and_released_only_under_its_claim() {
+async fn a_task_is_leased_to_one_worker_and_changed_only_under_its_claim() {
     let system = TestSystem::start("sagatasks", Roles::none()).await.unwrap();
     let pool = &system.pool;
     let booking = Uuid::now_v7();
@@ -27,18 +28,21 @@ async fn a_task_is_leased_to_one_worker_and_released_only_under_its_claim() {
     tasks::wake(&mut connection, booking).await.unwrap();
     assert_eq!(row_count(&system, booking).await, 1, "woken twice, one row");
 
-    // One worker holds it; another finds nothing due.
-    // Long enough to hold however slow the machine; the retry time below replaces it.
+    // One worker holds it; another finds nothing due, even when the row is woken again (the
+    // worker's own events wake it while it works).
     let first = tasks::claim(pool, 10, Duration::from_secs(30))
         .await
         .unwrap();
-    let lease = Duration::from_secs(1);
     assert_eq!(first.len(), 1);
     let held = first[0].clone();
     assert_eq!(held.booking_id, booking);
-    assert!(tasks::claim(pool, 10, lease).await.unwrap().is_empty());
+    tasks::wake(&mut connection, booking).await.unwrap();
+    assert!(tasks::claim(pool, 10, Duration::from_secs(30))
+        .await
+        .unwrap()
+        .is_empty());
 
-    // A step and its failed tries are counted; a new step starts again from zero.
+    // A step and its failed tries are counted; a retry is not due before its time.
     let deadline = Utc::now() + chrono::Duration::minutes(2);
     let held = tasks::begin_step(pool, &held, "reserve", deadline)
         .await
@@ -51,6 +55,7 @@ async fn a_task_is_leased_to_one_worker_and_released_only_under_its_claim() {
     )
     .await
     .unwrap();
+    let lease = Duration::from_secs(1);
     assert!(
         tasks::claim(pool, 10, lease).await.unwrap().is_empty(),
         "not due before its retry time"
@@ -67,22 +72,30 @@ async fn a_task_is_leased_to_one_worker_and_released_only_under_its_claim() {
         .unwrap();
     assert_eq!(same.attempts, 1, "the same step keeps its count");
 
-    // The lease runs out: another worker takes over, and the first one's marks do nothing.
+    // The lease runs out: another worker takes over, and the first one is told it lost.
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    let taken_over = tasks::claim(pool, 10, lease).await.unwrap();
-    assert_eq!(taken_over.len(), 1);
-    let taken_over = taken_over[0].clone();
-    tasks::finish(pool, &retried).await.unwrap();
-    tasks::give_up(pool, &retried, "stale worker")
+    let taken_over = tasks::claim(pool, 10, Duration::from_secs(30))
         .await
         .unwrap();
+    assert_eq!(taken_over.len(), 1);
+    let taken_over = taken_over[0].clone();
+    for lost in [
+        tasks::finish(pool, &retried).await.map(|_| ()),
+        tasks::give_up(pool, &retried, "stale worker")
+            .await
+            .map(|_| ()),
+        tasks::moved_on(pool, &retried).await,
+        tasks::retry_at(pool, &retried, Utc::now(), "stale").await,
+    ] {
+        assert!(matches!(lost, Err(TaskError::ClaimLost)), "{lost:?}");
+    }
     assert_eq!(
         row_count(&system, booking).await,
         1,
-        "the stale claim deleted nothing"
+        "the stale claim changed nothing"
     );
 
-    // Giving up keeps the first reason; compensation starts at once.
+    // Giving up keeps the first reason.
     let failing = tasks::give_up(pool, &taken_over, "the supplier did not answer")
         .await
         .unwrap();
@@ -98,15 +111,30 @@ async fn a_task_is_leased_to_one_worker_and_released_only_under_its_claim() {
     assert_eq!(reason.as_deref(), Some("the supplier did not answer"));
     assert_eq!(failing.step.as_deref(), Some("compensate"));
 
-    // Moved on: due again at once (for whoever holds the claim); finished: gone.
+    // Moved on: due again at once; a wake after the claim keeps the row from being finished.
     tasks::moved_on(pool, &failing).await.unwrap();
-    let again = tasks::claim(pool, 10, lease).await.unwrap();
+    let again = tasks::claim(pool, 10, Duration::from_secs(30))
+        .await
+        .unwrap();
     assert_eq!(again.len(), 1);
     assert_eq!(
         again[0].failure_reason.as_deref(),
         Some("the supplier did not answer")
     );
-    tasks::finish(pool, &again[0]).await.unwrap();
+    tasks::wake(&mut connection, booking).await.unwrap();
+    assert_eq!(
+        tasks::finish(pool, &again[0]).await.unwrap(),
+        Finished::WokenMeanwhile
+    );
+    assert_eq!(row_count(&system, booking).await, 1);
+    let last = tasks::claim(pool, 10, Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert_eq!(last.len(), 1, "due again at once");
+    assert_eq!(
+        tasks::finish(pool, &last[0]).await.unwrap(),
+        Finished::Removed
+    );
     assert_eq!(row_count(&system, booking).await, 0);
     system.stop().await;
 }

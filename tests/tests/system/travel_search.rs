@@ -212,3 +212,29 @@ async fn offers_are_compared_across_suppliers_and_a_failing_one_is_left_out() {
     assert!(activity_offers.iter().all(|o| o["participants"] == 3));
     system.stop().await;
 }
+
+/// A supplier the simulator does not know (a typo in `WAYFARER_SUPPLIERS`) refuses every
+/// call: it is left out like one that is down, not taken as the search's answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_misconfigured_supplier_is_left_out_not_taken_as_the_answer() {
+    let mut settings = wayfarer_tests::system::isolated_settings("travelmisnamed");
+    settings.api.suppliers.names = vec!["aerolux".into(), "nosuchsupplier".into()];
+    let system = TestSystem::start_with(settings, Roles::all())
+        .await
+        .unwrap();
+    let found = system
+        .graphql()
+        .data(
+            FLIGHTS,
+            json!({ "from": "CDG", "to": "JFK", "date": day(30), "n": 1 }),
+        )
+        .await["searchFlights"]
+        .clone();
+    assert_eq!(found["partial"], true);
+    assert_eq!(found["suppliers"][1]["supplier"], "nosuchsupplier");
+    assert_eq!(found["suppliers"][1]["outcome"], "UNAVAILABLE");
+    let offers = found["offers"].as_array().unwrap();
+    assert!(!offers.is_empty());
+    assert!(offers.iter().all(|o| o["supplier"] == "aerolux"));
+    system.stop().await;
+}

@@ -121,19 +121,43 @@ async fn a_wallet_is_topped_up_through_the_gateway_once_per_key_and_declines_rec
         assert_eq!(error["code"], "PAYMENT_DECLINED", "{answer}");
         assert_eq!(error["declineCode"], code, "{answer}");
     }
-    for (currency, amount) in [("EUR", 0), ("EUR", -5), ("EUR", 100_000_001), ("eur", 100)] {
+    for (currency, amount) in [
+        ("EUR", 0),
+        ("EUR", -5),
+        ("EUR", 100_000_001),
+        ("eur", 100),
+        ("XYZ", 100),
+    ] {
         assert_eq!(
             ada.client
-                .error_code(TOP_UP, json!({ "c": currency, "a": amount }))
+                .error_code(
+                    TOP_UP,
+                    json!({ "c": currency, "a": amount, "k": uuid::Uuid::new_v4() })
+                )
                 .await,
             "VALIDATION",
             "{currency} {amount}"
         );
     }
-    // A currency without a card: name one.
+    // A currency without a card: name one. And a top-up always names its key.
     assert_eq!(
         ada.client
-            .error_code(TOP_UP, json!({ "c": "USD", "a": 100 }))
+            .error_code(
+                TOP_UP,
+                json!({ "c": "USD", "a": 100, "k": uuid::Uuid::new_v4() })
+            )
+            .await,
+        "VALIDATION"
+    );
+    assert_eq!(
+        ada.client
+            .error_code(TOP_UP, json!({ "c": "EUR", "a": 100, "pm": card }))
+            .await,
+        "VALIDATION"
+    );
+    assert_eq!(
+        ada.client
+            .error_code(SET_CARD, json!({ "c": "XYZ", "pm": card }))
             .await,
         "VALIDATION"
     );
@@ -235,7 +259,10 @@ async fn a_wallet_is_topped_up_through_the_gateway_once_per_key_and_declines_rec
     // Bea using Ada's card token charges Bea's own wallet, never Ada's.
     let bea_paid = bea
         .client
-        .data(TOP_UP, json!({ "c": "EUR", "a": 1_00, "pm": card }))
+        .data(
+            TOP_UP,
+            json!({ "c": "EUR", "a": 1_00, "pm": card, "k": uuid::Uuid::new_v4() }),
+        )
         .await;
     let bea_wallet = bea
         .client
@@ -266,7 +293,10 @@ async fn a_wallet_is_topped_up_through_the_gateway_once_per_key_and_declines_rec
         .await;
     assert_eq!(
         bea.client
-            .error_code(TOP_UP, json!({ "c": "EUR", "a": 100, "pm": card }))
+            .error_code(
+                TOP_UP,
+                json!({ "c": "EUR", "a": 100, "pm": card, "k": uuid::Uuid::new_v4() })
+            )
             .await,
         "FORBIDDEN"
     );
