@@ -386,15 +386,23 @@ impl WalletMutation {
             let api = state(ctx);
             let card = match payment_method {
                 Some(token) => token,
-                None => read::find(&api.pool, wallet)
-                    .await?
-                    .and_then(|row| row.payment_method)
-                    .map(|method| method.0.token)
-                    .ok_or_else(|| {
-                        ApiError::Validation(
-                            "name a paymentMethod, or set the wallet's card first".into(),
-                        )
-                    })?,
+                // From the store, not the model: a card set a moment ago is the one charged.
+                None => wayfarer_commands::store::load_as_of::<wayfarer_domain::Wallet>(
+                    &api.pool,
+                    None,
+                    &wallet.to_string(),
+                    None,
+                )
+                .await
+                .map_err(ApiError::internal)?
+                .aggregate
+                .payment_method()
+                .map(|method| method.token.clone())
+                .ok_or_else(|| {
+                    ApiError::Validation(
+                        "name a paymentMethod, or set the wallet's card first".into(),
+                    )
+                })?,
             };
             let operation_id = invocation.mint_id("top-up");
             let taken = payments::charge(

@@ -256,6 +256,25 @@ async fn a_wallet_is_topped_up_through_the_gateway_once_per_key_and_declines_rec
             "{operation}"
         );
     }
+    // A card set a moment ago is the one a top-up charges at once (read from the store, not
+    // from the model, which may not have it yet).
+    let bea_card = tokenise(&gateway, CARD_SUCCEEDS).await;
+    bea.client
+        .data(SET_CARD, json!({ "c": "GBP", "pm": bea_card }))
+        .await;
+    let at_once = bea
+        .client
+        .data(
+            TOP_UP,
+            json!({ "c": "GBP", "a": 2_00, "k": uuid::Uuid::new_v4() }),
+        )
+        .await;
+    let at_once = gateway
+        .payment_intent(at_once["topUpWallet"]["paymentReference"].as_str().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(at_once.payment_method, bea_card);
+
     // Bea using Ada's card token charges Bea's own wallet, never Ada's.
     let bea_paid = bea
         .client
