@@ -27,8 +27,25 @@ pub struct Charge<'a> {
     pub payment_method: &'a str,
 }
 
+/// A gateway token as the gateway issues them (`pm_` and letters, digits or `_`): anything
+/// else is refused before it reaches a URL or a request.
+fn check_token(token: &str) -> Result<(), ApiError> {
+    let valid = token.starts_with("pm_")
+        && token.len() <= 100
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if !valid {
+        return Err(ApiError::Validation(
+            "paymentMethod must be a token the gateway issued (pm_…)".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// Charges the card and returns the succeeded payment, or why it was not taken.
 pub async fn charge(gateway: &GatewayClient, charge: Charge<'_>) -> Result<TakenPayment, ApiError> {
+    check_token(charge.payment_method)?;
     let currency = CurrencyCode::parse(charge.currency)
         .map_err(|_| ApiError::Validation("currency must be an ISO 4217 code".into()))?;
     let metadata = BTreeMap::from([
@@ -80,6 +97,7 @@ pub async fn payment_method(
     gateway: &GatewayClient,
     token: &str,
 ) -> Result<PaymentMethodRef, ApiError> {
+    check_token(token)?;
     let method = gateway
         .payment_method(token)
         .await

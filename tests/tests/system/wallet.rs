@@ -54,12 +54,31 @@ async fn a_wallet_is_topped_up_through_the_gateway_once_per_key_and_declines_rec
 
     // The card: a token the gateway issued, never the number.
     let card = tokenise(&gateway, CARD_SUCCEEDS).await;
-    assert_eq!(
-        ada.client
-            .error_code(SET_CARD, json!({ "c": "EUR", "pm": "pm_never_issued" }))
-            .await,
-        "VALIDATION"
-    );
+    for bad in [
+        "pm_never_issued",
+        "pm_../payment-intents/x",
+        "pm_\u{0}",
+        "",
+        &"pm_x".repeat(500),
+    ] {
+        assert_eq!(
+            ada.client
+                .error_code(SET_CARD, json!({ "c": "EUR", "pm": bad }))
+                .await,
+            "VALIDATION",
+            "{bad:?}"
+        );
+        assert_eq!(
+            ada.client
+                .error_code(
+                    TOP_UP,
+                    json!({ "c": "EUR", "a": 100, "pm": bad, "k": uuid::Uuid::new_v4() })
+                )
+                .await,
+            "VALIDATION",
+            "{bad:?}"
+        );
+    }
     let set = ada
         .client
         .data(SET_CARD, json!({ "c": "EUR", "pm": card }))
