@@ -41,7 +41,10 @@ enum Command {
     /// Serve the simulated travel suppliers and payment gateway over HTTP
     /// (`WAYFARER_SUPPLIERS_ADDR`, default 127.0.0.1:8090).
     Suppliers,
-    /// Run projectors (all, or one).
+    /// Run the booking process: wake bookings from the booking topic and take each through
+    /// its steps (more processes share the work).
+    Sagas,
+    /// Run projectors (all but the booking process's consumer, or one).
     Project {
         #[arg(long)]
         only: Option<String>,
@@ -247,7 +250,13 @@ pub async fn run() -> anyhow::Result<()> {
             let platform = platform(&settings).await?;
             let chosen = match only {
                 Some(name) => vec![platform.projection(&name)?.clone()],
-                None => platform.projections.all().to_vec(),
+                None => platform
+                    .projections
+                    .all()
+                    .iter()
+                    .filter(|p| p.name() != wayfarer_sagas::wakes::NAME)
+                    .cloned()
+                    .collect(),
             };
             let shutdown = CancellationToken::new();
             let tasks: Vec<_> = chosen
@@ -256,6 +265,19 @@ pub async fn run() -> anyhow::Result<()> {
                     roles::spawn_projector(&settings, &platform, projection, shutdown.clone())
                 })
                 .collect();
+            roles::shutdown_signal().await;
+            shutdown.cancel();
+            for task in tasks {
+                task.await??;
+            }
+        }
+        Command::Sagas => {
+            let platform = platform(&settings).await?;
+            platform
+                .create_tables(&db::connect(&settings.postgres).await?)
+                .await?;
+            let shutdown = CancellationToken::new();
+            let tasks = roles::spawn_sagas(&settings, &platform, shutdown.clone())?;
             roles::shutdown_signal().await;
             shutdown.cancel();
             for task in tasks {
@@ -736,6 +758,8 @@ async fn dev(settings: Settings, demo_itineraries: usize) -> anyhow::Result<()> 
     )
     .await?;
     let api = roles::spawn_api(&settings, &platform, shutdown.clone()).await?;
+    // The wakes consumer runs with the projectors above.
+    let saga_worker = roles::spawn_saga_worker(&settings, shutdown.clone());
     let created = demo::seed(&api.state, demo_itineraries).await?;
     tracing::info!(
         created,
@@ -754,6 +778,7 @@ async fn dev(settings: Settings, demo_itineraries: usize) -> anyhow::Result<()> 
     shutdown.cancel();
     api.handle.await??;
     suppliers.handle.await??;
+    saga_worker.await??;
     relay.await??;
     for projector in projectors {
         projector.await??;

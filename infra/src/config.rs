@@ -106,6 +106,39 @@ pub struct SimulatorSettings {
     pub webhook_secret: String,
 }
 
+/// The booking process (`wayfarer sagas`).
+#[derive(Debug, Clone)]
+pub struct SagaSettings {
+    /// How long a worker's claim on a booking lasts: a killed worker's bookings resume after it.
+    pub lease: Duration,
+    /// How long reserving may keep failing for want of an answer before the booking fails.
+    pub reserve_within: Duration,
+    /// Bookings one worker works at once.
+    pub concurrency: usize,
+    /// The longest a worker sleeps without a wake (deadlines and retries fire on it).
+    pub poll: Duration,
+    /// The longest one call to a supplier may take.
+    pub supplier_timeout: Duration,
+    /// Failed calls in a row that open a supplier's circuit breaker.
+    pub breaker_failures: u32,
+    /// How long an open breaker first stays open.
+    pub breaker_open_for: Duration,
+}
+
+impl Default for SagaSettings {
+    fn default() -> Self {
+        Self {
+            lease: Duration::from_secs(15),
+            reserve_within: Duration::from_secs(60),
+            concurrency: 32,
+            poll: Duration::from_millis(250),
+            supplier_timeout: Duration::from_secs(5),
+            breaker_failures: 5,
+            breaker_open_for: Duration::from_secs(10),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub postgres: PostgresSettings,
@@ -119,6 +152,8 @@ pub struct Settings {
     pub http_addr: String,
     /// The supplier and payment-gateway simulators (`wayfarer suppliers`).
     pub simulator: SimulatorSettings,
+    /// The booking process.
+    pub sagas: SagaSettings,
     /// Events per relay batch.
     pub relay_batch: i64,
     /// How long the relay sleeps when it found nothing to publish.
@@ -163,6 +198,7 @@ impl Default for Settings {
                 seed: 1,
                 webhook_secret: "whsec_development".into(),
             },
+            sagas: SagaSettings::default(),
             relay_batch: 1000,
             relay_idle: Duration::from_millis(5),
         }
@@ -270,6 +306,36 @@ impl Settings {
                 .filter(|name| !name.is_empty())
                 .collect();
         }
+        for (name, target) in [
+            ("WAYFARER_SAGA_LEASE_MS", &mut s.sagas.lease),
+            (
+                "WAYFARER_SAGA_RESERVE_WITHIN_MS",
+                &mut s.sagas.reserve_within,
+            ),
+            ("WAYFARER_SAGA_POLL_MS", &mut s.sagas.poll),
+            (
+                "WAYFARER_SAGA_SUPPLIER_TIMEOUT_MS",
+                &mut s.sagas.supplier_timeout,
+            ),
+            (
+                "WAYFARER_SAGA_BREAKER_OPEN_MS",
+                &mut s.sagas.breaker_open_for,
+            ),
+        ] {
+            let mut millis = target.as_millis() as u64;
+            env_parse(name, &mut millis, "milliseconds")?;
+            *target = Duration::from_millis(millis);
+        }
+        env_parse(
+            "WAYFARER_SAGA_CONCURRENCY",
+            &mut s.sagas.concurrency,
+            "a positive integer",
+        )?;
+        env_parse(
+            "WAYFARER_SAGA_BREAKER_FAILURES",
+            &mut s.sagas.breaker_failures,
+            "a positive integer",
+        )?;
         env_string("WAYFARER_SMTP_HOST", &mut s.api.mail.smtp_host);
         env_parse(
             "WAYFARER_SMTP_PORT",

@@ -37,6 +37,7 @@ pub async fn api_state(settings: &Settings, platform: &Platform) -> anyhow::Resu
         templates: Arc::new(CommandHandler::new(pool.clone())),
         inbox: Arc::new(CommandHandler::new(pool.clone())),
         wallets: Arc::new(CommandHandler::new(pool.clone())),
+        bookings: Arc::new(CommandHandler::new(pool.clone())),
         gateway: wayfarer_suppliers::client::GatewayClient::new(
             settings.api.payments.gateway_url.clone(),
             settings.api.payments.timeout,
@@ -52,6 +53,10 @@ pub async fn api_state(settings: &Settings, platform: &Platform) -> anyhow::Resu
         notifications: Notifications::start(redis::Client::open(settings.redis.url.as_str())?),
         subscriptions: Default::default(),
         notification_feed: wayfarer_read_api::notification_feed::NotificationFeed::start(
+            pool.clone(),
+            settings.postgres.schema.clone(),
+        ),
+        booking_feed: wayfarer_read_api::booking_feed::BookingFeed::start(
             pool.clone(),
             settings.postgres.schema.clone(),
         ),

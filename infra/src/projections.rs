@@ -63,6 +63,12 @@ pub fn standard_registry(
         .register(Registered::Transactional(Arc::new(TemplatesProjection)))
         .register(Registered::MultiStream(Arc::new(NotificationsProjection)))
         .register(Registered::Transactional(Arc::new(WalletsProjection)))
+        .register(Registered::Transactional(Arc::new(
+            wayfarer_projections::booking::BookingsProjection,
+        )))
+        .register(Registered::MultiStream(Arc::new(
+            wayfarer_sagas::wakes::BookingWakes,
+        )))
         .register(Registered::Transactional(Arc::new(UsersProjection::new(
             vault.clone(),
         ))))

@@ -118,6 +118,70 @@ pub fn spawn_projector(
     })
 }
 
+/// The booking process's worker: claims due bookings and takes each through its steps.
+pub fn spawn_saga_worker(
+    settings: &Settings,
+    shutdown: CancellationToken,
+) -> JoinHandle<anyhow::Result<()>> {
+    use wayfarer_sagas::booking::process::{BookingProcess, Deadlines};
+    use wayfarer_sagas::booking::steps::Steps;
+    use wayfarer_sagas::runtime::breaker::{BreakerSettings, Breakers};
+    use wayfarer_sagas::runtime::stall::Stall;
+    use wayfarer_sagas::runtime::worker::{self, WorkerSettings};
+
+    let settings = settings.clone();
+    tokio::spawn(async move {
+        let pool = crate::db::connect(&settings.postgres).await?;
+        let sagas = &settings.sagas;
+        let breakers = Breakers::new(BreakerSettings {
+            failures: sagas.breaker_failures.max(1),
+            open_for: sagas.breaker_open_for,
+            open_at_most: sagas
+                .breaker_open_for
+                .max(std::time::Duration::from_secs(120)),
+        });
+        let process = BookingProcess {
+            pool: pool.clone(),
+            steps: Steps {
+                bookings: wayfarer_commands::CommandHandler::new(pool.clone()),
+                wallets: wayfarer_commands::CommandHandler::new(pool.clone()),
+                itineraries: wayfarer_commands::CommandHandler::new(pool.clone()),
+                suppliers: wayfarer_suppliers::client::SupplierClient::new(
+                    settings.api.suppliers.url.clone(),
+                    sagas.supplier_timeout,
+                ),
+                breakers,
+                rates: std::sync::Arc::new(wayfarer_domain::expenses::rates::shipped()),
+                stall: Stall::from_env(),
+            },
+            deadlines: Deadlines {
+                reserve_within: sagas.reserve_within,
+                lease: sagas.lease,
+            },
+        };
+        let worker_settings = WorkerSettings {
+            concurrency: sagas.concurrency.max(1),
+            poll: sagas.poll,
+        };
+        worker::run(std::sync::Arc::new(process), worker_settings, shutdown).await?;
+        Ok(())
+    })
+}
+
+/// The whole booking process: the booking topic's consumer that wakes bookings, and the
+/// worker.
+pub fn spawn_sagas(
+    settings: &Settings,
+    platform: &Platform,
+    shutdown: CancellationToken,
+) -> anyhow::Result<Vec<JoinHandle<anyhow::Result<()>>>> {
+    let wakes = platform.projection(wayfarer_sagas::wakes::NAME)?.clone();
+    Ok(vec![
+        spawn_projector(settings, platform, wakes, shutdown.clone()),
+        spawn_saga_worker(settings, shutdown),
+    ])
+}
+
 /// Resolves when the process receives SIGINT or SIGTERM.
 pub async fn shutdown_signal() {
     let interrupt = tokio::signal::ctrl_c();

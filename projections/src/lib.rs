@@ -5,6 +5,7 @@
 //! projection writes its rows and its consumer checkpoint in one transaction; OpenSearch and
 //! Redis writes are guarded by the aggregate version.
 
+pub mod booking;
 pub mod checkpoint;
 pub mod dead_letters;
 pub mod error;

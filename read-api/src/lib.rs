@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod booking_feed;
 pub mod consistency;
 pub mod error;
 pub mod graphql;

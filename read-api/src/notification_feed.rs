@@ -33,7 +33,13 @@ impl NotificationFeed {
     /// long as the feed exists.
     pub fn start(pool: PgPool, schema: String) -> Self {
         let (sender, _) = broadcast::channel(BUFFER);
-        tokio::spawn(listen(pool, schema, sender.downgrade()));
+        tokio::spawn(listen(
+            pool,
+            schema,
+            notification::CHANNEL,
+            parse,
+            sender.downgrade(),
+        ));
         Self { sender }
     }
 
@@ -43,7 +49,15 @@ impl NotificationFeed {
     }
 }
 
-async fn listen(pool: PgPool, schema: String, sender: broadcast::WeakSender<Delivered>) {
+/// Relays the announcements of `schema` on `channel`, as `parse` reads them, to `sender`, for
+/// as long as it has a strong handle (reconnecting whenever the connection drops).
+pub(crate) async fn listen<T: Clone>(
+    pool: PgPool,
+    schema: String,
+    channel: &'static str,
+    parse: fn(&str, &str) -> Option<T>,
+    sender: broadcast::WeakSender<T>,
+) {
     let prefix = format!("{schema}:");
     while sender.strong_count() > 0 {
         let mut listener = match PgListener::connect_with(&pool).await {
@@ -54,7 +68,7 @@ async fn listen(pool: PgPool, schema: String, sender: broadcast::WeakSender<Deli
                 continue;
             }
         };
-        if let Err(error) = listener.listen(notification::CHANNEL).await {
+        if let Err(error) = listener.listen(channel).await {
             tracing::warn!(%error, "notification listener cannot listen; retrying");
             tokio::time::sleep(Duration::from_secs(1)).await;
             continue;

@@ -110,6 +110,7 @@ pub struct ApiState {
     pub templates: Arc<CommandHandler<wayfarer_domain::Template>>,
     pub inbox: Arc<CommandHandler<wayfarer_domain::Inbox>>,
     pub wallets: Arc<CommandHandler<wayfarer_domain::Wallet>>,
+    pub bookings: Arc<CommandHandler<wayfarer_domain::Booking>>,
     /// The payment gateway wallets are topped up through.
     pub gateway: wayfarer_suppliers::client::GatewayClient,
     /// The travel suppliers (each call within `settings.suppliers.timeout`).
@@ -121,6 +122,8 @@ pub struct ApiState {
     pub redis: deadpool_redis::Pool,
     /// Notifications as they are delivered (one PostgreSQL listener per process).
     pub notification_feed: crate::notification_feed::NotificationFeed,
+    /// Bookings' changes of status as they commit (one listener per process).
+    pub booking_feed: crate::booking_feed::BookingFeed,
     /// The process's one pub/sub connection, fanned out to every subscription.
     pub notifications: Notifications,
     /// Live subscriptions per user (a limit per user holds across connections).

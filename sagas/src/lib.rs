@@ -6,3 +6,4 @@
 
 pub mod booking;
 pub mod runtime;
+pub mod wakes;

@@ -13,11 +13,12 @@ use wayfarer_projections::user::search as users_search;
 use wayfarer_projections::Registered;
 
 /// The standard projections, by name.
-pub const ALL_PROJECTIONS: [&str; 10] = [
+pub const ALL_PROJECTIONS: [&str; 11] = [
     pg::NAME,
     wayfarer_projections::template::NAME,
     wayfarer_projections::notification::NAME,
     wayfarer_projections::wallet::NAME,
+    wayfarer_projections::booking::NAME,
     wayfarer_projections::itinerary::comments::NAME,
     wayfarer_projections::itinerary::expenses::NAME,
     search::NAME,
@@ -33,6 +34,8 @@ pub struct Roles {
     pub relay: bool,
     /// Projections to run, by name (any registered with the system's platform).
     pub projectors: Vec<&'static str>,
+    /// The booking process (its wakes consumer and one worker).
+    pub sagas: bool,
 }
 
 impl Roles {
@@ -41,6 +44,7 @@ impl Roles {
             api: true,
             relay: true,
             projectors: ALL_PROJECTIONS.to_vec(),
+            sagas: true,
         }
     }
 
@@ -57,6 +61,7 @@ impl Roles {
             api: false,
             relay: false,
             projectors: Vec::new(),
+            sagas: false,
         }
     }
 }
@@ -160,6 +165,9 @@ impl TestSystem {
         }
         if roles.relay {
             tasks.push(roles::spawn_relay(&settings, shutdown.clone()));
+        }
+        if roles.sagas {
+            tasks.extend(roles::spawn_sagas(&settings, &platform, shutdown.clone())?);
         }
         for name in roles.projectors {
             let projection = platform.projection(name)?.clone();

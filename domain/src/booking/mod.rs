@@ -272,6 +272,9 @@ pub struct Booking {
     confirmation_code: Option<String>,
     /// The item in an itinerary, while there is one.
     item: Option<(Uuid, Uuid)>,
+    requested_at: Option<DateTime<Utc>>,
+    /// How many times it was added to an itinerary (each item gets an id of its own).
+    placements: u32,
 }
 
 impl Booking {
@@ -320,6 +323,13 @@ impl Booking {
     /// The itinerary and item the booking shows as, while it does.
     pub fn item(&self) -> Option<(Uuid, Uuid)> {
         self.item
+    }
+    pub fn requested_at(&self) -> Option<DateTime<Utc>> {
+        self.requested_at
+    }
+    /// How many times the booking was added to an itinerary so far.
+    pub fn placements(&self) -> u32 {
+        self.placements
     }
 
     fn out_of_order(&self, step: &'static str) -> BookingError {
@@ -614,9 +624,10 @@ impl Aggregate for Booking {
                 travellers,
                 itinerary_id,
                 wallet_currency,
-                ..
+                requested_at,
             } => {
                 self.owner = Some(*owner_id);
+                self.requested_at = Some(*requested_at);
                 self.status = BookingStatus::Requested;
                 self.kind = Some(*kind);
                 self.supplier = supplier.clone();
@@ -662,7 +673,10 @@ impl Aggregate for Booking {
                 itinerary_id,
                 item_id,
                 ..
-            } => self.item = Some((*itinerary_id, *item_id)),
+            } => {
+                self.item = Some((*itinerary_id, *item_id));
+                self.placements += 1;
+            }
             BookingEvent::BookingLinkedToItinerary { itinerary_id, .. } => {
                 self.itinerary_id = Some(*itinerary_id)
             }

@@ -235,6 +235,19 @@ impl TransactionalProjection for WalletsProjection {
             let Some((balance_change, held_change, moved)) = movement(&event) else {
                 continue;
             };
+            // A release names its hold; the history lists it under the hold's booking.
+            let booking_id = match (&event, moved.booking_id) {
+                (WalletEvent::HoldReleased { hold_id, .. }, None) => sqlx::query_scalar(&format!(
+                    "SELECT booking_id FROM {transactions} WHERE wallet_id = $1 \
+                         AND operation_id = $2 AND kind = 'HOLD'"
+                ))
+                .bind(id)
+                .bind(hold_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .flatten(),
+                (_, booking_id) => booking_id,
+            };
             let balance_after = balance.balance_minor + balance_change;
             let held_after = balance.held_minor + held_change;
             sqlx::query(&format!(
@@ -251,7 +264,7 @@ impl TransactionalProjection for WalletsProjection {
             .bind(moved.kind)
             .bind(moved.amount_minor)
             .bind(&balance.currency)
-            .bind(moved.booking_id)
+            .bind(booking_id)
             .bind(&moved.reference)
             .bind(balance_after)
             .bind(balance_after - held_after)

@@ -1,6 +1,7 @@
 //! The GraphQL schema and its axum routes: one module per area, merged into the roots.
 
 mod account;
+mod booking;
 mod collaboration;
 pub(crate) mod context;
 mod expenses;
@@ -41,6 +42,7 @@ pub struct QueryRoot(
     templates::TemplateQuery,
     notifications::NotificationQuery,
     wallet::WalletQuery,
+    booking::BookingQuery,
     travel::TravelQuery,
     operations::OperationsQuery,
 );
@@ -57,6 +59,7 @@ pub struct MutationRoot(
     templates::TemplateMutation,
     notifications::NotificationMutation,
     wallet::WalletMutation,
+    booking::BookingMutation,
     operations::OperationsMutation,
 );
 
@@ -65,6 +68,7 @@ pub struct MutationRoot(
 pub struct SubscriptionRoot(
     subscription::ItinerarySubscription,
     notifications::NotificationSubscription,
+    booking::BookingSubscription,
 );
 
 pub type WayfarerSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;

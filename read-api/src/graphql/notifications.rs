@@ -335,7 +335,7 @@ async fn notifications_of(ctx: &Context<'_>) -> ApiResult<impl Stream<Item = Not
         &api.subscriptions,
         Some(user),
     )?;
-    let deliveries = tokio_stream_of(api.notification_feed.subscribe());
+    let deliveries = broadcast_stream(api.notification_feed.subscribe());
     let pool = api.pool.clone();
     let notifications = deliveries
         .filter(move |delivered| futures::future::ready(delivered.recipient == user))
@@ -361,15 +361,15 @@ async fn notifications_of(ctx: &Context<'_>) -> ApiResult<impl Stream<Item = Not
     Ok(notifications.take_until(expiry).take_until(revoked))
 }
 
-/// The deliveries as a stream (a subscriber that falls behind skips what it missed; those
-/// notifications are still listed by `notifications`).
-fn tokio_stream_of(
-    receiver: tokio::sync::broadcast::Receiver<crate::notification_feed::Delivered>,
-) -> impl Stream<Item = crate::notification_feed::Delivered> {
+/// A broadcast's messages as a stream (a subscriber that falls behind skips what it missed;
+/// what it skipped is still in the model the message points to).
+pub(super) fn broadcast_stream<T: Clone + Send + 'static>(
+    receiver: tokio::sync::broadcast::Receiver<T>,
+) -> impl Stream<Item = T> {
     futures::stream::unfold(receiver, |mut receiver| async move {
         loop {
             match receiver.recv().await {
-                Ok(delivered) => return Some((delivered, receiver)),
+                Ok(message) => return Some((message, receiver)),
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
             }

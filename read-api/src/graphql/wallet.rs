@@ -178,7 +178,7 @@ fn currency(input: &str) -> ApiResult<CurrencyCode> {
 
 /// A currency a wallet may hold: one the exchange-rate table quotes (`supportedCurrencies`),
 /// so bookings priced in another can be converted into it.
-async fn wallet_currency(ctx: &Context<'_>, input: &str) -> ApiResult<CurrencyCode> {
+pub(super) async fn wallet_currency(ctx: &Context<'_>, input: &str) -> ApiResult<CurrencyCode> {
     let code = currency(input)?;
     let table = state(ctx).rates.table().await?;
     if code.as_str() != wayfarer_domain::expenses::rates::EURO && !table.quotes(code.as_str()) {

@@ -63,9 +63,7 @@ pub fn next(booking: &Booking) -> Next {
 pub enum Compensation {
     /// Give the held funds back to the wallet.
     ReleaseFunds { wallet_id: Uuid, hold_id: Uuid },
-    /// Cancel the reservation with the supplier. Before a reservation is recorded the
-    /// supplier may still have made one (its answer was lost): reserving again with the
-    /// booking's idempotency key finds it, or finds there is none.
+    /// Cancel the recorded reservation with the supplier.
     CancelReservation,
 }
 
@@ -79,20 +77,51 @@ impl Compensation {
     }
 }
 
+/// The id of one of a booking's operations (a wallet movement, a supplier call), derived
+/// from the booking and its purpose so that a repeat after a crash names the same operation.
+pub fn operation_id(booking_id: Uuid, purpose: &str) -> Uuid {
+    Uuid::new_v5(&booking_id, purpose.as_bytes())
+}
+
+/// The hold a booking's funds are held under.
+pub fn hold_id(booking_id: Uuid) -> Uuid {
+    operation_id(booking_id, "hold")
+}
+
+/// The id of the booking's `placement`th item in `itinerary_id` (an itinerary never takes an
+/// item id twice, so a booking that comes back to an itinerary gets a new one).
+pub fn item_id(booking_id: Uuid, itinerary_id: Uuid, placement: u32) -> Uuid {
+    operation_id(booking_id, &format!("item/{itinerary_id}/{placement}"))
+}
+
 /// What must be undone, in order, for `booking` to fail now: the money first (it is the
 /// person's), then the supplier's reservation. Nothing for a booking that is not in progress.
-pub fn compensations(booking: &Booking) -> Vec<Compensation> {
+///
+/// Funds are released whenever a reservation stands, recorded hold or not: the process may
+/// have held them and died before recording it (releasing a hold that was never made is a
+/// no-op). A reservation is cancelled only once recorded: an unrecorded one was either never
+/// made or is an unconfirmed hold the supplier lets lapse on its own.
+pub fn compensations(booking_id: Uuid, booking: &Booking) -> Vec<Compensation> {
     if !booking.status().in_progress() {
         return Vec::new();
     }
     let mut undo = Vec::new();
-    if let Some(funds) = booking.funds() {
-        undo.push(Compensation::ReleaseFunds {
-            wallet_id: funds.wallet_id,
-            hold_id: funds.hold_id,
-        });
+    if booking.status() >= BookingStatus::Reserved {
+        let release = match (booking.funds(), booking.owner()) {
+            (Some(funds), _) => Some((funds.wallet_id, funds.hold_id)),
+            (None, Some(owner)) => Some((
+                wayfarer_schemas::wallet_id(owner, booking.wallet_currency()),
+                hold_id(booking_id),
+            )),
+            (None, None) => None,
+        };
+        if let Some((wallet_id, hold_id)) = release {
+            undo.push(Compensation::ReleaseFunds { wallet_id, hold_id });
+        }
     }
-    undo.push(Compensation::CancelReservation);
+    if booking.reservation_id().is_some() {
+        undo.push(Compensation::CancelReservation);
+    }
     undo
 }
 
@@ -108,8 +137,8 @@ mod tests {
     const TRIP: Uuid = Uuid::from_u128(0x10);
     const OTHER_TRIP: Uuid = Uuid::from_u128(0x11);
     const ITEM: Uuid = Uuid::from_u128(0x20);
-    const WALLET: Uuid = Uuid::from_u128(0x30);
-    const HOLD: Uuid = Uuid::from_u128(0x31);
+    const BOOKING: Uuid = Uuid::from_u128(0x40);
+    const OWNER: Uuid = Uuid::from_u128(1);
 
     fn at() -> chrono::DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap()
@@ -126,7 +155,7 @@ mod tests {
     fn history(steps: usize) -> Vec<BookingEvent> {
         let all = vec![
             BookingEvent::BookingRequested {
-                owner_id: Uuid::from_u128(1),
+                owner_id: OWNER,
                 kind: BookingKind::Activity,
                 supplier: "aerolux".into(),
                 offer_id: "offer".into(),
@@ -154,8 +183,8 @@ mod tests {
                 reserved_at: at(),
             },
             BookingEvent::BookingFundsHeld {
-                wallet_id: WALLET,
-                hold_id: HOLD,
+                wallet_id: wayfarer_schemas::wallet_id(OWNER, "EUR"),
+                hold_id: hold_id(BOOKING),
                 amount: eur(4000),
                 rate: None,
                 rate_date: None,
@@ -239,32 +268,40 @@ mod tests {
 
     #[test]
     fn a_failing_booking_releases_its_funds_before_cancelling_its_reservation() {
-        assert_eq!(
-            compensations(&booking(&history(1))),
-            vec![Compensation::CancelReservation]
-        );
-        assert_eq!(
-            compensations(&booking(&history(2))),
-            vec![Compensation::CancelReservation]
+        assert!(
+            compensations(BOOKING, &booking(&history(1))).is_empty(),
+            "nothing reserved, nothing held"
         );
         let release = Compensation::ReleaseFunds {
-            wallet_id: WALLET,
-            hold_id: HOLD,
+            wallet_id: wayfarer_schemas::wallet_id(OWNER, "EUR"),
+            hold_id: hold_id(BOOKING),
         };
-        for steps in [3, 4] {
+        // Reserved: a hold may have been made and not recorded; releasing it is harmless.
+        for steps in [2, 3, 4] {
             assert_eq!(
-                compensations(&booking(&history(steps))),
-                vec![release, Compensation::CancelReservation]
+                compensations(BOOKING, &booking(&history(steps))),
+                vec![release, Compensation::CancelReservation],
+                "after {steps}"
             );
         }
-        assert!(compensations(&booking(&history(5))).is_empty(), "confirmed");
+        assert!(
+            compensations(BOOKING, &booking(&history(5))).is_empty(),
+            "confirmed"
+        );
         let mut failed = history(2);
         failed.push(BookingEvent::BookingFailed {
             reason: "sold out".into(),
             compensations: vec![],
             failed_at: at(),
         });
-        assert!(compensations(&booking(&failed)).is_empty());
+        assert!(compensations(BOOKING, &booking(&failed)).is_empty());
         assert_eq!(next(&booking(&failed)), Next::Done);
+    }
+
+    #[test]
+    fn derived_ids_differ_by_purpose_and_placement() {
+        assert_ne!(hold_id(BOOKING), operation_id(BOOKING, "capture"));
+        assert_ne!(item_id(BOOKING, TRIP, 0), item_id(BOOKING, TRIP, 1));
+        assert_eq!(item_id(BOOKING, TRIP, 0), item_id(BOOKING, TRIP, 0));
     }
 }

@@ -10,6 +10,8 @@ pub enum FailureCause {
     InsufficientFunds,
     HoldExpired,
     SupplierUnavailable,
+    /// The supplier's circuit breaker is open: it failed repeatedly just now.
+    SupplierOutage,
     SupplierRefused,
     PaymentFailed,
     CurrencyNotConvertible,
@@ -40,6 +42,10 @@ impl FailureCause {
                 "The supplier's hold expired before the booking could be confirmed."
             }
             FailureCause::SupplierUnavailable => "The supplier did not answer in time.",
+            FailureCause::SupplierOutage => {
+                "The supplier is not answering at the moment; try again later or book with \
+                 another supplier."
+            }
             FailureCause::SupplierRefused => "The supplier refused the booking.",
             FailureCause::PaymentFailed => "The payment could not be taken from your wallet.",
             FailureCause::CurrencyNotConvertible => {

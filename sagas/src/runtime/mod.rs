@@ -1,5 +1,8 @@
-//! What keeps the booking process going across crashes: its persisted tasks (when to look
-//! at each booking next, for how long a step may keep trying) and the pauses between tries.
+//! What runs the booking process: its persisted tasks, retry pauses, circuit breakers and the
+//! polling worker.
 
 pub mod backoff;
+pub mod breaker;
+pub mod stall;
 pub mod tasks;
+pub mod worker;

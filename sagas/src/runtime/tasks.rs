@@ -191,3 +191,18 @@ pub async fn finish(pool: &PgPool, task: &Task) -> Result<Finished, TaskError> {
     moved_on(pool, task).await?;
     Ok(Finished::WokenMeanwhile)
 }
+
+/// Keeps the claim for another `lease` (a worker going on to the booking's next step).
+pub async fn renew(pool: &PgPool, task: &Task, lease: Duration) -> Result<(), TaskError> {
+    held(
+        sqlx::query(
+            "UPDATE saga_tasks SET leased_until = now() + make_interval(secs => $3), \
+             updated_at = now() WHERE booking_id = $1 AND claim = $2",
+        )
+        .bind(task.booking_id)
+        .bind(task.claim)
+        .bind(lease.as_secs_f64())
+        .execute(pool)
+        .await?,
+    )
+}

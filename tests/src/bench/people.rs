@@ -124,6 +124,7 @@ pub async fn run(warmup: Duration, measure: Duration) -> anyhow::Result<PeopleRu
     let roles = Roles {
         api: true,
         relay: true,
+        sagas: false,
         projectors: vec!["users"],
     };
     let system = TestSystem::start("benchpeople", roles).await?;

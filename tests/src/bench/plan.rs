@@ -50,6 +50,7 @@ pub async fn run() -> anyhow::Result<PlanRun> {
     let roles = Roles {
         api: true,
         relay: true,
+        sagas: false,
         projectors: vec![
             wayfarer_projections::itinerary::pg::NAME,
             wayfarer_projections::itinerary::expenses::NAME,

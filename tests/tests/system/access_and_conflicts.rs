@@ -12,6 +12,7 @@ async fn only_the_owner_changes_an_itinerary_and_private_ones_stay_hidden() {
         Roles {
             api: true,
             relay: true,
+            sagas: false,
             projectors: vec![wayfarer_projections::itinerary::pg::NAME],
         },
     )

@@ -25,6 +25,7 @@ fn roles() -> Roles {
     Roles {
         api: true,
         relay: true,
+        sagas: false,
         projectors: vec!["users", "itinerary_pg", "itinerary_cache"],
     }
 }

@@ -90,6 +90,7 @@ async fn an_admin_rebuilds_a_projection_from_the_admin_page() {
     let roles = Roles {
         api: true,
         relay: true,
+        sagas: false,
         projectors: vec!["users", "itinerary_pg"],
     };
     let system = TestSystem::start("adminpage", roles).await.unwrap();

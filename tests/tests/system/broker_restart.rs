@@ -231,6 +231,7 @@ async fn a_broker_that_lost_its_log_is_refilled_from_the_store() {
     let roles = Roles {
         api: true,
         relay: true,
+        sagas: false,
         projectors: vec![wayfarer_projections::itinerary::pg::NAME],
     };
     let mut system = TestSystem::start_with(settings.clone(), roles.clone())

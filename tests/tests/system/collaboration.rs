@@ -205,6 +205,7 @@ async fn comments_thread_on_items_and_collaborators_come_and_go() {
     let roles = Roles {
         api: true,
         relay: true,
+        sagas: false,
         projectors: vec![
             wayfarer_projections::itinerary::pg::NAME,
             wayfarer_projections::itinerary::comments::NAME,

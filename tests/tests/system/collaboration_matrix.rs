@@ -221,6 +221,7 @@ async fn every_collaboration_operation_allows_exactly_who_it_should() {
     let roles = Roles {
         api: true,
         relay: true,
+        sagas: false,
         projectors: vec![
             wayfarer_projections::itinerary::pg::NAME,
             wayfarer_projections::itinerary::comments::NAME,

@@ -39,6 +39,7 @@ async fn expenses_in_two_currencies_sum_in_the_base_one_and_settle_up() {
     let roles = Roles {
         api: true,
         relay: true,
+        sagas: false,
         projectors: vec![
             wayfarer_projections::itinerary::pg::NAME,
             wayfarer_projections::itinerary::expenses::NAME,

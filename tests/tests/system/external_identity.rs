@@ -33,6 +33,7 @@ async fn an_external_token_provisions_a_person_once_and_rotated_keys_are_fetched
     let roles = Roles {
         api: true,
         relay: true,
+        sagas: false,
         projectors: vec!["users"],
     };
     let system = TestSystem::start_with(settings, roles).await.unwrap();

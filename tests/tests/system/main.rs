@@ -4,6 +4,7 @@
 mod access_and_conflicts;
 mod admin_operations;
 mod admin_page;
+mod bookings;
 mod broker_restart;
 mod collaboration;
 mod collaboration_matrix;

@@ -13,6 +13,7 @@ async fn the_map_shows_located_items_and_the_legs_between_them() {
     let roles = Roles {
         api: true,
         relay: true,
+        sagas: false,
         projectors: vec![wayfarer_projections::itinerary::pg::NAME],
     };
     let system = TestSystem::start("maps", roles).await.unwrap();

@@ -30,6 +30,7 @@ fn people_roles() -> Roles {
     Roles {
         api: true,
         relay: true,
+        sagas: false,
         projectors: vec!["users", "users_search", "itinerary_pg", "itinerary_cache"],
     }
 }
@@ -887,6 +888,7 @@ async fn public_itineraries_follow_their_owners_privacy_and_ban() {
     let roles = Roles {
         api: true,
         relay: true,
+        sagas: false,
         projectors: vec![
             "users",
             "itinerary_pg",

@@ -150,6 +150,7 @@ async fn every_people_operation_allows_exactly_who_it_should() {
     let roles = Roles {
         api: true,
         relay: true,
+        sagas: false,
         projectors: vec!["users"],
     };
     let system = TestSystem::start("peoplematrix2", roles).await.unwrap();

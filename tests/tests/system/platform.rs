@@ -21,6 +21,7 @@ fn pg_only() -> Roles {
     Roles {
         api: true,
         relay: true,
+        sagas: false,
         projectors: vec![pg::NAME],
     }
 }

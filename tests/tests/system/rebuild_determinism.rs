@@ -127,6 +127,29 @@ async fn a_rebuild_under_live_writes_equals_a_quiet_rebuild_row_for_row() {
         cards.push(card.payment_method);
     }
 
+    // A booking the booking process takes to its end (the supplier knows no such offer).
+    let booked = people[0]
+        .client
+        .data(
+            "mutation($k: UUID) { bookActivity(input: { offerId: \"ac.aerolux.none\", travellers: [\"Ana\"], walletCurrency: \"EUR\" }, idempotencyKey: $k) { bookingId } }",
+            json!({ "k": uuid::Uuid::new_v4() }),
+        )
+        .await["bookActivity"]["bookingId"]
+        .clone();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while people[0]
+        .client
+        .data(
+            "query($id: UUID!) { booking(id: $id) { status } }",
+            json!({ "id": booked }),
+        )
+        .await["booking"]["status"]
+        != "FAILED"
+    {
+        assert!(tokio::time::Instant::now() < deadline, "the booking fails");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
     // Commands keep arriving on every itinerary, profile and wallet while every projection
     // rebuilds.
     let writing = Arc::new(AtomicBool::new(true));

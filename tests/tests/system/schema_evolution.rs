@@ -35,6 +35,7 @@ async fn version_one_events_load_project_and_publish_as_version_two() {
     let roles = Roles {
         api: true,
         relay: true,
+        sagas: false,
         projectors: vec!["users", "itinerary_pg", "itinerary_cache"],
     };
     let system = TestSystem::start("evolution", roles).await.unwrap();

@@ -354,6 +354,7 @@ async fn two_factor_sign_in_takes_each_code_once() {
     let roles = Roles {
         api: true,
         relay: true,
+        sagas: false,
         projectors: vec!["users"],
     };
     let system = TestSystem::start("twofactor", roles).await.unwrap();
@@ -470,6 +471,7 @@ async fn account_mutations_answer_a_repeated_key_with_the_first_answer() {
     let roles = Roles {
         api: true,
         relay: true,
+        sagas: false,
         projectors: vec!["users"],
     };
     let system = TestSystem::start("accountkeys", roles).await.unwrap();

@@ -326,6 +326,7 @@ async fn the_store_refuses_a_gap_and_the_relay_signs_checkpoints() {
         Roles {
             api: false,
             relay: true,
+            sagas: false,
             projectors: Vec::new(),
         },
     )

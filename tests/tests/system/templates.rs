@@ -15,6 +15,7 @@ async fn a_trip_saved_as_a_template_starts_new_trips_and_admins_feature_it() {
     let roles = Roles {
         api: true,
         relay: true,
+        sagas: false,
         projectors: vec![
             wayfarer_projections::itinerary::pg::NAME,
             wayfarer_projections::template::NAME,

@@ -199,6 +199,7 @@ async fn start(label: &str) -> (TestSystem, Arc<AtomicBool>) {
         Roles {
             api: false,
             relay: true,
+            sagas: false,
             projectors: vec!["test_notes"],
         },
         |platform| {

@@ -66,6 +66,7 @@ async fn a_projectors_span_for_an_event_is_in_the_trace_of_the_request_that_stor
         Roles {
             api: true,
             relay: true,
+            sagas: false,
             projectors: Vec::new(),
         },
     )
