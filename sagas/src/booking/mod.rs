@@ -1,5 +1,7 @@
 //! The booking saga.
 
+#[cfg(test)]
+mod conservation;
 pub mod outcome;
 pub mod plan;
 pub mod process;
