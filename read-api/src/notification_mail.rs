@@ -36,6 +36,7 @@ struct Due {
     kind: String,
     actor_id: Option<Uuid>,
     itinerary_id: Option<Uuid>,
+    booking_id: Option<Uuid>,
     subject: Option<String>,
     detail: Option<String>,
     attempts: i32,
@@ -85,8 +86,8 @@ pub async fn send_due(pool: &PgPool, mailer: &Mailer) -> Result<usize, sqlx::Err
          SET next_attempt_at = now() + make_interval(secs => $2), attempts = o.attempts + 1, \
            claim = $3 \
          FROM due WHERE o.event_id = due.event_id AND o.recipient_id = due.recipient_id \
-         RETURNING o.event_id, o.recipient_id, o.kind, o.actor_id, o.itinerary_id, o.subject, \
-           o.detail, o.attempts, \
+         RETURNING o.event_id, o.recipient_id, o.kind, o.actor_id, o.itinerary_id, o.booking_id, \
+           o.subject, o.detail, o.attempts, \
            (SELECT a.email FROM accounts a WHERE a.user_id = o.recipient_id) AS email, \
            (SELECT u.user_name FROM users u WHERE u.user_id = o.actor_id AND NOT u.deleted) \
              AS actor_name",
@@ -124,6 +125,7 @@ async fn send(mailer: &Mailer, email: &Due) -> Outcome {
         actor_name: email.actor_name.as_deref(),
         actor_id: email.actor_id,
         itinerary_id: email.itinerary_id,
+        booking_id: email.booking_id,
         subject: email.subject.as_deref(),
         detail: email.detail.as_deref(),
         changes: 1,

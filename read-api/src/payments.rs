@@ -1,12 +1,15 @@
-//! Taking money through the payment gateway for a wallet top-up, and reading tokenised
-//! cards. The gateway is idempotent by key: the top-up's operation id is the key, so a
-//! retried request (same `idempotencyKey`) finds the same payment and is never charged twice.
+//! Taking money through the payment gateway for a wallet top-up, paying a top-up back to its
+//! card, and reading tokenised cards. The gateway is idempotent by key: the operation id is
+//! the key, so a retried request (same `idempotencyKey`) finds the same payment or refund and
+//! no card is charged or refunded twice.
 
 use std::collections::BTreeMap;
 
 use uuid::Uuid;
 use wayfarer_schemas::PaymentMethodRef;
-use wayfarer_suppliers::api::{CreatePaymentIntent, CurrencyCode, PaymentIntentStatus};
+use wayfarer_suppliers::api::{
+    CreatePaymentIntent, CreateRefund, CurrencyCode, PaymentIntentStatus,
+};
 use wayfarer_suppliers::client::{ClientError, GatewayClient};
 
 use crate::error::ApiError;
@@ -27,15 +30,17 @@ pub struct Charge<'a> {
     pub payment_method: &'a str,
 }
 
-/// A gateway token as the gateway issues them (`pm_` and letters, digits or `_`): anything
-/// else is refused before it reaches a URL or a request.
+/// Whether `id` is shaped like the gateway's ids of one kind (`prefix` and letters, digits or
+/// `_`, at most 100 bytes): anything else is refused before it reaches a URL or a request.
+fn is_gateway_id(id: &str, prefix: &str) -> bool {
+    id.starts_with(prefix)
+        && id.len() <= 100
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+/// A card token as the gateway issues them (`pm_…`).
 fn check_token(token: &str) -> Result<(), ApiError> {
-    let valid = token.starts_with("pm_")
-        && token.len() <= 100
-        && token
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_');
-    if !valid {
+    if !is_gateway_id(token, "pm_") {
         return Err(ApiError::Validation(
             "paymentMethod must be a token the gateway issued (pm_…)".into(),
         ));
@@ -90,6 +95,38 @@ pub async fn charge(gateway: &GatewayClient, charge: Charge<'_>) -> Result<Taken
             ))
         }
     }
+}
+
+/// A payment reference as the gateway issues them (`pi_…`).
+pub fn check_payment_reference(reference: &str) -> Result<(), ApiError> {
+    if !is_gateway_id(reference, "pi_") {
+        return Err(ApiError::Validation(
+            "paymentReference must be a top-up's payment reference (pi_…)".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Pays `amount_minor` of the payment `payment_intent_id` back to its card, keyed by the
+/// withdrawal's operation id; returns the gateway's refund id.
+pub async fn refund(
+    gateway: &GatewayClient,
+    operation_id: Uuid,
+    payment_intent_id: &str,
+    amount_minor: i64,
+) -> Result<String, ApiError> {
+    check_payment_reference(payment_intent_id)?;
+    let refund = gateway
+        .create_refund(
+            &format!("withdrawal-{operation_id}"),
+            &CreateRefund {
+                payment_intent: payment_intent_id.to_owned(),
+                amount_minor,
+            },
+        )
+        .await
+        .map_err(gateway_error)?;
+    Ok(refund.id)
 }
 
 /// The card behind a token the gateway issued (never its number).

@@ -37,10 +37,16 @@ pub enum NotificationKind {
     FollowRequested,
     /// Your password was changed (a security notice).
     PasswordChanged,
+    /// Your booking is confirmed and paid.
+    BookingConfirmed,
+    /// Your booking could not be made (what was undone is said).
+    BookingFailed,
+    /// Your booking was cancelled and refunded to your wallet.
+    BookingRefunded,
 }
 
 impl NotificationKind {
-    pub const ALL: [NotificationKind; 8] = [
+    pub const ALL: [NotificationKind; 11] = [
         NotificationKind::Invited,
         NotificationKind::InvitationAccepted,
         NotificationKind::InvitationDeclined,
@@ -49,6 +55,9 @@ impl NotificationKind {
         NotificationKind::NewFollower,
         NotificationKind::FollowRequested,
         NotificationKind::PasswordChanged,
+        NotificationKind::BookingConfirmed,
+        NotificationKind::BookingFailed,
+        NotificationKind::BookingRefunded,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -61,6 +70,9 @@ impl NotificationKind {
             NotificationKind::NewFollower => "NEW_FOLLOWER",
             NotificationKind::FollowRequested => "FOLLOW_REQUESTED",
             NotificationKind::PasswordChanged => "PASSWORD_CHANGED",
+            NotificationKind::BookingConfirmed => "BOOKING_CONFIRMED",
+            NotificationKind::BookingFailed => "BOOKING_FAILED",
+            NotificationKind::BookingRefunded => "BOOKING_REFUNDED",
         }
     }
 

@@ -84,6 +84,14 @@ pub enum WalletEvent {
         booking_id: Option<Uuid>,
         refunded_at: DateTime<Utc>,
     },
+    /// `refundPayment`: part or all of a top-up paid back to the card it came from (the
+    /// gateway's refund of `payment_intent_id`, made with this operation id as its key).
+    FundsWithdrawn {
+        operation_id: Uuid,
+        amount_minor: i64,
+        payment_intent_id: String,
+        withdrawn_at: DateTime<Utc>,
+    },
     /// The card top-ups are charged to.
     PaymentMethodUpdated {
         payment_method: PaymentMethodRef,
@@ -101,6 +109,7 @@ impl crate::EventContract for WalletEvent {
         "HoldCaptured",
         "HoldReleased",
         "FundsRefunded",
+        "FundsWithdrawn",
         "PaymentMethodUpdated",
     ];
 
@@ -112,6 +121,7 @@ impl crate::EventContract for WalletEvent {
             WalletEvent::HoldCaptured { .. } => "HoldCaptured",
             WalletEvent::HoldReleased { .. } => "HoldReleased",
             WalletEvent::FundsRefunded { .. } => "FundsRefunded",
+            WalletEvent::FundsWithdrawn { .. } => "FundsWithdrawn",
             WalletEvent::PaymentMethodUpdated { .. } => "PaymentMethodUpdated",
         }
     }

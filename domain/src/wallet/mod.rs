@@ -4,7 +4,8 @@
 //! each operation (a top-up, a hold, a capture, a release, a refund) is applied once, by its
 //! operation id, however often it is asked for.
 //!
-//! Who may do what: the owner tops up and sets the card; holds, captures, releases and
+//! Who may do what: the owner tops up, withdraws (a top-up back to its card) and sets the
+//! card; holds, captures, releases and
 //! refunds belong to the booking process ([`WalletActor::Payments`]), which has checked the
 //! booking is the owner's.
 
@@ -76,6 +77,14 @@ pub enum WalletCommand {
         amount_minor: i64,
         booking_id: Uuid,
     },
+    /// `refundPayment`: pays part or all of a top-up back to its card. Takes the money out
+    /// first; the gateway's refund follows, keyed by `operation_id`.
+    Withdraw {
+        context: WalletContext,
+        operation_id: Uuid,
+        amount_minor: i64,
+        payment_intent_id: String,
+    },
     /// `updatePaymentMethod`: the card (as the gateway tokenised it) top-ups charge.
     UpdatePaymentMethod {
         context: WalletContext,
@@ -91,6 +100,7 @@ impl WalletCommand {
             | WalletCommand::Capture { context, .. }
             | WalletCommand::Release { context, .. }
             | WalletCommand::Refund { context, .. }
+            | WalletCommand::Withdraw { context, .. }
             | WalletCommand::UpdatePaymentMethod { context, .. } => context,
         }
     }
@@ -124,6 +134,14 @@ pub enum WalletError {
     WrongWallet,
     #[error("a gateway payment reference is required")]
     MissingPaymentReference,
+    /// No top-up of this wallet was paid with this reference.
+    #[error("no top-up of this wallet has this payment reference")]
+    UnknownPayment,
+    /// More than the top-up brought in (less what already went back to the card).
+    #[error(
+        "refund exceeds what the top-up paid in: {refundable} refundable, {requested} requested"
+    )]
+    WithdrawalExceedsPayment { refundable: i64, requested: i64 },
     /// The operation id was used for another movement (a bug in the caller: a repeat must
     /// ask for the same thing).
     #[error("operation {0} was used for a different movement")]
@@ -134,12 +152,13 @@ impl DomainError for WalletError {
     fn kind(&self) -> ErrorKind {
         match self {
             WalletError::NotOwner | WalletError::PaymentsOnly => ErrorKind::Forbidden,
-            WalletError::UnknownHold => ErrorKind::NotFound,
+            WalletError::UnknownHold | WalletError::UnknownPayment => ErrorKind::NotFound,
             WalletError::InsufficientFunds { .. }
             | WalletError::BalanceTooLarge
             | WalletError::OperationIdReused(_) => ErrorKind::Conflict,
             WalletError::InvalidAmount
             | WalletError::RefundExceedsPayment { .. }
+            | WalletError::WithdrawalExceedsPayment { .. }
             | WalletError::WrongWallet
             | WalletError::MissingPaymentReference => ErrorKind::Validation,
         }
@@ -166,6 +185,9 @@ pub struct Wallet {
     holds: BTreeMap<Uuid, Hold>,
     /// Captured minus refunded, per booking: what a refund may still give back.
     refundable: BTreeMap<Uuid, i64>,
+    /// Deposited minus withdrawn, per top-up (its gateway payment): what may still go back
+    /// to its card.
+    deposits: BTreeMap<String, i64>,
     /// Every operation applied, with what it did, so a repeated one changes nothing and an
     /// id reused for another movement is refused.
     operations: BTreeMap<Uuid, String>,
@@ -196,6 +218,12 @@ impl Wallet {
 
     pub fn payment_method(&self) -> Option<&PaymentMethodRef> {
         self.payment_method.as_ref()
+    }
+
+    /// What of the top-up paid with `payment_intent_id` may still go back to its card
+    /// (`None` for a payment that is not one of this wallet's top-ups).
+    pub fn withdrawable_minor(&self, payment_intent_id: &str) -> Option<i64> {
+        self.deposits.get(payment_intent_id).copied()
     }
 
     /// Whether `operation_id` has been applied.
@@ -320,6 +348,36 @@ impl Wallet {
                     refunded_at: now,
                 }
             }
+            WalletCommand::Withdraw {
+                operation_id,
+                amount_minor,
+                payment_intent_id,
+                ..
+            } => {
+                check_amount(amount_minor)?;
+                let refundable = self
+                    .withdrawable_minor(&payment_intent_id)
+                    .ok_or(WalletError::UnknownPayment)?;
+                if amount_minor > refundable {
+                    return Err(WalletError::WithdrawalExceedsPayment {
+                        refundable,
+                        requested: amount_minor,
+                    });
+                }
+                let available = self.available_minor();
+                if amount_minor > available {
+                    return Err(WalletError::InsufficientFunds {
+                        available,
+                        requested: amount_minor,
+                    });
+                }
+                WalletEvent::FundsWithdrawn {
+                    operation_id,
+                    amount_minor,
+                    payment_intent_id,
+                    withdrawn_at: now,
+                }
+            }
             WalletCommand::UpdatePaymentMethod { payment_method, .. } => {
                 if self.payment_method.as_ref() == Some(&payment_method) {
                     return Ok(Vec::new());
@@ -374,6 +432,15 @@ fn operation_of(command: &WalletCommand) -> Option<(Uuid, String)> {
             *operation_id,
             movement::refund(*amount_minor, Some(*booking_id)),
         ),
+        WalletCommand::Withdraw {
+            operation_id,
+            amount_minor,
+            payment_intent_id,
+            ..
+        } => (
+            *operation_id,
+            movement::withdrawal(*amount_minor, payment_intent_id),
+        ),
         WalletCommand::UpdatePaymentMethod { .. } => return None,
     })
 }
@@ -400,12 +467,19 @@ mod movement {
     pub fn refund(amount: i64, booking: Option<Uuid>) -> String {
         format!("refund:{amount}:{}", of(booking))
     }
+    pub fn withdrawal(amount: i64, payment: &str) -> String {
+        format!("withdrawal:{amount}:{payment}")
+    }
 }
 
 /// Whether `actor` may give `command` to a wallet of `owner`.
 fn authorize(command: &WalletCommand, owner: Uuid) -> Result<(), WalletError> {
     let actor = command.context().actor;
     match command {
+        WalletCommand::Withdraw { .. } => match actor {
+            WalletActor::Person(person) if person == owner => Ok(()),
+            _ => Err(WalletError::NotOwner),
+        },
         WalletCommand::Deposit { .. } | WalletCommand::UpdatePaymentMethod { .. } => match actor {
             WalletActor::Person(person) if person == owner => Ok(()),
             // The process confirms top-ups the gateway reports by webhook.
@@ -429,7 +503,7 @@ impl Aggregate for Wallet {
     type Error = WalletError;
 
     // Busy wallets make long streams; the state is small.
-    const SNAPSHOT_FORMAT: Option<&'static str> = Some("wallet-2");
+    const SNAPSHOT_FORMAT: Option<&'static str> = Some("wallet-3");
 
     fn to_snapshot(&self) -> Option<serde_json::Value> {
         serde_json::to_value(self).ok()
@@ -468,10 +542,25 @@ impl Aggregate for Wallet {
             WalletEvent::FundsDeposited {
                 operation_id,
                 amount_minor,
+                payment_intent_id,
                 ..
             } => {
                 self.record(*operation_id, movement::deposit(*amount_minor));
                 self.balance_minor += amount_minor;
+                *self.deposits.entry(payment_intent_id.clone()).or_default() += amount_minor;
+            }
+            WalletEvent::FundsWithdrawn {
+                operation_id,
+                amount_minor,
+                payment_intent_id,
+                ..
+            } => {
+                self.record(
+                    *operation_id,
+                    movement::withdrawal(*amount_minor, payment_intent_id),
+                );
+                self.balance_minor -= amount_minor;
+                *self.deposits.entry(payment_intent_id.clone()).or_default() -= amount_minor;
             }
             WalletEvent::FundsHeld {
                 operation_id,

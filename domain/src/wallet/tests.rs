@@ -364,3 +364,79 @@ fn a_refund_never_takes_the_balance_past_its_limit() {
     })
     .then_reject(WalletError::BalanceTooLarge);
 }
+
+const WITHDRAWAL: Uuid = Uuid::from_u128(0x70);
+
+fn withdraw(context: WalletContext, amount_minor: i64, payment: &str) -> WalletCommand {
+    WalletCommand::Withdraw {
+        context,
+        operation_id: WITHDRAWAL,
+        amount_minor,
+        payment_intent_id: payment.into(),
+    }
+}
+
+fn withdrawn(amount_minor: i64) -> WalletEvent {
+    WalletEvent::FundsWithdrawn {
+        operation_id: WITHDRAWAL,
+        amount_minor,
+        payment_intent_id: "pi_1".into(),
+        withdrawn_at: now(),
+    }
+}
+
+#[test]
+fn a_top_up_goes_back_to_its_card_at_most_once_and_only_from_unheld_money() {
+    let wallet = given::<Wallet>([opened(), deposited(50_00)])
+        .when(withdraw(ada(), 20_00, "pi_1"))
+        .then_expect(vec![withdrawn(20_00)]);
+    assert_eq!(wallet.balance_minor(), 30_00);
+    assert_eq!(wallet.withdrawable_minor("pi_1"), Some(30_00));
+    // Asked again (a retry): nothing more leaves; the same id for another amount is refused.
+    given::<Wallet>([opened(), deposited(50_00), withdrawn(20_00)])
+        .when(withdraw(ada(), 20_00, "pi_1"))
+        .then_expect(vec![]);
+    given::<Wallet>([opened(), deposited(50_00), withdrawn(20_00)])
+        .when(withdraw(ada(), 10_00, "pi_1"))
+        .then_reject(WalletError::OperationIdReused(WITHDRAWAL));
+    // Never more than the top-up brought in.
+    given::<Wallet>([opened(), deposited(50_00)])
+        .when(withdraw(ada(), 50_01, "pi_1"))
+        .then_reject(WalletError::WithdrawalExceedsPayment {
+            refundable: 50_00,
+            requested: 50_01,
+        });
+    // Only a payment that topped this wallet up.
+    given::<Wallet>([opened(), deposited(50_00)])
+        .when(withdraw(ada(), 10_00, "pi_other"))
+        .then_reject(WalletError::UnknownPayment);
+    // Held money stays for its booking; spent money is gone.
+    given::<Wallet>([opened(), deposited(50_00), held(30_00)])
+        .when(withdraw(ada(), 30_00, "pi_1"))
+        .then_reject(WalletError::InsufficientFunds {
+            available: 20_00,
+            requested: 30_00,
+        });
+    given::<Wallet>([opened(), deposited(50_00), held(30_00), captured(30_00)])
+        .when(withdraw(ada(), 20_00, "pi_1"))
+        .then_expect(vec![withdrawn(20_00)]);
+    for amount in [0, -1, MAX_AMOUNT_MINOR + 1] {
+        given::<Wallet>([opened(), deposited(50_00)])
+            .when(withdraw(ada(), amount, "pi_1"))
+            .then_reject(WalletError::InvalidAmount);
+    }
+}
+
+#[test]
+fn only_the_owner_withdraws() {
+    let bea = WalletContext {
+        actor: WalletActor::Person(BEA),
+        ..ada()
+    };
+    given::<Wallet>([opened(), deposited(50_00)])
+        .when(withdraw(bea, 10_00, "pi_1"))
+        .then_reject(WalletError::NotOwner);
+    given::<Wallet>([opened(), deposited(50_00)])
+        .when(withdraw(payments(), 10_00, "pi_1"))
+        .then_reject(WalletError::NotOwner);
+}

@@ -1,6 +1,6 @@
 //! Notifications (`notifications`, `unreadNotificationsCount`, `notificationReceived`): a
-//! multi-stream projection of itinerary, user and inbox events, written with the processed
-//! markers in the runner's transaction.
+//! multi-stream projection of itinerary, user, inbox and booking events, written with the
+//! processed markers in the runner's transaction.
 //!
 //! The live projector also announces each notification (`pg_notify`, delivered only if the
 //! transaction commits) and asks for its email in `notification_emails`, keyed by (event,
@@ -18,20 +18,28 @@ use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
 use wayfarer_schemas::{
-    InboxEvent, ItineraryEvent, NotificationChannels, NotificationKind, UserEvent,
+    BookingEvent, InboxEvent, ItineraryEvent, NotificationChannels, NotificationKind, UserEvent,
 };
 
 use crate::projection::{Envelope, MultiStreamProjection, Projection, Tables};
 use crate::ProjectionError;
-use rules::{ItineraryFacts, Notice};
+use rules::{BookingFacts, ItineraryFacts, Notice};
 
 pub const NAME: &str = "notifications";
-pub const TABLES: &[&str] = &[NOTIFICATIONS, ITINERARIES, ITEMS, COMMENTS, INBOXES];
+pub const TABLES: &[&str] = &[
+    NOTIFICATIONS,
+    ITINERARIES,
+    ITEMS,
+    COMMENTS,
+    INBOXES,
+    BOOKINGS,
+];
 const NOTIFICATIONS: &str = "notifications";
 const ITINERARIES: &str = "notification_itineraries";
 const ITEMS: &str = "notification_items";
 const COMMENTS: &str = "notification_comments";
 const INBOXES: &str = "notification_inboxes";
+const BOOKINGS: &str = "notification_bookings";
 
 /// The PostgreSQL channel on which each delivered notification is announced, as
 /// `<schema>:<recipient>:<notification id>`.
@@ -52,6 +60,7 @@ impl Projection for NotificationsProjection {
             wayfarer_schemas::itinerary::AGGREGATE_TYPE,
             wayfarer_schemas::user::AGGREGATE_TYPE,
             wayfarer_schemas::inbox::AGGREGATE_TYPE,
+            wayfarer_schemas::booking::AGGREGATE_TYPE,
         ]
     }
     fn fetch_wait(&self) -> Duration {
@@ -93,6 +102,9 @@ impl MultiStreamProjection for NotificationsProjection {
                 wayfarer_schemas::inbox::AGGREGATE_TYPE => {
                     inbox_event(tx, tables, envelope).await?;
                     Vec::new()
+                }
+                wayfarer_schemas::booking::AGGREGATE_TYPE => {
+                    booking_event(tx, tables, envelope).await?
                 }
                 _ => Vec::new(),
             };
@@ -325,6 +337,67 @@ async fn record_facts(
     Ok(())
 }
 
+#[derive(sqlx::FromRow)]
+struct BookingFactsRow {
+    owner_id: Uuid,
+    title: String,
+    paid: Option<String>,
+}
+
+/// Keeps what a booking's notices say (its owner, title and price paid) and returns the
+/// event's notices.
+async fn booking_event(
+    tx: &mut PgConnection,
+    tables: &Tables,
+    envelope: &Envelope,
+) -> Result<Vec<Notice>, ProjectionError> {
+    let event: BookingEvent =
+        serde_json::from_str(envelope.payload.get()).map_err(|e| undecodable(envelope, e))?;
+    let booking_id = aggregate_uuid(envelope)?;
+    let bookings = tables.name(BOOKINGS);
+    let update = |change: &str| format!("UPDATE {bookings} SET {change} WHERE booking_id = $1");
+    match &event {
+        BookingEvent::BookingRequested { owner_id, kind, .. } => {
+            sqlx::query(&format!(
+                "INSERT INTO {bookings} (booking_id, owner_id, title) VALUES ($1, $2, $3) \
+                 ON CONFLICT (booking_id) DO NOTHING"
+            ))
+            .bind(booking_id)
+            .bind(owner_id)
+            .bind(kind.as_str().to_lowercase())
+            .execute(&mut *tx)
+            .await?;
+        }
+        BookingEvent::BookingReserved { offer, .. } => {
+            sqlx::query(&update("title = $2"))
+                .bind(booking_id)
+                .bind(&offer.title)
+                .execute(&mut *tx)
+                .await?;
+        }
+        BookingEvent::BookingFundsHeld { amount, .. } => {
+            sqlx::query(&update("paid = $2"))
+                .bind(booking_id)
+                .bind(amount.display())
+                .execute(&mut *tx)
+                .await?;
+        }
+        _ => {}
+    }
+    let facts: Option<BookingFactsRow> = sqlx::query_as(&format!(
+        "SELECT owner_id, title, paid FROM {bookings} WHERE booking_id = $1"
+    ))
+    .bind(booking_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let facts = facts.map(|row| BookingFacts {
+        owner_id: row.owner_id,
+        title: row.title,
+        paid: row.paid,
+    });
+    Ok(rules::booking_notices(booking_id, &event, facts.as_ref()))
+}
+
 async fn user_event(
     tx: &mut PgConnection,
     tables: &Tables,
@@ -539,8 +612,9 @@ async fn deliver(
         let notifications = tables.name(NOTIFICATIONS);
         sqlx::query(&format!(
             "INSERT INTO {notifications} (notification_id, recipient_id, kind, actor_id, \
-             itinerary_id, item_id, subject, detail, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) ON CONFLICT (notification_id) {}",
+             itinerary_id, item_id, booking_id, subject, detail, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) \
+             ON CONFLICT (notification_id) {}",
             if notice.folds() {
                 format!(
                     "DO UPDATE SET changes = {notifications}.changes + 1, \
@@ -557,6 +631,7 @@ async fn deliver(
         .bind(notice.actor)
         .bind(notice.itinerary_id)
         .bind(notice.item_id)
+        .bind(notice.booking_id)
         .bind(&notice.subject)
         .bind(&notice.detail)
         .bind(at)
@@ -605,8 +680,8 @@ async fn request_email(
 ) -> Result<(), ProjectionError> {
     sqlx::query(
         "INSERT INTO notification_emails (event_id, recipient_id, notification_id, kind, \
-         actor_id, itinerary_id, subject, detail) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+         actor_id, itinerary_id, booking_id, subject, detail) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
     )
     .bind(event_id)
     .bind(notice.recipient)
@@ -614,6 +689,7 @@ async fn request_email(
     .bind(notice.kind.as_str())
     .bind(notice.actor)
     .bind(notice.itinerary_id)
+    .bind(notice.booking_id)
     .bind(&notice.subject)
     .bind(&notice.detail)
     .execute(&mut *tx)

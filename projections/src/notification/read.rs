@@ -18,6 +18,7 @@ pub struct NotificationRow {
     pub actor_name: Option<String>,
     pub itinerary_id: Option<Uuid>,
     pub item_id: Option<Uuid>,
+    pub booking_id: Option<Uuid>,
     pub subject: Option<String>,
     pub detail: Option<String>,
     pub changes: i32,
@@ -29,7 +30,7 @@ pub struct NotificationRow {
 /// Read: marked read (or everything marked read) at or after its latest change.
 const SELECT: &str = "SELECT n.notification_id, n.kind, n.actor_id, \
     CASE WHEN u.deleted THEN NULL ELSE u.user_name END AS actor_name, n.itinerary_id, \
-    n.item_id, n.subject, n.detail, n.changes, n.created_at, n.updated_at, \
+    n.item_id, n.booking_id, n.subject, n.detail, n.changes, n.created_at, n.updated_at, \
     (n.updated_at <= GREATEST(n.read_at, i.read_all_before)) IS TRUE AS read \
     FROM notifications n \
     LEFT JOIN notification_inboxes i ON i.user_id = n.recipient_id \

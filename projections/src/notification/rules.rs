@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Timelike, Utc};
 use uuid::Uuid;
-use wayfarer_schemas::{ItineraryEvent, NotificationKind, UserEvent};
+use wayfarer_schemas::{BookingEvent, ItineraryEvent, NotificationKind, UserEvent};
 
 /// What the projection knows of an itinerary when one of its events arrives.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -33,6 +33,7 @@ pub struct Notice {
     pub actor: Option<Uuid>,
     pub itinerary_id: Option<Uuid>,
     pub item_id: Option<Uuid>,
+    pub booking_id: Option<Uuid>,
     pub subject: Option<String>,
     pub detail: Option<String>,
 }
@@ -45,6 +46,7 @@ impl Notice {
             actor,
             itinerary_id: None,
             item_id: None,
+            booking_id: None,
             subject: None,
             detail: None,
         }
@@ -211,6 +213,45 @@ pub fn user_notices(user_id: Uuid, event: &UserEvent, actor: Option<Uuid>) -> Ve
     }
 }
 
+/// What the projection knows of a booking when one of its events arrives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BookingFacts {
+    pub owner_id: Uuid,
+    /// The supplier's title once reserved, else what was asked for ("flight", "hotel", …).
+    pub title: String,
+    /// What the wallet holds or paid, e.g. `45.00 EUR`, once funds are held.
+    pub paid: Option<String>,
+}
+
+/// The notices of a booking event, to its owner: confirmed (and paid), failed (with the
+/// reason), cancelled (with the refund). The process's intermediate steps are not news.
+pub fn booking_notices(
+    booking_id: Uuid,
+    event: &BookingEvent,
+    facts: Option<&BookingFacts>,
+) -> Vec<Notice> {
+    let Some(facts) = facts else {
+        return Vec::new();
+    };
+    let (kind, detail) = match event {
+        BookingEvent::BookingConfirmed { .. } => {
+            (NotificationKind::BookingConfirmed, facts.paid.clone())
+        }
+        BookingEvent::BookingFailed { reason, .. } => {
+            (NotificationKind::BookingFailed, Some(reason.clone()))
+        }
+        BookingEvent::BookingCancelled { refund, .. } => {
+            (NotificationKind::BookingRefunded, Some(refund.display()))
+        }
+        _ => return Vec::new(),
+    };
+    let mut notice = Notice::to(facts.owner_id, kind, None);
+    notice.booking_id = Some(booking_id);
+    notice.subject = Some(facts.title.clone());
+    notice.detail = detail;
+    vec![notice]
+}
+
 /// The user events this projection reads (the others may carry sealed personal data and are
 /// not decoded at all).
 pub const USER_EVENTS_READ: &[&str] = &[
@@ -245,6 +286,58 @@ mod tests {
             title: "Lisbon".into(),
             members: vec![EDITOR, VIEWER],
         }
+    }
+
+    #[test]
+    fn a_booking_tells_its_owner_it_is_confirmed_failed_or_refunded_and_nothing_else() {
+        const BOOKING: Uuid = Uuid::from_u128(0x30);
+        let facts = BookingFacts {
+            owner_id: OWNER,
+            title: "AX 212 Paris CDG → New York JFK".into(),
+            paid: Some("412.00 EUR".into()),
+        };
+        let confirmed = booking_notices(
+            BOOKING,
+            &BookingEvent::BookingConfirmed { confirmed_at: at() },
+            Some(&facts),
+        );
+        assert_eq!(
+            recipients(&confirmed),
+            vec![(OWNER, NotificationKind::BookingConfirmed)]
+        );
+        assert_eq!(confirmed[0].booking_id, Some(BOOKING));
+        assert_eq!(confirmed[0].detail.as_deref(), Some("412.00 EUR"));
+        let failed = booking_notices(
+            BOOKING,
+            &BookingEvent::BookingFailed {
+                reason: "The supplier has no seats left.".into(),
+                compensations: vec![],
+                failed_at: at(),
+            },
+            Some(&facts),
+        );
+        assert_eq!(failed[0].kind, NotificationKind::BookingFailed);
+        assert_eq!(
+            failed[0].detail.as_deref(),
+            Some("The supplier has no seats left.")
+        );
+        let refunded = booking_notices(
+            BOOKING,
+            &BookingEvent::BookingCancelled {
+                refund: wayfarer_schemas::itinerary::MoneyAmount {
+                    amount_minor: 20600,
+                    currency: "EUR".into(),
+                },
+                cancelled_at: at(),
+            },
+            Some(&facts),
+        );
+        assert_eq!(refunded[0].kind, NotificationKind::BookingRefunded);
+        assert_eq!(refunded[0].detail.as_deref(), Some("206.00 EUR"));
+        let step = BookingEvent::BookingCancellationRequested { requested_at: at() };
+        assert!(booking_notices(BOOKING, &step, Some(&facts)).is_empty());
+        let unknown = BookingEvent::BookingConfirmed { confirmed_at: at() };
+        assert!(booking_notices(BOOKING, &unknown, None).is_empty());
     }
 
     fn recipients(notices: &[Notice]) -> Vec<(Uuid, NotificationKind)> {

@@ -11,6 +11,7 @@ pub struct Wording<'a> {
     pub actor_name: Option<&'a str>,
     pub actor_id: Option<Uuid>,
     pub itinerary_id: Option<Uuid>,
+    pub booking_id: Option<Uuid>,
     pub subject: Option<&'a str>,
     pub detail: Option<&'a str>,
     pub changes: i32,
@@ -47,11 +48,26 @@ impl Wording<'_> {
             NotificationKind::PasswordChanged => "Your password was changed. If it was not \
                  you, reset it at once."
                 .to_owned(),
+            NotificationKind::BookingConfirmed => match self.detail {
+                Some(paid) => format!("Your booking “{subject}” is confirmed: {paid} paid"),
+                None => format!("Your booking “{subject}” is confirmed"),
+            },
+            NotificationKind::BookingFailed => format!(
+                "Your booking “{subject}” could not be made. {}",
+                self.detail.unwrap_or("Nothing was charged.")
+            ),
+            NotificationKind::BookingRefunded => format!(
+                "Your booking “{subject}” is cancelled: {} refunded to your wallet",
+                self.detail.unwrap_or("nothing")
+            ),
         }
     }
 
     /// Where in the web client it leads.
     pub fn path(&self) -> String {
+        if let Some(booking) = self.booking_id {
+            return format!("/bookings/{booking}");
+        }
         match (self.kind, self.itinerary_id, self.actor_id) {
             (NotificationKind::PasswordChanged, _, _) => "/settings/security".to_owned(),
             (_, Some(itinerary), _) => format!("/itineraries/{itinerary}"),
@@ -71,6 +87,7 @@ mod tests {
             actor_name: Some("ana"),
             actor_id: Some(Uuid::from_u128(1)),
             itinerary_id: Some(Uuid::from_u128(2)),
+            booking_id: None,
             subject: Some("Lisbon"),
             detail: Some("Tram 28"),
             changes: 1,
@@ -94,6 +111,20 @@ mod tests {
         };
         assert_eq!(gone.message(), "Someone invited you to “Lisbon”");
         assert_eq!(gone.path(), format!("/itineraries/{}", Uuid::from_u128(2)));
+        let booked = Wording {
+            actor_name: None,
+            actor_id: None,
+            booking_id: Some(Uuid::from_u128(3)),
+            subject: Some("Hotel Aurora, deluxe room"),
+            detail: Some("206.00 EUR"),
+            ..wording(NotificationKind::BookingRefunded)
+        };
+        assert_eq!(
+            booked.message(),
+            "Your booking “Hotel Aurora, deluxe room” is cancelled: 206.00 EUR refunded to your \
+             wallet"
+        );
+        assert_eq!(booked.path(), format!("/bookings/{}", Uuid::from_u128(3)));
         for kind in NotificationKind::ALL {
             assert!(!wording(kind).message().is_empty());
         }

@@ -161,6 +161,23 @@ fn movement(event: &WalletEvent) -> Option<(i64, i64, Movement<'_>)> {
                 refunded_at,
             ),
         ),
+        WalletEvent::FundsWithdrawn {
+            operation_id,
+            amount_minor,
+            payment_intent_id,
+            withdrawn_at,
+        } => (
+            -amount_minor,
+            0,
+            listed(
+                "WITHDRAWAL",
+                *operation_id,
+                *amount_minor,
+                None,
+                Some(payment_intent_id.clone()),
+                withdrawn_at,
+            ),
+        ),
     })
 }
 

@@ -32,6 +32,9 @@ pub enum NotificationKind {
     NewFollower,
     FollowRequested,
     PasswordChanged,
+    BookingConfirmed,
+    BookingFailed,
+    BookingRefunded,
 }
 
 /// Something that happened that concerns the caller.
@@ -48,6 +51,8 @@ pub struct Notification {
     pub itinerary_id: Option<Uuid>,
     /// The item commented on.
     pub item_id: Option<Uuid>,
+    /// The booking confirmed, failed or refunded.
+    pub booking_id: Option<Uuid>,
     /// The itinerary's title when it happened.
     pub subject: Option<String>,
     /// Edits by one person within an hour fold into one notification; this counts them.
@@ -67,6 +72,7 @@ impl From<NotificationRow> for Notification {
             actor_name: row.actor_name.as_deref(),
             actor_id: row.actor_id,
             itinerary_id: row.itinerary_id,
+            booking_id: row.booking_id,
             subject: row.subject.as_deref(),
             detail: row.detail.as_deref(),
             changes: row.changes,
@@ -80,6 +86,7 @@ impl From<NotificationRow> for Notification {
             actor_name: row.actor_name,
             itinerary_id: row.itinerary_id,
             item_id: row.item_id,
+            booking_id: row.booking_id,
             subject: row.subject,
             changes: row.changes,
             created_at: row.created_at,

@@ -1,9 +1,10 @@
 //! Wallets and payments: the caller's wallets (one per currency), their history, top-ups
-//! through the payment gateway and the card they charge. Holds, captures, releases and
+//! through the payment gateway (`topUpWallet`, and the seed's `processPayment`), top-ups paid
+//! back to their card (`refundPayment`) and the card they charge. Holds, captures, releases and
 //! refunds are the booking process's; people see them in the history.
 
 use async_graphql::connection::{Connection, Edge, EmptyFields};
-use async_graphql::{Context, Enum, Object, SimpleObject};
+use async_graphql::{Context, Enum, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 use wayfarer_commands::CommandOutcome;
@@ -93,6 +94,8 @@ pub enum WalletTransactionKind {
     Release,
     /// Money paid for a booking that came back.
     Refund,
+    /// A top-up paid back to its card (`refundPayment`).
+    Withdrawal,
 }
 
 impl WalletTransactionKind {
@@ -103,6 +106,7 @@ impl WalletTransactionKind {
             WalletTransactionKind::Capture => "CAPTURE",
             WalletTransactionKind::Release => "RELEASE",
             WalletTransactionKind::Refund => "REFUND",
+            WalletTransactionKind::Withdrawal => "WITHDRAWAL",
         }
     }
 
@@ -112,6 +116,7 @@ impl WalletTransactionKind {
             "HOLD" => WalletTransactionKind::Hold,
             "CAPTURE" => WalletTransactionKind::Capture,
             "RELEASE" => WalletTransactionKind::Release,
+            "WITHDRAWAL" => WalletTransactionKind::Withdrawal,
             _ => WalletTransactionKind::Refund,
         }
     }
@@ -125,7 +130,8 @@ pub struct WalletTransaction {
     pub kind: WalletTransactionKind,
     pub amount: Money,
     pub booking_id: Option<Uuid>,
-    /// The gateway's payment reference of a deposit.
+    /// The gateway's payment reference of a deposit, or of the deposit a withdrawal paid
+    /// back.
     pub payment_reference: Option<String>,
     pub balance_after: Money,
     pub available_after: Money,
@@ -140,9 +146,12 @@ impl From<TransactionRow> for WalletTransaction {
             operation_id: row.operation_id,
             amount: money(row.amount_minor, &row.currency),
             booking_id: row.booking_id,
-            payment_reference: (kind == WalletTransactionKind::Deposit)
-                .then_some(row.reference)
-                .flatten(),
+            payment_reference: matches!(
+                kind,
+                WalletTransactionKind::Deposit | WalletTransactionKind::Withdrawal
+            )
+            .then_some(row.reference)
+            .flatten(),
             balance_after: money(row.balance_after_minor, &row.currency),
             available_after: money(row.available_after_minor, &row.currency),
             occurred_at: row.occurred_at,
@@ -168,6 +177,126 @@ fn payload(wallet: Uuid, outcome: CommandOutcome, reference: Option<String>) -> 
         position: Position(outcome.position),
         replayed: outcome.replayed,
         payment_reference: reference,
+    }
+}
+
+/// `processPayment`'s input: what to pay into which wallet, and from which card.
+#[derive(InputObject)]
+pub struct PaymentInput {
+    /// The wallet's currency (one of `supportedCurrencies`).
+    pub currency: String,
+    pub amount_minor: i64,
+    /// A gateway token (`pm_…`); without one, the wallet's card.
+    pub payment_method: Option<String>,
+}
+
+/// A card payment into a wallet (the seed's `Payment`).
+#[derive(SimpleObject)]
+pub struct Payment {
+    /// The gateway's reference (`pi_…`): name it to `refundPayment`.
+    pub payment_reference: String,
+    pub wallet_id: Uuid,
+    pub amount: Money,
+    /// Pass as `afterPosition` to read this write (`0` when nothing changed).
+    pub position: Position,
+    pub replayed: bool,
+}
+
+/// What `refundPayment` paid back.
+#[derive(SimpleObject)]
+pub struct PaymentRefund {
+    /// The gateway's refund (`re_…`).
+    pub refund_reference: String,
+    pub payment_reference: String,
+    pub wallet_id: Uuid,
+    pub amount: Money,
+    pub position: Position,
+    pub replayed: bool,
+}
+
+/// What a top-up took: its wallet, the write and the gateway's payment.
+struct Deposited {
+    wallet_id: Uuid,
+    outcome: CommandOutcome,
+    payment_intent_id: String,
+}
+
+/// Charges the card and pays the money into the caller's wallet in `currency`: the work of
+/// `topUpWallet` and `processPayment`.
+async fn deposit(
+    ctx: &Context<'_>,
+    currency: &str,
+    amount_minor: i64,
+    payment_method: Option<String>,
+    idempotency_key: Option<Uuid>,
+) -> ApiResult<Deposited> {
+    let invocation = Invocation::new(ctx, idempotency_key)?;
+    let owner = invocation.actor;
+    if idempotency_key.is_none() {
+        return Err(ApiError::Validation(
+            "a top-up needs an idempotencyKey, so that a retry is never charged twice".into(),
+        ));
+    }
+    let code = wallet_currency(ctx, currency).await?;
+    if amount_minor <= 0 || amount_minor > MAX_TOP_UP_MINOR {
+        return Err(ApiError::Validation(format!(
+            "a top-up is between 1 and {MAX_TOP_UP_MINOR} minor units"
+        )));
+    }
+    let wallet = wallet_id(owner, code.as_str());
+    let api = state(ctx);
+    let card = match payment_method {
+        Some(token) => token,
+        // From the store, not the model: a card set a moment ago is the one charged.
+        None => wayfarer_commands::store::load_as_of::<wayfarer_domain::Wallet>(
+            &api.pool,
+            None,
+            &wallet.to_string(),
+            None,
+        )
+        .await
+        .map_err(ApiError::internal)?
+        .aggregate
+        .payment_method()
+        .map(|method| method.token.clone())
+        .ok_or_else(|| {
+            ApiError::Validation("name a paymentMethod, or set the wallet's card first".into())
+        })?,
+    };
+    let operation_id = invocation.mint_id("top-up");
+    let taken = payments::charge(
+        &api.gateway,
+        Charge {
+            operation_id,
+            wallet_id: wallet,
+            owner,
+            amount_minor,
+            currency: code.as_str(),
+            payment_method: &card,
+        },
+    )
+    .await?;
+    let command = WalletCommand::Deposit {
+        context: owners_context(&invocation, code),
+        operation_id,
+        amount_minor,
+        payment_intent_id: taken.payment_intent_id.clone(),
+    };
+    let outcome = invocation.execute(&api.wallets, wallet, command).await?;
+    Ok(Deposited {
+        wallet_id: wallet,
+        outcome,
+        payment_intent_id: taken.payment_intent_id,
+    })
+}
+
+/// The caller acting on their own wallet in `currency`.
+fn owners_context(invocation: &Invocation, currency: CurrencyCode) -> WalletContext {
+    WalletContext {
+        actor: WalletActor::Person(invocation.actor),
+        owner: invocation.actor,
+        currency,
+        now: invocation.now,
     }
 }
 
@@ -319,8 +448,8 @@ impl WalletQuery {
         .await
     }
 
-    /// The caller's payments (the seed's `getPaymentHistory`): top-ups, bookings paid and
-    /// refunds, newest first.
+    /// The caller's payments (the seed's `getPaymentHistory`): top-ups, bookings paid,
+    /// refunds and top-ups paid back to their card, newest first.
     async fn payment_history(
         &self,
         ctx: &Context<'_>,
@@ -333,6 +462,7 @@ impl WalletQuery {
             WalletTransactionKind::Deposit.as_str(),
             WalletTransactionKind::Capture.as_str(),
             WalletTransactionKind::Refund.as_str(),
+            WalletTransactionKind::Withdrawal.as_str(),
         ];
         resolve(transaction_page(
             ctx,
@@ -368,68 +498,98 @@ impl WalletMutation {
         idempotency_key: Option<Uuid>,
     ) -> async_graphql::Result<WalletPayload> {
         resolve(async move {
+            let done = deposit(
+                ctx,
+                &currency,
+                amount_minor,
+                payment_method,
+                idempotency_key,
+            )
+            .await?;
+            Ok(payload(
+                done.wallet_id,
+                done.outcome,
+                Some(done.payment_intent_id),
+            ))
+        })
+        .await
+    }
+
+    /// The seed's `processPayment`: takes a card payment into the caller's wallet, as
+    /// `topUpWallet` does (the same checks, errors and `idempotencyKey` rule), and answers
+    /// with the payment.
+    async fn process_payment(
+        &self,
+        ctx: &Context<'_>,
+        input: PaymentInput,
+        idempotency_key: Option<Uuid>,
+    ) -> async_graphql::Result<Payment> {
+        resolve(async move {
+            let done = deposit(
+                ctx,
+                &input.currency,
+                input.amount_minor,
+                input.payment_method,
+                idempotency_key,
+            )
+            .await?;
+            Ok(Payment {
+                payment_reference: done.payment_intent_id,
+                wallet_id: done.wallet_id,
+                amount: money(input.amount_minor, &input.currency),
+                position: Position(done.outcome.position),
+                replayed: done.outcome.replayed,
+            })
+        })
+        .await
+    }
+
+    /// Pays `amountMinor` of a top-up (`paymentReference`, into the caller's wallet in
+    /// `currency`) back to the card it came from. The money leaves the wallet first, then
+    /// the gateway refunds it; a gateway that does not answer is `UNAVAILABLE`: retry with the
+    /// same `idempotencyKey` (required) and the card is refunded once. At most what the
+    /// top-up brought in, less what already went back (`VALIDATION`), and only from money
+    /// not held for a booking (`CONFLICT`); a payment that is not one of the wallet's
+    /// top-ups is `NOT_FOUND`.
+    async fn refund_payment(
+        &self,
+        ctx: &Context<'_>,
+        currency: String,
+        payment_reference: String,
+        amount_minor: i64,
+        idempotency_key: Option<Uuid>,
+    ) -> async_graphql::Result<PaymentRefund> {
+        resolve(async move {
             let invocation = Invocation::new(ctx, idempotency_key)?;
             let owner = invocation.actor;
             if idempotency_key.is_none() {
                 return Err(ApiError::Validation(
-                    "a top-up needs an idempotencyKey, so that a retry is never charged twice"
-                        .into(),
+                    "a refund needs an idempotencyKey, so that a retry is never paid twice".into(),
                 ));
             }
             let code = wallet_currency(ctx, &currency).await?;
-            if amount_minor <= 0 || amount_minor > MAX_TOP_UP_MINOR {
-                return Err(ApiError::Validation(format!(
-                    "a top-up is between 1 and {MAX_TOP_UP_MINOR} minor units"
-                )));
-            }
+            payments::check_payment_reference(&payment_reference)?;
             let wallet = wallet_id(owner, code.as_str());
             let api = state(ctx);
-            let card = match payment_method {
-                Some(token) => token,
-                // From the store, not the model: a card set a moment ago is the one charged.
-                None => wayfarer_commands::store::load_as_of::<wayfarer_domain::Wallet>(
-                    &api.pool,
-                    None,
-                    &wallet.to_string(),
-                    None,
-                )
-                .await
-                .map_err(ApiError::internal)?
-                .aggregate
-                .payment_method()
-                .map(|method| method.token.clone())
-                .ok_or_else(|| {
-                    ApiError::Validation(
-                        "name a paymentMethod, or set the wallet's card first".into(),
-                    )
-                })?,
-            };
-            let operation_id = invocation.mint_id("top-up");
-            let taken = payments::charge(
-                &api.gateway,
-                Charge {
-                    operation_id,
-                    wallet_id: wallet,
-                    owner,
-                    amount_minor,
-                    currency: code.as_str(),
-                    payment_method: &card,
-                },
-            )
-            .await?;
-            let command = WalletCommand::Deposit {
-                context: WalletContext {
-                    actor: WalletActor::Person(owner),
-                    owner,
-                    currency: code,
-                    now: invocation.now,
-                },
+            let operation_id = invocation.mint_id("withdrawal");
+            let command = WalletCommand::Withdraw {
+                context: owners_context(&invocation, code),
                 operation_id,
                 amount_minor,
-                payment_intent_id: taken.payment_intent_id.clone(),
+                payment_intent_id: payment_reference.clone(),
             };
             let outcome = invocation.execute(&api.wallets, wallet, command).await?;
-            Ok(payload(wallet, outcome, Some(taken.payment_intent_id)))
+            let refund_reference =
+                payments::refund(&api.gateway, operation_id, &payment_reference, amount_minor)
+                    .await?;
+            Ok(PaymentRefund {
+                refund_reference,
+                payment_reference,
+                wallet_id: wallet,
+                amount: money(amount_minor, &currency),
+                position: Position(outcome.position),
+                replayed: outcome.replayed,
+            })
         })
         .await
     }
@@ -452,12 +612,7 @@ impl WalletMutation {
             let method = payments::payment_method(&api.gateway, &payment_method).await?;
             let wallet = wallet_id(owner, code.as_str());
             let command = WalletCommand::UpdatePaymentMethod {
-                context: WalletContext {
-                    actor: WalletActor::Person(owner),
-                    owner,
-                    currency: code,
-                    now: invocation.now,
-                },
+                context: owners_context(&invocation, code),
                 payment_method: method,
             };
             let outcome = invocation.execute(&api.wallets, wallet, command).await?;

@@ -35,6 +35,9 @@ const MY_BOOKINGS: &str = "query($s: [BookingStatus!]) { myBookings(status: $s, 
 const CANCEL: &str = "mutation($id: UUID!) { cancelBooking(bookingId: $id) { position } }";
 const MOVE: &str = "mutation($id: UUID!, $it: UUID!) { syncBookingWithItinerary(bookingId: $id, itineraryId: $it) { position } }";
 
+const NOTIFIED: &str =
+    "query { notifications(first: 50) { edges { node { kind bookingId subject message } } } }";
+
 const TOP_UP_MINOR: i64 = 1_000_000;
 
 fn day(days_ahead: i64) -> String {
@@ -180,6 +183,33 @@ async fn items(who: &Person, itinerary: &str) -> Vec<Value> {
         .unwrap_or_default()
 }
 
+/// The booking notifications `who` has, once there are `count` of them: (kind, booking id,
+/// message).
+async fn booking_notices(who: &Person, count: usize) -> Vec<(String, String, String)> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let data = who.client.data(NOTIFIED, json!({})).await;
+        let notices: Vec<(String, String, String)> = data["notifications"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| &e["node"])
+            .filter(|n| n["kind"].as_str().unwrap().starts_with("BOOKING_"))
+            .map(|n| {
+                (
+                    n["kind"].as_str().unwrap().to_owned(),
+                    n["bookingId"].as_str().unwrap().to_owned(),
+                    n["message"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        if notices.len() >= count || tokio::time::Instant::now() > deadline {
+            return notices;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 fn suppliers(system: &TestSystem) -> (SupplierClient, AdminClient) {
     let url = system.suppliers_url.clone().unwrap();
     (
@@ -302,6 +332,31 @@ async fn each_kind_is_booked_paid_and_added_to_its_itinerary_and_a_cancellation_
     assert_eq!(
         wallet(&ada).await,
         (TOP_UP_MINOR - paid_total + hotel_paid, 0)
+    );
+    // The owner was told of each confirmation (with what was paid) and of the refund, once
+    // each.
+    let notices = booking_notices(&ada, 4).await;
+    assert_eq!(notices.len(), 4, "{notices:?}");
+    for (id, _) in &booked {
+        let confirmed: Vec<_> = notices
+            .iter()
+            .filter(|(kind, booking, _)| kind == "BOOKING_CONFIRMED" && booking == id)
+            .collect();
+        assert_eq!(confirmed.len(), 1, "{notices:?}");
+        assert!(confirmed[0].2.ends_with(" EUR paid"), "{notices:?}");
+    }
+    let refund_words = format!(
+        "is cancelled: {}.{:02} EUR refunded to your wallet",
+        hotel_paid / 100,
+        hotel_paid % 100
+    );
+    assert!(
+        notices
+            .iter()
+            .any(|(kind, booking, message)| kind == "BOOKING_REFUNDED"
+                && booking == hotel
+                && message.ends_with(&refund_words)),
+        "{notices:?}"
     );
     // A second cancellation changes nothing; a failed or unknown booking is refused.
     assert_eq!(
@@ -456,6 +511,18 @@ async fn failures_are_compensated_with_money_conserved_and_the_breaker_fails_fas
         .unwrap();
     assert_eq!(reservation.status, ReservationStatus::Cancelled);
     assert_eq!(wallet(&ada).await, (100, 0));
+    let notices = booking_notices(&ada, 1).await;
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    let (kind, booking, message) = &notices[0];
+    assert_eq!(
+        (kind.as_str(), booking.as_str()),
+        ("BOOKING_FAILED", id.as_str())
+    );
+    assert!(
+        message.starts_with("Your booking “") && message.contains("could not be made. "),
+        "{message}"
+    );
+    assert!(message.contains("top it up"), "{message}");
 
     // An offer the supplier does not know: refused, nothing to undo.
     let forged = format!("{}0", &offer_id[..offer_id.len() - 1]);

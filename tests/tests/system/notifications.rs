@@ -278,7 +278,10 @@ async fn people_are_notified_in_the_app_live_and_by_email_and_a_rebuild_mails_no
         )
         .await;
     let preferences = shown["notificationPreferences"].as_array().unwrap();
-    assert_eq!(preferences.len(), 8);
+    assert_eq!(
+        preferences.len(),
+        wayfarer_schemas::NotificationKind::ALL.len()
+    );
     assert!(
         preferences.contains(&json!({ "kind": "ITEM_COMMENTED", "inApp": false, "email": false }))
     );

@@ -33,6 +33,29 @@ async fn tokenise(gateway: &GatewayClient, number: &str) -> String {
         .payment_method
 }
 
+/// The gateway and the simulator's admin endpoint of a running system.
+fn gateway_of(system: &TestSystem) -> (GatewayClient, AdminClient) {
+    let suppliers = system.suppliers_url.clone().unwrap();
+    (
+        GatewayClient::new(suppliers.clone(), Duration::from_secs(10)),
+        AdminClient::new(suppliers, Duration::from_secs(10)),
+    )
+}
+
+/// Takes the simulated gateway down (until its faults are reset).
+async fn gateway_down(simulator: &AdminClient) {
+    simulator
+        .set_faults(
+            "gateway",
+            &FaultSettings {
+                outage: true,
+                ..FaultSettings::NONE
+            },
+        )
+        .await
+        .unwrap();
+}
+
 fn nodes(data: &Value, field: &str) -> Vec<Value> {
     data[field]["edges"]
         .as_array()
@@ -45,9 +68,7 @@ fn nodes(data: &Value, field: &str) -> Vec<Value> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_wallet_is_topped_up_through_the_gateway_once_per_key_and_declines_record_nothing() {
     let system = TestSystem::start("wallet", Roles::all()).await.unwrap();
-    let suppliers = system.suppliers_url.clone().unwrap();
-    let gateway = GatewayClient::new(suppliers.clone(), Duration::from_secs(10));
-    let admin_of_simulator = AdminClient::new(suppliers, Duration::from_secs(10));
+    let (gateway, admin_of_simulator) = gateway_of(&system);
     let anonymous = system.graphql();
     let ada = person(&anonymous, "ada").await;
     let bea = person(&anonymous, "bea").await;
@@ -182,16 +203,7 @@ async fn a_wallet_is_topped_up_through_the_gateway_once_per_key_and_declines_rec
     );
 
     // The gateway is down: UNAVAILABLE, and the retry with the same key charges once.
-    admin_of_simulator
-        .set_faults(
-            "gateway",
-            &FaultSettings {
-                outage: true,
-                ..FaultSettings::NONE
-            },
-        )
-        .await
-        .unwrap();
+    gateway_down(&admin_of_simulator).await;
     let retry_key = uuid::Uuid::new_v4();
     assert_eq!(
         ada.client
@@ -350,5 +362,160 @@ async fn a_wallet_is_topped_up_through_the_gateway_once_per_key_and_declines_rec
         ada.client.data(HISTORY, json!({ "first": 10 })).await,
     );
     assert_eq!(after, before);
+    system.stop().await;
+}
+
+const PROCESS: &str = "mutation($input: PaymentInput!, $k: UUID) { processPayment(input: $input, idempotencyKey: $k) { paymentReference walletId amount { amountMinor currency } position replayed } }";
+const REFUND_PAYMENT: &str = "mutation($c: String!, $ref: String!, $a: Int!, $k: UUID) { refundPayment(currency: $c, paymentReference: $ref, amountMinor: $a, idempotencyKey: $k) { refundReference paymentReference amount { amountMinor } position replayed } }";
+const PAID_BACK: &str = "query { paymentHistory(first: 20) { edges { node { kind amount { amountMinor } paymentReference } } } }";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_payment_goes_into_the_wallet_and_back_to_its_card_once_and_never_more_than_it_brought() {
+    let system = TestSystem::start("payments", Roles::all()).await.unwrap();
+    let (gateway, simulator) = gateway_of(&system);
+    let anonymous = system.graphql();
+    let ada = person(&anonymous, "ada").await;
+    let bea = person(&anonymous, "bea").await;
+    let card = tokenise(&gateway, CARD_SUCCEEDS).await;
+    let balance = |p: Value| {
+        let client = ada.client.clone();
+        async move {
+            client.data(WALLET, json!({ "c": "EUR", "p": p })).await["wallet"]["balance"]
+                ["amountMinor"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+
+    // processPayment: the card is charged once per key and the money is in the wallet.
+    let input = json!({ "currency": "EUR", "amountMinor": 80_00, "paymentMethod": card });
+    assert_eq!(
+        ada.client
+            .error_code(PROCESS, json!({ "input": input }))
+            .await,
+        "VALIDATION",
+        "a payment needs its idempotency key"
+    );
+    let key = uuid::Uuid::new_v4();
+    let paid = ada
+        .client
+        .data(PROCESS, json!({ "input": input, "k": key }))
+        .await["processPayment"]
+        .clone();
+    assert_eq!(
+        paid["amount"],
+        json!({ "amountMinor": 80_00, "currency": "EUR" })
+    );
+    assert_eq!(paid["replayed"], false);
+    let reference = paid["paymentReference"].as_str().unwrap().to_owned();
+    // What the gateway has refunded of the payment.
+    let refunded = || async {
+        gateway
+            .payment_intent(&reference)
+            .await
+            .unwrap()
+            .amount_refunded
+    };
+    let again = ada
+        .client
+        .data(PROCESS, json!({ "input": input, "k": key }))
+        .await["processPayment"]
+        .clone();
+    assert_eq!(
+        (
+            again["paymentReference"].as_str(),
+            again["replayed"].as_bool()
+        ),
+        (Some(reference.as_str()), Some(true))
+    );
+    assert_eq!(balance(paid["position"].clone()).await, 80_00);
+
+    // refundPayment: part of it back to the card, once per key.
+    let refund = |amount: i64, key: uuid::Uuid| json!({ "c": "EUR", "ref": reference, "a": amount, "k": key });
+    let key = uuid::Uuid::new_v4();
+    let back = ada.client.data(REFUND_PAYMENT, refund(30_00, key)).await["refundPayment"].clone();
+    assert!(back["refundReference"].as_str().unwrap().starts_with("re_"));
+    assert_eq!(back["amount"]["amountMinor"], 30_00);
+    let twice = ada.client.data(REFUND_PAYMENT, refund(30_00, key)).await["refundPayment"].clone();
+    assert_eq!(twice["refundReference"], back["refundReference"]);
+    assert_eq!(twice["replayed"], true);
+    assert_eq!(refunded().await, 30_00);
+    assert_eq!(balance(back["position"].clone()).await, 50_00);
+
+    // Refused: more than is left of the payment, the same key for another amount, a payment
+    // that is not the wallet's, a malformed reference, no key; another person's payment
+    // looks missing.
+    let code = |variables: Value| {
+        let client = ada.client.clone();
+        async move { client.error_code(REFUND_PAYMENT, variables).await }
+    };
+    assert_eq!(
+        code(refund(50_01, uuid::Uuid::new_v4())).await,
+        "VALIDATION"
+    );
+    assert_eq!(code(refund(10_00, key)).await, "CONFLICT");
+    assert_eq!(code(refund(0, uuid::Uuid::new_v4())).await, "VALIDATION");
+    assert_eq!(
+        code(json!({ "c": "EUR", "ref": "pi_never_paid", "a": 100, "k": uuid::Uuid::new_v4() }))
+            .await,
+        "NOT_FOUND"
+    );
+    for bad in ["pi_../refunds", "pi_\u{0}", "", "re_abc"] {
+        assert_eq!(
+            code(json!({ "c": "EUR", "ref": bad, "a": 100, "k": uuid::Uuid::new_v4() })).await,
+            "VALIDATION",
+            "{bad:?}"
+        );
+    }
+    assert_eq!(
+        code(json!({ "c": "EUR", "ref": reference, "a": 100 })).await,
+        "VALIDATION"
+    );
+    assert_eq!(
+        bea.client
+            .error_code(REFUND_PAYMENT, refund(100, uuid::Uuid::new_v4()))
+            .await,
+        "NOT_FOUND"
+    );
+    assert_eq!(
+        anonymous
+            .error_code(REFUND_PAYMENT, refund(100, uuid::Uuid::new_v4()))
+            .await,
+        "UNAUTHENTICATED"
+    );
+    assert_eq!(refunded().await, 30_00);
+
+    // The gateway is down: the money has left the wallet, and the retry with the same key
+    // refunds the card exactly once.
+    gateway_down(&simulator).await;
+    let key = uuid::Uuid::new_v4();
+    assert_eq!(code(refund(20_00, key)).await, "UNAVAILABLE");
+    simulator.reset_faults("gateway").await.unwrap();
+    let retried =
+        ada.client.data(REFUND_PAYMENT, refund(20_00, key)).await["refundPayment"].clone();
+    assert_eq!(retried["replayed"], true);
+    assert_eq!(refunded().await, 50_00);
+    assert_eq!(balance(retried["position"].clone()).await, 30_00);
+
+    // The history lists the payment and what went back, each with the payment's reference.
+    let history = ada.client.data(PAID_BACK, json!({})).await;
+    let listed: Vec<(String, i64)> = nodes(&history, "paymentHistory")
+        .iter()
+        .filter(|n| n["paymentReference"] == reference.as_str())
+        .map(|n| {
+            (
+                n["kind"].as_str().unwrap().to_owned(),
+                n["amount"]["amountMinor"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        vec![
+            ("WITHDRAWAL".to_owned(), 20_00),
+            ("WITHDRAWAL".to_owned(), 30_00),
+            ("DEPOSIT".to_owned(), 80_00)
+        ]
+    );
     system.stop().await;
 }
