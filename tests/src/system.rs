@@ -196,6 +196,50 @@ impl TestSystem {
             .expect("a registered projection")
     }
 
+    /// Every stored event, as projections receive them.
+    pub async fn stored_envelopes(&self) -> Vec<wayfarer_projections::Envelope> {
+        let mut connection = self.pool.acquire().await.expect("a connection");
+        let registry = wayfarer_schemas::Registry::standard();
+        wayfarer_projections::store::read_committed_after(
+            &mut connection,
+            Default::default(),
+            None,
+            100_000,
+        )
+        .await
+        .expect("the store reads")
+        .iter()
+        .map(|raw| {
+            raw.owned_envelope(&registry)
+                .expect("a stored event decodes")
+        })
+        .collect()
+    }
+
+    /// Delivers `events` again to the projection `name` as its runner would (only the
+    /// topics it consumes, in one batch, with an unchanged checkpoint).
+    pub async fn redeliver(&self, name: &str, events: &[wayfarer_projections::Envelope]) {
+        let projection = self.projection(name);
+        let read: Vec<wayfarer_projections::Envelope> = events
+            .iter()
+            .filter(|e| {
+                projection
+                    .info()
+                    .aggregate_types()
+                    .contains(&e.aggregate_type.as_str())
+            })
+            .cloned()
+            .collect();
+        wayfarer_infra::apply::apply(
+            &self.pool,
+            projection,
+            &read,
+            wayfarer_infra::apply::Finish::default(),
+        )
+        .await
+        .expect("a redelivered batch applies");
+    }
+
     /// Rebuilds a registered projection from the store.
     pub async fn rebuild(&self, name: &str) -> RebuildReport {
         rebuild::rebuild(

@@ -201,7 +201,7 @@ pub enum BookingError {
     PaymentsOnly,
     #[error("a booking already exists under this id")]
     AlreadyRequested,
-    #[error("name between 1 and {MAX_TRAVELLERS} travellers, each with a name")]
+    #[error("name between 1 and {MAX_TRAVELLERS} travellers, each with a name of at most 100 characters and no control characters")]
     InvalidTravellers,
     #[error("name a supplier and one of its offers")]
     MissingOffer,
@@ -374,9 +374,9 @@ impl Booking {
             .collect();
         if travellers.is_empty()
             || travellers.len() > MAX_TRAVELLERS
-            || travellers
-                .iter()
-                .any(|name| name.is_empty() || name.chars().count() > 100)
+            || travellers.iter().any(|name| {
+                name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control)
+            })
         {
             return Err(BookingError::InvalidTravellers);
         }

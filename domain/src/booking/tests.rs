@@ -169,6 +169,8 @@ fn a_request_names_an_offer_and_its_travellers() {
         vec![],
         vec![" ".to_owned()],
         vec!["x".repeat(101)],
+        vec!["Ada\u{0}Lovelace".to_owned()],
+        vec!["Ada\nLovelace".to_owned()],
         vec!["A".to_owned(); MAX_TRAVELLERS + 1],
     ] {
         let mut bad = request();

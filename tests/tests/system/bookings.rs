@@ -18,7 +18,7 @@ use wayfarer_suppliers::client::{AdminClient, GatewayClient, SupplierClient};
 use wayfarer_suppliers::CARD_SUCCEEDS;
 use wayfarer_tests::graphql::GraphqlClient;
 use wayfarer_tests::system::isolated_settings;
-use wayfarer_tests::{Roles, TestSystem};
+use wayfarer_tests::{Roles, TestSystem, ALL_PROJECTIONS};
 
 use crate::people::{person, Person};
 
@@ -434,18 +434,28 @@ async fn bookings_are_private_and_checked_before_they_are_accepted() {
             .await,
         "VALIDATION"
     );
-    // Someone else's itinerary is not found; too many travellers is refused.
+    // Someone else's itinerary is not found; too many travellers, none, or names with
+    // control characters or too long are refused.
     assert_eq!(
         ada.client
             .error_code(&book_activity, input(&offer_id, Some(&bea_trip), "EUR"))
             .await,
         "NOT_FOUND"
     );
-    let crowd = json!({ "input": { "offerId": offer_id, "travellers": vec!["X"; 10], "walletCurrency": "EUR" }, "k": Uuid::new_v4() });
-    assert_eq!(
-        ada.client.error_code(&book_activity, crowd).await,
-        "VALIDATION"
-    );
+    for travellers in [
+        json!(vec!["X"; 10]),
+        json!([]),
+        json!(["Ada\u{0}Lovelace"]),
+        json!(["Ada\u{1b}[2J"]),
+        json!(["x".repeat(101)]),
+    ] {
+        let bad = json!({ "input": { "offerId": offer_id, "travellers": travellers, "walletCurrency": "EUR" }, "k": Uuid::new_v4() });
+        assert_eq!(
+            ada.client.error_code(&book_activity, bad).await,
+            "VALIDATION",
+            "{travellers}"
+        );
+    }
 
     // A booking is its owner's alone: hidden looks like missing.
     let key = Uuid::new_v4();
@@ -620,6 +630,27 @@ async fn failures_are_compensated_with_money_conserved_and_the_breaker_fails_fas
     system.stop().await;
 }
 
+/// A system whose booking work is left to worker processes the test spawns.
+async fn without_worker(label: &str) -> TestSystem {
+    TestSystem::start(
+        label,
+        Roles {
+            sagas: false,
+            ..Roles::all()
+        },
+    )
+    .await
+    .unwrap()
+}
+
+/// Ada, with money in her EUR wallet and a trip to book into.
+async fn funded_traveller(system: &TestSystem, anonymous: &GraphqlClient) -> (Person, String) {
+    let ada = person(anonymous, "ada").await;
+    top_up(system, &ada, TOP_UP_MINOR).await;
+    let itinerary = trip(&ada).await;
+    (ada, itinerary)
+}
+
 fn spawn_worker(system: &TestSystem, stall_at: Option<&str>) -> Child {
     let mut command = Command::new(env!("CARGO_BIN_EXE_wayfarer-node"));
     command
@@ -627,6 +658,7 @@ fn spawn_worker(system: &TestSystem, stall_at: Option<&str>) -> Child {
         .envs(system.child_env())
         .env("WAYFARER_SAGA_LEASE_MS", "1500")
         .env("WAYFARER_SAGA_POLL_MS", "100")
+        .env("WAYFARER_SAGA_CONCURRENCY", "2")
         .env_remove(STALL_AT_VAR)
         .kill_on_drop(true)
         .stdout(std::process::Stdio::null())
@@ -656,19 +688,9 @@ async fn stalled(child: &mut Child, point: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_worker_killed_between_any_step_and_its_record_resumes_exactly_once() {
-    let system = TestSystem::start(
-        "bookingkill",
-        Roles {
-            sagas: false,
-            ..Roles::all()
-        },
-    )
-    .await
-    .unwrap();
+    let system = without_worker("bookingkill").await;
     let anonymous = system.graphql();
-    let ada = person(&anonymous, "ada").await;
-    top_up(&system, &ada, TOP_UP_MINOR).await;
-    let itinerary = trip(&ada).await;
+    let (ada, itinerary) = funded_traveller(&system, &anonymous).await;
     let (supplier_client, _) = suppliers(&system);
     let offer_id = offer(&ada.client, "ACTIVITY", "skyhop").await;
     let mut paid_total = 0;
@@ -733,5 +755,143 @@ async fn a_worker_killed_between_any_step_and_its_record_resumes_exactly_once() 
     assert_eq!(wallet(&poor).await, (100, 0));
     worker.start_kill().unwrap();
     worker.wait().await.unwrap();
+    system.stop().await;
+}
+
+/// What bookings have done, as the read models, the store and the booking process's own
+/// table have it.
+async fn booking_effects(system: &TestSystem) -> Value {
+    let row = |sql: &'static str| async move {
+        sqlx::query_scalar::<_, Value>(sql)
+            .fetch_one(&system.pool)
+            .await
+            .unwrap()
+    };
+    json!({
+        "events": row("SELECT to_jsonb(count(*)) FROM events").await,
+        "bookings": row("SELECT coalesce(jsonb_agg(to_jsonb(b) ORDER BY booking_id), '[]') FROM bookings b").await,
+        "wallets": row("SELECT coalesce(jsonb_agg(to_jsonb(w) ORDER BY wallet_id), '[]') FROM wallets w").await,
+        "movements": row("SELECT coalesce(jsonb_agg(to_jsonb(t) ORDER BY wallet_id, sequence), '[]') FROM wallet_transactions t").await,
+        "notifications": row("SELECT coalesce(jsonb_agg(to_jsonb(n) ORDER BY notification_id), '[]') FROM notifications n").await,
+        "emails": row("SELECT to_jsonb(count(*)) FROM notification_emails").await,
+        "tasks": row("SELECT to_jsonb(count(*)) FROM saga_tasks").await,
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_booking_event_delivered_twice_has_no_second_effect() {
+    let system = start("bookingtwice").await;
+    let anonymous = system.graphql();
+    let ada = person(&anonymous, "ada").await;
+    top_up(&system, &ada, TOP_UP_MINOR).await;
+    let itinerary = trip(&ada).await;
+    let poor = person(&anonymous, "poor").await;
+    top_up(&system, &poor, 100).await;
+    // One confirmed into an itinerary, one cancelled and refunded, one failed and
+    // compensated.
+    let activity = offer(&ada.client, "ACTIVITY", "farefox").await;
+    let confirmed = book(&ada, "ACTIVITY", &activity, Some(&itinerary)).await;
+    let hotel = offer(&ada.client, "HOTEL", "aerolux").await;
+    let cancelled = book(&ada, "HOTEL", &hotel, None).await;
+    let failed = book(&poor, "HOTEL", &hotel, None).await;
+    assert_eq!(
+        settled(&ada, &confirmed, &["CONFIRMED", "FAILED"]).await["status"],
+        "CONFIRMED"
+    );
+    assert_eq!(
+        settled(&ada, &cancelled, &["CONFIRMED", "FAILED"]).await["status"],
+        "CONFIRMED"
+    );
+    ada.client.data(CANCEL, json!({ "id": cancelled })).await;
+    settled(&ada, &cancelled, &["REFUNDED", "CANCELLED"]).await;
+    assert_eq!(
+        settled(&poor, &failed, &["FAILED", "CONFIRMED"]).await["status"],
+        "FAILED"
+    );
+    TestSystem::eventually(Duration::from_secs(30), "the item is added", || async {
+        items(&ada, &itinerary).await.len() == 1
+    })
+    .await;
+    let names: Vec<&str> = ALL_PROJECTIONS
+        .iter()
+        .copied()
+        .chain([wayfarer_sagas::wakes::NAME])
+        .collect();
+    for name in &names {
+        system.wait_caught_up(name, Duration::from_secs(60)).await;
+    }
+    TestSystem::eventually(Duration::from_secs(30), "the process is idle", || async {
+        booking_effects(&system).await["tasks"] == 0
+    })
+    .await;
+    let before = booking_effects(&system).await;
+
+    // Every stored event again, through every projection that reads it, the booking
+    // process's wakes included: as a consumer sees a batch redelivered after a crash.
+    let everything = system.stored_envelopes().await;
+    for name in &names {
+        system.redeliver(name, &everything).await;
+    }
+    // Time for a woken worker to act, had anything woken it.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(booking_effects(&system).await, before);
+    system.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_workers_share_the_bookings_and_a_killed_ones_work_moves_to_the_other() {
+    let system = without_worker("bookingpair").await;
+    let anonymous = system.graphql();
+    let (ada, itinerary) = funded_traveller(&system, &anonymous).await;
+    let offer_id = offer(&ada.client, "ACTIVITY", "aerolux").await;
+
+    // The first worker (two slots) takes a booking and stops before confirming it, as it
+    // will every booking it takes; a second worker joins the same consumer group. With at
+    // most one slot left to the first, the second takes most of the next bookings: any
+    // confirmed while the first still runs is the second's.
+    let mut first = spawn_worker(&system, Some("confirm"));
+    let mut ids = vec![book(&ada, "ACTIVITY", &offer_id, Some(&itinerary)).await];
+    stalled(&mut first, "confirm").await;
+    let mut second = spawn_worker(&system, None);
+    for _ in 0..4 {
+        ids.push(book(&ada, "ACTIVITY", &offer_id, Some(&itinerary)).await);
+    }
+    TestSystem::eventually(
+        Duration::from_secs(60),
+        "the second worker confirms bookings",
+        || async {
+            let mut confirmed = 0;
+            for id in &ids[1..] {
+                let b = ada.client.data(BOOKING, json!({ "id": id })).await["booking"].clone();
+                confirmed += usize::from(b["status"] == "CONFIRMED");
+            }
+            confirmed >= 3
+        },
+    )
+    .await;
+
+    // Killed (its stalled bookings' leases lapse, live or dead): the second takes them over,
+    // and every booking is confirmed once.
+    first.start_kill().expect("SIGKILL sent");
+    first.wait().await.unwrap();
+    let mut paid_total = 0;
+    for id in &ids {
+        let booking = settled(&ada, id, &["CONFIRMED", "FAILED"]).await;
+        assert_eq!(booking["status"], "CONFIRMED", "{booking}");
+        paid_total += booking["paid"]["amountMinor"].as_i64().unwrap();
+    }
+    assert_eq!(wallet(&ada).await, (TOP_UP_MINOR - paid_total, 0));
+    let moved = movements(&ada).await;
+    for id in &ids {
+        let mut kinds: Vec<&str> = moved[id].iter().map(|(k, _)| k.as_str()).collect();
+        kinds.sort();
+        assert_eq!(kinds, ["CAPTURE", "HOLD"], "{id}");
+    }
+    TestSystem::eventually(Duration::from_secs(30), "one item per booking", || async {
+        items(&ada, &itinerary).await.len() == ids.len()
+    })
+    .await;
+    second.start_kill().unwrap();
+    second.wait().await.unwrap();
     system.stop().await;
 }

@@ -3,12 +3,9 @@
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use wayfarer_infra::apply::{apply, Finish};
-use wayfarer_projections::checkpoint::BatchProgress;
 use wayfarer_projections::event::ItineraryEnvelope;
 use wayfarer_projections::itinerary::{cache, search, ItineraryView};
 use wayfarer_projections::store;
-use wayfarer_projections::Envelope;
 use wayfarer_tests::ALL_PROJECTIONS;
 use wayfarer_tests::{Roles, TestSystem};
 
@@ -27,18 +24,6 @@ async fn all_envelopes(pool: &sqlx::PgPool) -> Vec<ItineraryEnvelope> {
     .iter()
     .map(|raw| raw.itinerary_envelope().unwrap())
     .collect()
-}
-
-/// Every stored event as projections receive it.
-async fn raw_envelopes(pool: &sqlx::PgPool) -> Vec<Envelope> {
-    let mut connection = pool.acquire().await.unwrap();
-    let registry = wayfarer_schemas::Registry::standard();
-    store::read_committed_after(&mut connection, Default::default(), None, 100_000)
-        .await
-        .unwrap()
-        .iter()
-        .map(|raw| raw.owned_envelope(&registry).unwrap())
-        .collect()
 }
 
 async fn pg_rows(pool: &sqlx::PgPool) -> Vec<Value> {
@@ -112,34 +97,12 @@ async fn redelivering_a_batch_or_an_older_state_leaves_every_read_model_unchange
 
     // The same batch again, through every projection.
     let events = all_envelopes(&system.pool).await;
-    let progress = BatchProgress {
-        offsets: vec![],
-        max_position: 0,
-        events: events.len() as i64,
-    };
-    let raw = raw_envelopes(&system.pool).await;
+    // As the runner delivers them (only the topics each consumes): everything, then the
+    // first half again.
+    let raw = system.stored_envelopes().await;
     for name in ALL_PROJECTIONS {
-        let projection = system.projection(name);
-        // As the runner delivers them: only the topics the projection consumes.
-        let raw: Vec<Envelope> = raw
-            .iter()
-            .filter(|e| {
-                projection
-                    .info()
-                    .aggregate_types()
-                    .contains(&e.aggregate_type.as_str())
-            })
-            .cloned()
-            .collect();
-        for replay in [&raw[..], &raw[..raw.len() / 2]] {
-            let finish = Finish {
-                progress: progress.clone(),
-                ..Finish::default()
-            };
-            apply(&system.pool, projection, replay, finish)
-                .await
-                .unwrap();
-        }
+        system.redeliver(name, &raw).await;
+        system.redeliver(name, &raw[..raw.len() / 2]).await;
     }
     // Older states of each itinerary written straight at the version-guarded stores.
     let stale: Vec<ItineraryView> = ids
