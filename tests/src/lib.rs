@@ -2,6 +2,7 @@
 //! Kafka via nisshi, noida-db or Apache Kafka, Redis, OpenSearch), isolated per test by a fresh schema,
 //! topic prefix, index prefix and key prefix.
 
+pub mod cards;
 pub mod fixtures;
 pub mod graphql;
 pub mod identity_provider;

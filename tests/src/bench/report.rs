@@ -31,6 +31,7 @@ pub struct Results {
     pub rebuild: Option<RebuildRun>,
     pub people: Option<PeopleRun>,
     pub plan: Option<crate::plan::PlanRun>,
+    pub bookings: Option<crate::bookings::BookingsRun>,
     pub pg_connections_open: Option<i64>,
 }
 
@@ -345,6 +346,37 @@ impl Results {
                 plan.errors == 0,
             ));
         }
+        if let Some(b) = &self.bookings {
+            for (name, latency) in [
+                ("booking requested → confirmed, steady", &b.steady_confirmed),
+                ("booking requested → in itinerary, steady", &b.steady_added),
+                ("booking requested → confirmed, burst", &b.burst_confirmed),
+                ("booking resumed after SIGKILL", &b.resume),
+            ] {
+                rows.push(row(
+                    format!("{name} p50 / p99 ms"),
+                    format!("{:.1} / {:.1}", latency.p50_ms, latency.p99_ms),
+                ));
+            }
+            rows.push(row(
+                "bookings/s end to end, burst",
+                format!("{:.1}", b.burst_per_second),
+            ));
+            rows.push(row(
+                "  in flight at the kill / lease ms",
+                format!("{} / {}", b.in_flight_at_kill, b.lease.as_millis()),
+            ));
+            rows.push(row(
+                "  bookings / failed (supplier errors)",
+                format!("{} / {}", b.bookings, b.failed),
+            ));
+            rows.push(checked(
+                "  booking request errors",
+                b.errors.to_string(),
+                "0",
+                b.errors == 0,
+            ));
+        }
         rows
     }
 
@@ -489,6 +521,7 @@ impl Results {
                 "delivered": p.delivered,
                 "errors": p.errors,
             })),
+            "bookings": self.bookings.as_ref().map(crate::bookings::summary_json),
             "pg_connections_open_after_commands": self.pg_connections_open,
             "targets": {
                 "ratio_min": RATIO_TARGET,

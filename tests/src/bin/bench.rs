@@ -9,6 +9,8 @@
 
 #[path = "../bench/baseline.rs"]
 mod baseline;
+#[path = "../bench/bookings.rs"]
+mod bookings;
 #[path = "../bench/broker.rs"]
 mod broker;
 #[path = "../bench/commands.rs"]
@@ -72,7 +74,7 @@ struct Args {
     #[arg(long)]
     json: Option<PathBuf>,
     /// Phases to run.
-    #[arg(long, value_delimiter = ',', default_values_t = [Phase::Baseline, Phase::Commands, Phase::Lag, Phase::Broker, Phase::Rebuild, Phase::People, Phase::Plan])]
+    #[arg(long, value_delimiter = ',', default_values_t = [Phase::Baseline, Phase::Commands, Phase::Lag, Phase::Broker, Phase::Rebuild, Phase::People, Phase::Plan, Phase::Bookings])]
     phases: Vec<Phase>,
 }
 
@@ -90,6 +92,9 @@ enum Phase {
     People,
     /// Planning together: `expensesSummary`, `itineraryAsOf`, change delivery to a collaborator.
     Plan,
+    /// Bookings end to end through a `wayfarer sagas` process: completion time, bookings/s,
+    /// resuming after the process is SIGKILLed.
+    Bookings,
 }
 
 impl std::fmt::Display for Phase {
@@ -103,13 +108,25 @@ impl std::fmt::Display for Phase {
             Phase::Rebuild => "rebuild",
             Phase::People => "people",
             Phase::Plan => "plan",
+            Phase::Bookings => "bookings",
         };
         f.write_str(name)
     }
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
+    // The bookings phase starts this binary again as a `wayfarer sagas` process (to SIGKILL
+    // it): it runs the CLI then, with its own runtime.
+    if std::env::var_os(bookings::AS_NODE_VAR).is_some() {
+        return wayfarer_infra::runtime::run_cli();
+    }
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(bench())
+}
+
+async fn bench() -> anyhow::Result<()> {
     let args = Args::parse();
     // Warnings only unless RUST_LOG asks for more (e.g. RUST_LOG=info shows rebuild phases).
     if std::env::var_os("RUST_LOG").is_none() {
@@ -199,6 +216,10 @@ async fn main() -> anyhow::Result<()> {
 
     if args.phases.contains(&Phase::Plan) {
         results.plan = Some(plan::run().await?);
+    }
+
+    if args.phases.contains(&Phase::Bookings) {
+        results.bookings = Some(bookings::run().await?);
     }
 
     let config = serde_json::json!({

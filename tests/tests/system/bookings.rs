@@ -8,14 +8,18 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::Utc;
+use rdkafka::producer::FutureRecord;
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 use uuid::Uuid;
+use wayfarer_infra::kafka;
+use wayfarer_projections::dead_letters;
 use wayfarer_sagas::runtime::stall::{STALLED, STALL_AT_VAR};
-use wayfarer_suppliers::api::{CreatePaymentMethod, FaultSettings, ReservationStatus};
+use wayfarer_suppliers::api::{FaultSettings, ReservationStatus};
 use wayfarer_suppliers::client::{AdminClient, GatewayClient, SupplierClient};
 use wayfarer_suppliers::CARD_SUCCEEDS;
+use wayfarer_tests::cards::tokenise;
 use wayfarer_tests::graphql::GraphqlClient;
 use wayfarer_tests::system::isolated_settings;
 use wayfarer_tests::{Roles, TestSystem, ALL_PROJECTIONS};
@@ -58,16 +62,7 @@ async fn top_up(system: &TestSystem, who: &Person, amount_minor: i64) {
         system.suppliers_url.clone().unwrap(),
         Duration::from_secs(10),
     );
-    let card = gateway
-        .create_payment_method(&CreatePaymentMethod {
-            card_number: CARD_SUCCEEDS.into(),
-            exp_month: 12,
-            exp_year: 2035,
-            cvc: "123".into(),
-        })
-        .await
-        .unwrap()
-        .payment_method;
+    let card = tokenise(&gateway, CARD_SUCCEEDS).await;
     who.client
         .data(
             TOP_UP,
@@ -893,5 +888,56 @@ async fn two_workers_share_the_bookings_and_a_killed_ones_work_moves_to_the_othe
     .await;
     second.start_kill().unwrap();
     second.wait().await.unwrap();
+    system.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_poison_record_on_the_booking_topic_is_dead_lettered_and_bookings_go_on() {
+    let system = start("bookingpoison").await;
+    let anonymous = system.graphql();
+    let (ada, itinerary) = funded_traveller(&system, &anonymous).await;
+    let topic = system
+        .settings
+        .names()
+        .topic(wayfarer_schemas::booking::AGGREGATE_TYPE);
+    kafka::ensure_topics(&system.settings.kafka, std::slice::from_ref(&topic))
+        .await
+        .unwrap();
+    kafka::producer(&system.settings.kafka)
+        .unwrap()
+        .send(
+            FutureRecord::to(&topic)
+                .key("garbage")
+                .payload("not a booking \u{0}"),
+            Duration::from_secs(10),
+        )
+        .await
+        .map_err(|(error, _)| error)
+        .unwrap();
+
+    // Every consumer of the topic steps over it (the booking process's wakes, the bookings
+    // model, notifications), and a booking made after it goes through.
+    let offer_id = offer(&ada.client, "ACTIVITY", "aerolux").await;
+    let id = book(&ada, "ACTIVITY", &offer_id, Some(&itinerary)).await;
+    let booking = settled(&ada, &id, &["CONFIRMED", "FAILED"]).await;
+    assert_eq!(booking["status"], "CONFIRMED", "{booking}");
+    for projection in [
+        wayfarer_sagas::wakes::NAME,
+        wayfarer_projections::booking::NAME,
+        wayfarer_projections::notification::NAME,
+    ] {
+        TestSystem::eventually(
+            Duration::from_secs(30),
+            "the record is dead-lettered",
+            || async {
+                dead_letters::list(&system.pool, Some(projection), true)
+                    .await
+                    .unwrap()
+                    .iter()
+                    .any(|letter| letter.error.contains("undecodable record"))
+            },
+        )
+        .await;
+    }
     system.stop().await;
 }

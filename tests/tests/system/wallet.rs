@@ -5,9 +5,10 @@
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use wayfarer_suppliers::api::{CreatePaymentMethod, FaultSettings};
+use wayfarer_suppliers::api::FaultSettings;
 use wayfarer_suppliers::client::{AdminClient, GatewayClient};
 use wayfarer_suppliers::{CARD_DECLINED, CARD_INSUFFICIENT_FUNDS, CARD_SUCCEEDS};
+use wayfarer_tests::cards::tokenise;
 use wayfarer_tests::{Roles, TestSystem};
 
 use crate::people::{make_admin, person};
@@ -19,19 +20,6 @@ const WALLETS: &str =
     "query($p: Position) { wallets(afterPosition: $p) { currency balance { amountMinor } } }";
 const HISTORY: &str = "query($c: String, $first: Int, $after: String, $p: Position) { walletTransactions(currency: $c, first: $first, after: $after, afterPosition: $p) { edges { cursor node { kind amount { amountMinor currency } paymentReference balanceAfter { amountMinor } availableAfter { amountMinor } } } pageInfo { hasNextPage } } }";
 const PAYMENTS: &str = "query($first: Int, $after: String) { paymentHistory(first: $first, after: $after) { edges { cursor node { kind amount { amountMinor currency } } } pageInfo { hasNextPage } } }";
-
-async fn tokenise(gateway: &GatewayClient, number: &str) -> String {
-    gateway
-        .create_payment_method(&CreatePaymentMethod {
-            card_number: number.into(),
-            exp_month: 12,
-            exp_year: 2035,
-            cvc: "123".into(),
-        })
-        .await
-        .expect("the gateway tokenises a valid card")
-        .payment_method
-}
 
 /// The gateway and the simulator's admin endpoint of a running system.
 fn gateway_of(system: &TestSystem) -> (GatewayClient, AdminClient) {
