@@ -735,7 +735,12 @@ fn artifacts(
 }
 
 /// Everything in one process: migrate, seed, API, relay and all projectors.
-async fn dev(settings: Settings, demo_itineraries: usize) -> anyhow::Result<()> {
+async fn dev(mut settings: Settings, demo_itineraries: usize) -> anyhow::Result<()> {
+    // The simulated gateway tells this API of the payments it takes.
+    settings
+        .simulator
+        .webhook_url
+        .get_or_insert_with(|| format!("http://{}/webhooks/gateway", settings.http_addr));
     db::migrate(&settings.postgres).await?;
     let platform = platform(&settings).await?;
     if lost_log::recover(&settings, &db::connect(&settings.postgres).await?).await? {

@@ -102,8 +102,10 @@ pub struct SimulatorSettings {
     pub addr: String,
     /// Prices and injected faults follow from it.
     pub seed: u64,
-    /// Signs the gateway's webhooks.
+    /// Signs the gateway's webhooks (and the API checks them with it).
     pub webhook_secret: String,
+    /// Where the simulated gateway posts its events; `dev` points it at its own API.
+    pub webhook_url: Option<String>,
 }
 
 /// The booking process (`wayfarer sagas`).
@@ -197,6 +199,7 @@ impl Default for Settings {
                 addr: "127.0.0.1:8090".into(),
                 seed: 1,
                 webhook_secret: "whsec_development".into(),
+                webhook_url: None,
             },
             sagas: SagaSettings::default(),
             relay_batch: 1000,
@@ -297,6 +300,10 @@ impl Settings {
             "an unsigned integer",
         )?;
         env_string("WAYFARER_WEBHOOK_SECRET", &mut s.simulator.webhook_secret);
+        s.api.payments.webhook_secret = s.simulator.webhook_secret.clone();
+        if let Ok(url) = std::env::var("WAYFARER_WEBHOOK_URL") {
+            s.simulator.webhook_url = Some(url).filter(|url| !url.is_empty());
+        }
         env_string("WAYFARER_GATEWAY_URL", &mut s.api.payments.gateway_url);
         env_string("WAYFARER_SUPPLIERS_URL", &mut s.api.suppliers.url);
         if let Ok(names) = std::env::var("WAYFARER_SUPPLIERS") {

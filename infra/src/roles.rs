@@ -67,6 +67,7 @@ pub fn simulator_config(settings: &Settings) -> wayfarer_suppliers::SimulatorCon
     wayfarer_suppliers::SimulatorConfig {
         seed: settings.simulator.seed,
         webhook_secret: settings.simulator.webhook_secret.clone(),
+        webhook_url: settings.simulator.webhook_url.clone(),
         ..Default::default()
     }
 }

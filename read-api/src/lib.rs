@@ -6,6 +6,7 @@ pub mod auth;
 pub mod booking_feed;
 pub mod consistency;
 pub mod error;
+pub mod gateway_webhook;
 pub mod graphql;
 pub mod notification_feed;
 pub mod notification_mail;

@@ -62,6 +62,8 @@ impl Default for SupplierSettings {
 pub struct PaymentSettings {
     pub gateway_url: String,
     pub timeout: Duration,
+    /// Checks the signatures of the gateway's webhooks (`POST /webhooks/gateway`).
+    pub webhook_secret: String,
 }
 
 impl Default for PaymentSettings {
@@ -71,6 +73,7 @@ impl Default for PaymentSettings {
             gateway_url: "http://127.0.0.1:8090".into(),
             // Above the simulator's slow test card (3 s), well below a person's patience.
             timeout: Duration::from_secs(10),
+            webhook_secret: "whsec_development".into(),
         }
     }
 }

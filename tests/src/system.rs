@@ -156,6 +156,7 @@ impl TestSystem {
             .await?;
             let url = format!("http://{}", suppliers.addr);
             settings.api.payments.gateway_url = url.clone();
+            settings.api.payments.webhook_secret = settings.simulator.webhook_secret.clone();
             settings.api.suppliers.url = url.clone();
             suppliers_url = Some(url);
             tasks.push(suppliers.handle);

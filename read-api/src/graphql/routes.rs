@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use axum::extract::{ConnectInfo, FromRequestParts, State, WebSocketUpgrade};
 use axum::http::{header, HeaderMap, Request};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use tracing::Instrument;
 use uuid::Uuid;
@@ -48,7 +48,17 @@ pub fn router(schema: WayfarerSchema, state: &ApiState) -> Router {
         .route("/graphql/ws", get(get_graphql))
         .route("/admin", get(crate::admin::page))
         .route("/admin.js", get(crate::admin::script))
+        .route("/webhooks/gateway", post(gateway_webhook))
         .with_state(route_state)
+}
+
+/// The payment gateway's signed events (see [`crate::gateway_webhook`]).
+async fn gateway_webhook(
+    State(state): State<RouteState>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> axum::http::StatusCode {
+    crate::gateway_webhook::receive(&state.api, &headers, &body).await
 }
 
 /// The caller a bearer token names: one of our access tokens, or an external provider's

@@ -5,9 +5,10 @@
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use wayfarer_suppliers::api::FaultSettings;
+use wayfarer_schemas::wallet_id;
+use wayfarer_suppliers::api::{CreatePaymentIntent, CurrencyCode, FaultSettings};
 use wayfarer_suppliers::client::{AdminClient, GatewayClient};
-use wayfarer_suppliers::{CARD_DECLINED, CARD_INSUFFICIENT_FUNDS, CARD_SUCCEEDS};
+use wayfarer_suppliers::{CARD_DECLINED, CARD_INSUFFICIENT_FUNDS, CARD_SUCCEEDS, SIGNATURE_HEADER};
 use wayfarer_tests::cards::tokenise;
 use wayfarer_tests::{Roles, TestSystem};
 
@@ -505,5 +506,76 @@ async fn a_payment_goes_into_the_wallet_and_back_to_its_card_once_and_never_more
             ("DEPOSIT".to_owned(), 80_00)
         ]
     );
+    system.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_gateways_signed_word_deposits_a_top_up_the_api_never_recorded_once() {
+    let system = TestSystem::start("webhooks", Roles::all()).await.unwrap();
+    let (gateway, simulator) = gateway_of(&system);
+    let webhook = format!("{}/webhooks/gateway", system.api_url.clone().unwrap());
+    simulator.set_webhook(Some(&webhook)).await.unwrap();
+    let anonymous = system.graphql();
+    let ada = person(&anonymous, "ada").await;
+    let card = tokenise(&gateway, CARD_SUCCEEDS).await;
+
+    // An ordinary top-up: recorded by the API, and the gateway's word about it changes
+    // nothing.
+    ada.client
+        .data(
+            TOP_UP,
+            json!({ "c": "EUR", "a": 40_00, "pm": card, "k": uuid::Uuid::new_v4() }),
+        )
+        .await;
+    // A payment the API took but never recorded (cut off between the charge and the
+    // record, and never retried): the gateway's webhook deposits it.
+    let owner = uuid::Uuid::parse_str(&ada.id).unwrap();
+    let operation = uuid::Uuid::new_v4();
+    let metadata = std::collections::BTreeMap::from([
+        ("walletId".to_owned(), wallet_id(owner, "EUR").to_string()),
+        ("operationId".to_owned(), operation.to_string()),
+        ("ownerId".to_owned(), owner.to_string()),
+    ]);
+    let intent = gateway
+        .create_payment_intent(
+            &format!("top-up-{operation}"),
+            &CreatePaymentIntent {
+                amount_minor: 25_00,
+                currency: CurrencyCode::EUR,
+                payment_method: card.clone(),
+                description: Some("Wayfarer wallet top-up".into()),
+                metadata,
+            },
+        )
+        .await
+        .unwrap();
+    gateway.confirm_payment_intent(&intent.id).await.unwrap();
+    TestSystem::eventually(Duration::from_secs(30), "the webhook's deposit", || async {
+        let wallet = ada.client.data(WALLET, json!({ "c": "EUR" })).await;
+        wallet["wallet"]["balance"]["amountMinor"] == 65_00
+    })
+    .await;
+    let history = ada.client.data(HISTORY, json!({ "c": "EUR" })).await;
+    let deposits: Vec<Value> = nodes(&history, "walletTransactions")
+        .into_iter()
+        .filter(|n| n["kind"] == "DEPOSIT")
+        .collect();
+    assert_eq!(deposits.len(), 2, "one deposit per payment: {deposits:?}");
+    assert!(deposits
+        .iter()
+        .any(|d| d["paymentReference"] == intent.id.as_str()));
+
+    // Unsigned, forged or tampered deliveries are refused and deposit nothing.
+    let http = reqwest::Client::new();
+    let forged = json!({ "id": "evt_forged", "type": "payment_intent.succeeded", "data": { "paymentIntent": intent }, "created": chrono::Utc::now() });
+    for signature in [None, Some("t=1,v1=00"), Some("garbage")] {
+        let mut request = http.post(&webhook).json(&forged);
+        if let Some(signature) = signature {
+            request = request.header(SIGNATURE_HEADER, signature);
+        }
+        assert_eq!(request.send().await.unwrap().status(), 400, "{signature:?}");
+    }
+    let wallet = ada.client.data(WALLET, json!({ "c": "EUR" })).await;
+    assert_eq!(wallet["wallet"]["balance"]["amountMinor"], 65_00);
     system.stop().await;
 }
