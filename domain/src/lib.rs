@@ -10,6 +10,7 @@ pub mod booking;
 pub mod expenses;
 pub mod inbox;
 pub mod itinerary;
+pub mod place;
 pub mod template;
 pub mod testing;
 pub mod user;
@@ -27,6 +28,7 @@ pub use itinerary::{
     ItineraryDetails, ItineraryError, ItineraryEvent, ItineraryPatch, LocationInput, MoneyInput,
     NewItemDetails, NewItineraryDetails, Visibility, MAX_ITEMS,
 };
+pub use place::{Place, PlaceActor, PlaceCommand, PlaceError};
 pub use template::{Template, TemplateCommand, TemplateContext, TemplateError};
 pub use user::{User, UserCommand, UserContext, UserError};
 pub use values::{

@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 
 use crate::{
-    broker_health, db, demo, dlq, http, lost_log, rebuild, relay, roles, telemetry, Platform,
-    Settings,
+    broker_health, catalogue, db, demo, dlq, http, lost_log, rebuild, relay, roles, telemetry,
+    Platform, Settings,
 };
 use anyhow::bail;
 use clap::{Parser, Subcommand};
@@ -79,11 +79,23 @@ enum Command {
         #[command(subcommand)]
         command: UsersCommand,
     },
+    /// The place catalogue.
+    Places {
+        #[command(subcommand)]
+        command: PlacesCommand,
+    },
     /// Seed the demo account and itineraries (idempotent).
     Seed {
         #[arg(long, default_value_t = 40)]
         itineraries: usize,
     },
+}
+
+#[derive(Subcommand)]
+enum PlacesCommand {
+    /// Add the cities and airports of the shipped extracts (idempotent; `dev` does it on
+    /// every start).
+    Import,
 }
 
 #[derive(Subcommand)]
@@ -303,6 +315,16 @@ pub async fn run() -> anyhow::Result<()> {
         Command::Users {
             command: UsersCommand::CreateAdmin { email },
         } => create_admin(settings, &email).await?,
+        Command::Places {
+            command: PlacesCommand::Import,
+        } => {
+            db::migrate(&settings.postgres).await?;
+            let report = catalogue::import_places(&db::connect(&settings.postgres).await?).await?;
+            eprintln!(
+                "{} places added, {} already in the catalogue",
+                report.added, report.present
+            );
+        }
         Command::Seed { itineraries } => {
             db::migrate(&settings.postgres).await?;
             let platform = platform(&settings).await?;
@@ -766,6 +788,8 @@ async fn dev(mut settings: Settings, demo_itineraries: usize) -> anyhow::Result<
     // The wakes consumer runs with the projectors above.
     let saga_worker = roles::spawn_saga_worker(&settings, shutdown.clone());
     let created = demo::seed(&api.state, demo_itineraries).await?;
+    let places = catalogue::import_places(&api.state.pool).await?;
+    tracing::info!(added = places.added, "place catalogue imported");
     tracing::info!(
         created,
         graphql = %format!("http://{}/graphql", api.addr),

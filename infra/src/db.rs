@@ -24,8 +24,16 @@ fn options(settings: &PostgresSettings) -> Result<PgConnectOptions, sqlx::Error>
 /// whose error the caller already handles (commands answer "unavailable", workers retry), and
 /// the pool then replaces it.
 pub async fn connect(settings: &PostgresSettings) -> Result<PgPool, sqlx::Error> {
+    connect_with_limit(settings, settings.max_connections).await
+}
+
+/// As [`connect`], holding at most `max_connections` (never more than the settings allow).
+pub async fn connect_with_limit(
+    settings: &PostgresSettings,
+    max_connections: u32,
+) -> Result<PgPool, sqlx::Error> {
     PgPoolOptions::new()
-        .max_connections(settings.max_connections)
+        .max_connections(max_connections.min(settings.max_connections))
         .test_before_acquire(false)
         .acquire_timeout(Duration::from_secs(10))
         .connect_with(options(settings)?)
@@ -33,13 +41,16 @@ pub async fn connect(settings: &PostgresSettings) -> Result<PgPool, sqlx::Error>
 }
 
 /// A pool of at most `max_connections` that connects on first use (for roles that must start,
-/// and report, while PostgreSQL is away).
+/// and report, while PostgreSQL is away) and lets its connections go after a few idle
+/// seconds: its users write now and then (a broker's reachability changing, a checkpoint a
+/// minute), and one idle connection per role and process would add up to dozens.
 pub fn connect_lazy(
     settings: &PostgresSettings,
     max_connections: u32,
 ) -> Result<PgPool, sqlx::Error> {
     Ok(PgPoolOptions::new()
         .max_connections(max_connections)
+        .idle_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(10))
         .connect_lazy_with(options(settings)?))
 }

@@ -38,6 +38,7 @@ pub async fn api_state(settings: &Settings, platform: &Platform) -> anyhow::Resu
         inbox: Arc::new(CommandHandler::new(pool.clone())),
         wallets: Arc::new(CommandHandler::new(pool.clone())),
         bookings: Arc::new(CommandHandler::new(pool.clone())),
+        places: Arc::new(CommandHandler::new(pool.clone())),
         gateway: wayfarer_suppliers::client::GatewayClient::new(
             settings.api.payments.gateway_url.clone(),
             settings.api.payments.timeout,

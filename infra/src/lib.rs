@@ -3,6 +3,7 @@
 
 pub mod apply;
 pub mod broker_health;
+pub mod catalogue;
 pub mod checkpointer;
 pub mod cli;
 pub mod config;

@@ -13,6 +13,7 @@ use wayfarer_projections::itinerary::{
     ItineraryCacheProjection, ItineraryPgProjection, ItinerarySearchProjection,
 };
 use wayfarer_projections::notification::NotificationsProjection;
+use wayfarer_projections::place::PlacesProjection;
 use wayfarer_projections::template::TemplatesProjection;
 use wayfarer_projections::user::search::UsersSearchProjection;
 use wayfarer_projections::user::UsersProjection;
@@ -61,6 +62,7 @@ pub fn standard_registry(
             ItineraryExpensesModel,
         ))))
         .register(Registered::Transactional(Arc::new(TemplatesProjection)))
+        .register(Registered::Transactional(Arc::new(PlacesProjection)))
         .register(Registered::MultiStream(Arc::new(NotificationsProjection)))
         .register(Registered::Transactional(Arc::new(WalletsProjection)))
         .register(Registered::Transactional(Arc::new(

@@ -108,6 +108,11 @@ async fn prepare(
     Ok(())
 }
 
+/// Connections one projector holds at most: it applies one batch at a time (its transaction,
+/// plus a read or two beside it), and every registered projection runs one, so a pool the
+/// size of the API's would hold dozens of idle connections per process.
+const PROJECTOR_CONNECTIONS: u32 = 4;
+
 async fn consume(
     settings: &Settings,
     projection: &Registered,
@@ -115,7 +120,7 @@ async fn consume(
     shutdown: &CancellationToken,
 ) -> Result<(), ProjectorError> {
     let name = projection.name();
-    let pool = db::connect(&settings.postgres).await?;
+    let pool = db::connect_with_limit(&settings.postgres, PROJECTOR_CONNECTIONS).await?;
     prepare(settings, &pool, projection, events).await?;
     let names = settings.names();
     let topics: Vec<String> = projection

@@ -13,6 +13,7 @@ pub mod event;
 pub mod itinerary;
 pub mod names;
 pub mod notification;
+pub mod place;
 pub mod projection;
 pub mod status;
 pub mod store;

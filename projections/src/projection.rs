@@ -42,6 +42,17 @@ pub struct Write {
     pub sequence: u64,
 }
 
+impl Write {
+    /// The written stream's id when it is one of `aggregate_type`'s (and a UUID): `None` for
+    /// a write a model of that aggregate never shows, which it has therefore applied.
+    pub fn stream_of(&self, aggregate_type: &str) -> Option<uuid::Uuid> {
+        if self.aggregate_type != aggregate_type {
+            return None;
+        }
+        uuid::Uuid::parse_str(&self.aggregate_id).ok()
+    }
+}
+
 /// The tables one copy of a PostgreSQL model lives in: live, or a rebuild's shadow copy.
 /// Projections write through [`Tables::name`] so the same code fills either.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -114,6 +114,7 @@ pub struct ApiState {
     pub inbox: Arc<CommandHandler<wayfarer_domain::Inbox>>,
     pub wallets: Arc<CommandHandler<wayfarer_domain::Wallet>>,
     pub bookings: Arc<CommandHandler<wayfarer_domain::Booking>>,
+    pub places: Arc<CommandHandler<wayfarer_domain::Place>>,
     /// The payment gateway wallets are topped up through.
     pub gateway: wayfarer_suppliers::client::GatewayClient,
     /// The travel suppliers (each call within `settings.suppliers.timeout`).

@@ -144,6 +144,7 @@ impl Registry {
             .register::<crate::InboxEvent>()
             .register::<crate::WalletEvent>()
             .register::<crate::BookingEvent>()
+            .register::<crate::PlaceEvent>()
     }
 
     pub fn register<E: EventContract + JsonSchema + DeserializeOwned>(mut self) -> Self {

@@ -11,6 +11,7 @@ pub mod envelope;
 pub mod export;
 pub mod inbox;
 pub mod itinerary;
+pub mod place;
 pub mod template;
 pub mod user;
 pub mod wallet;
@@ -23,6 +24,7 @@ pub use itinerary::{
     AccessLevel, Category, ExpenseDetails, ItemDetails, ItineraryDetails, ItineraryEvent,
     ItineraryStatus, Location, MoneyAmount, SplitMethod, Visibility,
 };
+pub use place::{catalogue_place_id, PlaceCategory, PlaceEvent};
 pub use template::{TemplateDetails, TemplateEvent, TemplateItem, TripCategory};
 pub use user::{
     BudgetLevel, NotificationSettings, PersonalDetails, Privacy, Role, SocialLinks, TravelPace,

@@ -141,6 +141,16 @@ impl ReferenceData {
         self.cities.get(&geonameid)
     }
 
+    /// Every airport, in no particular order.
+    pub fn airports(&self) -> impl Iterator<Item = &Airport> {
+        self.airports.values()
+    }
+
+    /// Every city, in no particular order.
+    pub fn cities(&self) -> impl Iterator<Item = &City> {
+        self.cities.values()
+    }
+
     #[cfg(test)]
     fn airport_count(&self) -> usize {
         self.airports.len()

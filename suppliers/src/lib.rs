@@ -42,6 +42,7 @@ use std::future::Future;
 
 pub use cards::{CARD_DECLINED, CARD_INSUFFICIENT_FUNDS, CARD_SLOW, CARD_SUCCEEDS};
 pub use config::{ConfigError, SimulatorConfig, SupplierProfile};
+pub use data::{Airport, City, ReferenceData};
 pub use error::ApiError;
 pub use extract::IDEMPOTENCY_KEY_HEADER;
 pub use faults::GATEWAY_TARGET;

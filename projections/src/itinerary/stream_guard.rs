@@ -56,10 +56,7 @@ pub async fn has_applied(
     write: &crate::projection::Write,
 ) -> Result<bool, sqlx::Error> {
     use wayfarer_schemas::itinerary::AGGREGATE_TYPE;
-    if write.aggregate_type != AGGREGATE_TYPE {
-        return Ok(true);
-    }
-    let Ok(id) = Uuid::parse_str(&write.aggregate_id) else {
+    let Some(id) = write.stream_of(AGGREGATE_TYPE) else {
         return Ok(true);
     };
     Ok(applied_versions(connection, table, &[id])

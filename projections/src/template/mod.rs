@@ -123,10 +123,7 @@ impl TransactionalProjection for TemplatesProjection {
         struct Version {
             version: i64,
         }
-        if write.aggregate_type != AGGREGATE_TYPE {
-            return Ok(true);
-        }
-        let Ok(id) = Uuid::parse_str(&write.aggregate_id) else {
+        let Some(id) = write.stream_of(AGGREGATE_TYPE) else {
             return Ok(true);
         };
         let row: Option<Version> =

@@ -64,10 +64,7 @@ impl TransactionalProjection for UsersProjection {
         connection: &mut PgConnection,
         write: &Write,
     ) -> Result<bool, ProjectionError> {
-        if write.aggregate_type != AGGREGATE_TYPE {
-            return Ok(true);
-        }
-        let Ok(id) = uuid::Uuid::parse_str(&write.aggregate_id) else {
+        let Some(id) = write.stream_of(AGGREGATE_TYPE) else {
             return Ok(true);
         };
         Ok(read::version_of(connection, id).await? >= write.sequence as i64)

@@ -227,10 +227,7 @@ impl DocumentProjection for UsersSearchProjection {
     }
 
     async fn has_applied(&self, write: &Write) -> Result<bool, ProjectionError> {
-        if write.aggregate_type != AGGREGATE_TYPE {
-            return Ok(true);
-        }
-        let Ok(id) = Uuid::parse_str(&write.aggregate_id) else {
+        let Some(id) = write.stream_of(AGGREGATE_TYPE) else {
             return Ok(true);
         };
         Ok(searchable_version(&self.client, &self.alias, id).await? >= write.sequence)

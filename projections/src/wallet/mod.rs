@@ -308,10 +308,7 @@ impl TransactionalProjection for WalletsProjection {
         connection: &mut PgConnection,
         write: &Write,
     ) -> Result<bool, ProjectionError> {
-        if write.aggregate_type != AGGREGATE_TYPE {
-            return Ok(true);
-        }
-        let Ok(id) = Uuid::parse_str(&write.aggregate_id) else {
+        let Some(id) = write.stream_of(AGGREGATE_TYPE) else {
             return Ok(true);
         };
         let version: Option<i64> =

@@ -14,6 +14,7 @@ mod paging;
 mod parsed_queries;
 mod people;
 mod people_types;
+mod places;
 mod query;
 pub mod resolve;
 mod routes;
@@ -44,6 +45,7 @@ pub struct QueryRoot(
     wallet::WalletQuery,
     booking::BookingQuery,
     travel::TravelQuery,
+    places::PlaceQuery,
     operations::OperationsQuery,
 );
 
@@ -60,6 +62,7 @@ pub struct MutationRoot(
     notifications::NotificationMutation,
     wallet::WalletMutation,
     booking::BookingMutation,
+    places::PlaceMutation,
     operations::OperationsMutation,
 );
 

@@ -19,6 +19,7 @@ mod notifications;
 mod operations;
 mod people;
 mod people_matrix;
+mod places;
 mod platform;
 mod rebuild_determinism;
 mod redelivery;

@@ -78,6 +78,30 @@ async fn set_privacy(person: &Person, privacy: &str) -> Value {
         .clone()
 }
 
+/// Has a fresh admin ban `who` and waits until the people model knows it.
+pub(crate) async fn banned_by_an_admin(
+    system: &TestSystem,
+    anonymous: &GraphqlClient,
+    who: &Person,
+) {
+    let admin = person(anonymous, "banning-admin").await;
+    make_admin(system, &admin).await;
+    let banned = admin
+        .client
+        .data(
+            "mutation($id: UUID!) { banUser(userId: $id, reason: \"abuse\") { position } }",
+            json!({ "id": who.id }),
+        )
+        .await;
+    admin
+        .client
+        .data(
+            "query($id: UUID!, $p: Position) { user(userId: $id, after: $p) { id } }",
+            json!({ "id": who.id, "p": banned["banUser"]["position"] }),
+        )
+        .await;
+}
+
 /// Makes `person` an admin with the CLI and waits until the model knows it.
 pub(crate) async fn make_admin(system: &TestSystem, person: &Person) -> String {
     let printed = cli(system, &["users", "create-admin", &person.email]).await;

@@ -150,8 +150,13 @@ async fn a_rebuild_under_live_writes_equals_a_quiet_rebuild_row_for_row() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 
-    // Commands keep arriving on every itinerary, profile and wallet while every projection
-    // rebuilds.
+    // The place catalogue, so the places model starts from thousands of rows.
+    wayfarer_infra::catalogue::import_places(&system.pool)
+        .await
+        .unwrap();
+
+    // Commands keep arriving on every itinerary, profile, wallet and the place catalogue
+    // while every projection rebuilds.
     let writing = Arc::new(AtomicBool::new(true));
     let writers: Vec<_> = people
         .iter()
@@ -199,6 +204,14 @@ async fn a_rebuild_under_live_writes_equals_a_quiet_rebuild_row_for_row() {
                             .data(
                                 "mutation($a: Int!, $pm: String!, $k: UUID) { topUpWallet(currency: \"EUR\", amountMinor: $a, paymentMethod: $pm, idempotencyKey: $k) { position } }",
                                 json!({ "a": 1000 + n, "pm": card, "k": uuid::Uuid::new_v4() }),
+                            )
+                            .await;
+                    }
+                    if n % 8 == 4 {
+                        client
+                            .data(
+                                "mutation($input: CreatePlaceInput!) { createPlace(input: $input) { placeId } }",
+                                json!({ "input": { "name": format!("Stall {who_id} {n}"), "category": "SHOP", "lat": 38.7 + n as f64 / 1000.0, "lon": -9.1 } }),
                             )
                             .await;
                     }

@@ -12,7 +12,7 @@ use wayfarer_suppliers::{CARD_DECLINED, CARD_INSUFFICIENT_FUNDS, CARD_SUCCEEDS, 
 use wayfarer_tests::cards::tokenise;
 use wayfarer_tests::{Roles, TestSystem};
 
-use crate::people::{make_admin, person};
+use crate::people::{banned_by_an_admin, person};
 
 const TOP_UP: &str = "mutation($c: String!, $a: Int!, $pm: String, $k: UUID) { topUpWallet(currency: $c, amountMinor: $a, paymentMethod: $pm, idempotencyKey: $k) { walletId position replayed paymentReference } }";
 const SET_CARD: &str = "mutation($c: String!, $pm: String!) { updatePaymentMethod(currency: $c, paymentMethod: $pm) { walletId position } }";
@@ -314,22 +314,7 @@ async fn a_wallet_is_topped_up_through_the_gateway_once_per_key_and_declines_rec
     assert_ne!(bea_wallet["wallet"]["id"], wallet["id"]);
 
     // A banned person pays nothing in.
-    let admin = person(&anonymous, "admin").await;
-    make_admin(&system, &admin).await;
-    let banned = admin
-        .client
-        .data(
-            "mutation($id: UUID!) { banUser(userId: $id, reason: \"fraud\") { position } }",
-            json!({ "id": bea.id }),
-        )
-        .await;
-    admin
-        .client
-        .data(
-            "query($id: UUID!, $p: Position) { user(userId: $id, after: $p) { id } }",
-            json!({ "id": bea.id, "p": banned["banUser"]["position"] }),
-        )
-        .await;
+    banned_by_an_admin(&system, &anonymous, &bea).await;
     assert_eq!(
         bea.client
             .error_code(
