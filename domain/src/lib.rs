@@ -11,6 +11,7 @@ pub mod expenses;
 pub mod inbox;
 pub mod itinerary;
 pub mod place;
+pub mod review;
 pub mod template;
 pub mod testing;
 pub mod user;
@@ -29,6 +30,7 @@ pub use itinerary::{
     NewItemDetails, NewItineraryDetails, Visibility, MAX_ITEMS,
 };
 pub use place::{Place, PlaceActor, PlaceCommand, PlaceError};
+pub use review::{Review, ReviewCommand, ReviewContext, ReviewError};
 pub use template::{Template, TemplateCommand, TemplateContext, TemplateError};
 pub use user::{User, UserCommand, UserContext, UserError};
 pub use values::{

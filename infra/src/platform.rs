@@ -31,7 +31,8 @@ impl Platform {
                 .register::<wayfarer_domain::Inbox>()
                 .register::<wayfarer_domain::Wallet>()
                 .register::<wayfarer_domain::Booking>()
-                .register::<wayfarer_domain::Place>(),
+                .register::<wayfarer_domain::Place>()
+                .register::<wayfarer_domain::Review>(),
         })
     }
 

@@ -145,6 +145,7 @@ impl Registry {
             .register::<crate::WalletEvent>()
             .register::<crate::BookingEvent>()
             .register::<crate::PlaceEvent>()
+            .register::<crate::ReviewEvent>()
     }
 
     pub fn register<E: EventContract + JsonSchema + DeserializeOwned>(mut self) -> Self {

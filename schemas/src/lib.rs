@@ -12,6 +12,7 @@ pub mod export;
 pub mod inbox;
 pub mod itinerary;
 pub mod place;
+pub mod review;
 pub mod template;
 pub mod user;
 pub mod wallet;
@@ -25,6 +26,7 @@ pub use itinerary::{
     ItineraryStatus, Location, MoneyAmount, SplitMethod, Visibility,
 };
 pub use place::{catalogue_place_id, PlaceCategory, PlaceEvent};
+pub use review::{review_id, MediaType, ReviewEvent, ReviewMedia};
 pub use template::{TemplateDetails, TemplateEvent, TemplateItem, TripCategory};
 pub use user::{
     BudgetLevel, NotificationSettings, PersonalDetails, Privacy, Role, SocialLinks, TravelPace,
