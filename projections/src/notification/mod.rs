@@ -367,6 +367,7 @@ async fn booking_event(
             .bind(kind.as_str().to_lowercase())
             .execute(&mut *tx)
             .await?;
+            return Ok(Vec::new());
         }
         BookingEvent::BookingReserved { offer, .. } => {
             sqlx::query(&update("title = $2"))
@@ -374,6 +375,7 @@ async fn booking_event(
                 .bind(&offer.title)
                 .execute(&mut *tx)
                 .await?;
+            return Ok(Vec::new());
         }
         BookingEvent::BookingFundsHeld { amount, .. } => {
             sqlx::query(&update("paid = $2"))
@@ -381,8 +383,14 @@ async fn booking_event(
                 .bind(amount.display())
                 .execute(&mut *tx)
                 .await?;
+            return Ok(Vec::new());
         }
-        _ => {}
+        // Only confirmations, failures and cancellations are news: the facts are read for
+        // them alone.
+        BookingEvent::BookingConfirmed { .. }
+        | BookingEvent::BookingFailed { .. }
+        | BookingEvent::BookingCancelled { .. } => {}
+        _ => return Ok(Vec::new()),
     }
     let facts: Option<BookingFactsRow> = sqlx::query_as(&format!(
         "SELECT owner_id, title, paid FROM {bookings} WHERE booking_id = $1"
