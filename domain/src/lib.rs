@@ -7,10 +7,14 @@
 
 pub mod aggregate;
 pub mod booking;
+pub mod comment;
 pub mod expenses;
 pub mod inbox;
 pub mod itinerary;
+pub mod media;
 pub mod place;
+pub mod post;
+pub mod reaction;
 pub mod review;
 pub mod template;
 pub mod testing;
@@ -23,6 +27,7 @@ pub use booking::{
     Booking, BookingActor, BookingCommand, BookingContext, BookingError, BookingRequest,
     BookingStatus,
 };
+pub use comment::{Comment, CommentCommand, CommentContext, CommentError};
 pub use inbox::{Inbox, InboxCommand, InboxContext, InboxError};
 pub use itinerary::{
     Category, CommandContext, ItemDetails, ItemPatch, Itinerary, ItineraryCommand,
@@ -30,6 +35,8 @@ pub use itinerary::{
     NewItemDetails, NewItineraryDetails, Visibility, MAX_ITEMS,
 };
 pub use place::{Place, PlaceActor, PlaceCommand, PlaceError};
+pub use post::{Post, PostCommand, PostContext, PostError};
+pub use reaction::{Reaction, ReactionCommand, ReactionError};
 pub use review::{Review, ReviewCommand, ReviewContext, ReviewError};
 pub use template::{Template, TemplateCommand, TemplateContext, TemplateError};
 pub use user::{User, UserCommand, UserContext, UserError};

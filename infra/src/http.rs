@@ -39,6 +39,10 @@ pub async fn api_state(settings: &Settings, platform: &Platform) -> anyhow::Resu
         wallets: Arc::new(CommandHandler::new(pool.clone())),
         bookings: Arc::new(CommandHandler::new(pool.clone())),
         places: Arc::new(CommandHandler::new(pool.clone())),
+        reviews: Arc::new(CommandHandler::new(pool.clone())),
+        posts: Arc::new(CommandHandler::new(pool.clone())),
+        comments: Arc::new(CommandHandler::new(pool.clone())),
+        reactions: Arc::new(CommandHandler::new(pool.clone())),
         gateway: wayfarer_suppliers::client::GatewayClient::new(
             settings.api.payments.gateway_url.clone(),
             settings.api.payments.timeout,

@@ -32,7 +32,10 @@ impl Platform {
                 .register::<wayfarer_domain::Wallet>()
                 .register::<wayfarer_domain::Booking>()
                 .register::<wayfarer_domain::Place>()
-                .register::<wayfarer_domain::Review>(),
+                .register::<wayfarer_domain::Review>()
+                .register::<wayfarer_domain::Post>()
+                .register::<wayfarer_domain::Comment>()
+                .register::<wayfarer_domain::Reaction>(),
         })
     }
 

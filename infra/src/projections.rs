@@ -14,6 +14,8 @@ use wayfarer_projections::itinerary::{
 };
 use wayfarer_projections::notification::NotificationsProjection;
 use wayfarer_projections::place::PlacesProjection;
+use wayfarer_projections::post::PostsProjection;
+use wayfarer_projections::review::ReviewsProjection;
 use wayfarer_projections::template::TemplatesProjection;
 use wayfarer_projections::user::search::UsersSearchProjection;
 use wayfarer_projections::user::UsersProjection;
@@ -63,6 +65,8 @@ pub fn standard_registry(
         ))))
         .register(Registered::Transactional(Arc::new(TemplatesProjection)))
         .register(Registered::Transactional(Arc::new(PlacesProjection)))
+        .register(Registered::Transactional(Arc::new(ReviewsProjection)))
+        .register(Registered::Transactional(Arc::new(PostsProjection)))
         .register(Registered::MultiStream(Arc::new(NotificationsProjection)))
         .register(Registered::Transactional(Arc::new(WalletsProjection)))
         .register(Registered::Transactional(Arc::new(

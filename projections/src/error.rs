@@ -35,6 +35,14 @@ pub enum ProjectionError {
 }
 
 impl ProjectionError {
+    /// The event at `position` cannot be applied as it is (a poison event).
+    pub fn undecodable(position: i64, reason: impl ToString) -> Self {
+        ProjectionError::Undecodable {
+            position,
+            reason: reason.to_string(),
+        }
+    }
+
     /// A failure to open the personal data of the event at `position`: a database failure is
     /// retried; a value that does not open (tampered, malformed) is a poison event.
     pub fn from_vault(error: wayfarer_vault::VaultError, position: i64) -> Self {

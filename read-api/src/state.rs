@@ -115,6 +115,10 @@ pub struct ApiState {
     pub wallets: Arc<CommandHandler<wayfarer_domain::Wallet>>,
     pub bookings: Arc<CommandHandler<wayfarer_domain::Booking>>,
     pub places: Arc<CommandHandler<wayfarer_domain::Place>>,
+    pub reviews: Arc<CommandHandler<wayfarer_domain::Review>>,
+    pub posts: Arc<CommandHandler<wayfarer_domain::Post>>,
+    pub comments: Arc<CommandHandler<wayfarer_domain::Comment>>,
+    pub reactions: Arc<CommandHandler<wayfarer_domain::Reaction>>,
     /// The payment gateway wallets are topped up through.
     pub gateway: wayfarer_suppliers::client::GatewayClient,
     /// The travel suppliers (each call within `settings.suppliers.timeout`).

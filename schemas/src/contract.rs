@@ -146,6 +146,9 @@ impl Registry {
             .register::<crate::BookingEvent>()
             .register::<crate::PlaceEvent>()
             .register::<crate::ReviewEvent>()
+            .register::<crate::PostEvent>()
+            .register::<crate::CommentEvent>()
+            .register::<crate::ReactionEvent>()
     }
 
     pub fn register<E: EventContract + JsonSchema + DeserializeOwned>(mut self) -> Self {

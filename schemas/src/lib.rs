@@ -5,6 +5,7 @@
 //! the published contract cannot drift from the code.
 
 pub mod booking;
+pub mod comment;
 pub mod compatibility;
 pub mod contract;
 pub mod envelope;
@@ -12,12 +13,15 @@ pub mod export;
 pub mod inbox;
 pub mod itinerary;
 pub mod place;
+pub mod post;
+pub mod reaction;
 pub mod review;
 pub mod template;
 pub mod user;
 pub mod wallet;
 
 pub use booking::{BookedOffer, BookingEvent, BookingKind, CancellationTerms};
+pub use comment::CommentEvent;
 pub use contract::{decode_event, DecodeError, EventContract, RegisteredContract, Registry};
 pub use envelope::{EventEnvelope, EventMetadata};
 pub use inbox::{InboxEvent, NotificationChannels, NotificationKind, NotificationPreference};
@@ -26,6 +30,8 @@ pub use itinerary::{
     ItineraryStatus, Location, MoneyAmount, SplitMethod, Visibility,
 };
 pub use place::{catalogue_place_id, PlaceCategory, PlaceEvent};
+pub use post::{PostEvent, PostMedia, PostTags};
+pub use reaction::{reaction_id, ReactionEvent, ReactionTarget, ReactionType};
 pub use review::{review_id, MediaType, ReviewEvent, ReviewMedia};
 pub use template::{TemplateDetails, TemplateEvent, TemplateItem, TripCategory};
 pub use user::{

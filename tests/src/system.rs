@@ -13,13 +13,15 @@ use wayfarer_projections::user::search as users_search;
 use wayfarer_projections::Registered;
 
 /// The standard projections, by name.
-pub const ALL_PROJECTIONS: [&str; 12] = [
+pub const ALL_PROJECTIONS: [&str; 14] = [
     pg::NAME,
     wayfarer_projections::template::NAME,
     wayfarer_projections::notification::NAME,
     wayfarer_projections::wallet::NAME,
     wayfarer_projections::booking::NAME,
     wayfarer_projections::place::NAME,
+    wayfarer_projections::review::NAME,
+    wayfarer_projections::post::NAME,
     wayfarer_projections::itinerary::comments::NAME,
     wayfarer_projections::itinerary::expenses::NAME,
     search::NAME,

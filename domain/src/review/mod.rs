@@ -15,16 +15,14 @@ use wayfarer_schemas::review::{MediaType, ReviewMedia};
 use wayfarer_schemas::ReviewEvent;
 
 use crate::aggregate::{Aggregate, DomainError, ErrorKind};
+use crate::media::{self, MediaError};
 use crate::values::{check_text, Lines};
 
 /// The longest review text, in characters.
 pub const CONTENT_MAX_CHARS: usize = 5_000;
 /// Photos and videos one review holds at most.
 pub const MAX_MEDIA: usize = 10;
-/// The longest media URL, in bytes.
-pub const URL_MAX_BYTES: usize = 2_048;
-/// The longest media caption, in characters.
-pub const CAPTION_MAX_CHARS: usize = 300;
+pub use crate::media::{CAPTION_MAX_CHARS, URL_MAX_BYTES};
 
 /// Who asks, and when.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -182,33 +180,11 @@ fn content(input: &str) -> Result<String, ReviewError> {
     Ok(text.to_owned())
 }
 
-fn media_url(input: &str) -> Result<String, ReviewError> {
-    let url = input.trim();
-    let scheme_ok = url.starts_with("https://") || url.starts_with("http://");
-    let host_ok = url
-        .split_once("://")
-        .map(|(_, rest)| !rest.is_empty() && !rest.starts_with('/'))
-        .unwrap_or(false);
-    if !scheme_ok
-        || !host_ok
-        || url.len() > URL_MAX_BYTES
-        || url.chars().any(|c| c.is_control() || c.is_whitespace())
-    {
-        return Err(ReviewError::InvalidUrl);
+fn media_error(error: MediaError) -> ReviewError {
+    match error {
+        MediaError::InvalidUrl => ReviewError::InvalidUrl,
+        MediaError::InvalidCaption => ReviewError::InvalidCaption,
     }
-    Ok(url.to_owned())
-}
-
-fn caption(input: Option<&str>) -> Result<Option<String>, ReviewError> {
-    let Some(text) = input.map(str::trim).filter(|t| !t.is_empty()) else {
-        return Ok(None);
-    };
-    if text.chars().count() > CAPTION_MAX_CHARS
-        || check_text(text, Lines::Single, "caption").is_err()
-    {
-        return Err(ReviewError::InvalidCaption);
-    }
-    Ok(Some(text.to_owned()))
 }
 
 impl Aggregate for Review {
@@ -270,9 +246,9 @@ impl Aggregate for Review {
                 let written = self.by_author(&context)?;
                 let media = ReviewMedia {
                     media_id,
-                    url: media_url(&url)?,
+                    url: media::media_url(&url).map_err(media_error)?,
                     media_type,
-                    caption: caption(text.as_deref())?,
+                    caption: media::caption(text.as_deref()).map_err(media_error)?,
                 };
                 if let Some(existing) = written.media.iter().find(|m| m.media_id == media_id) {
                     // Asked again (a retry): nothing more to do.

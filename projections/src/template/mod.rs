@@ -44,10 +44,7 @@ impl Projection for TemplatesProjection {
 }
 
 fn undecodable(envelope: &Envelope, reason: impl ToString) -> ProjectionError {
-    ProjectionError::Undecodable {
-        position: envelope.global_position,
-        reason: reason.to_string(),
-    }
+    ProjectionError::undecodable(envelope.global_position, reason)
 }
 
 #[async_trait]

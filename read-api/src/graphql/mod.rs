@@ -3,6 +3,7 @@
 mod account;
 mod booking;
 mod collaboration;
+mod comments;
 pub(crate) mod context;
 mod expenses;
 mod history;
@@ -15,8 +16,11 @@ mod parsed_queries;
 mod people;
 mod people_types;
 mod places;
+mod posts;
 mod query;
+mod reactions;
 pub mod resolve;
+mod reviews;
 mod routes;
 mod selection_limit;
 pub mod subscription;
@@ -46,6 +50,10 @@ pub struct QueryRoot(
     booking::BookingQuery,
     travel::TravelQuery,
     places::PlaceQuery,
+    reviews::ReviewQuery,
+    posts::PostQuery,
+    comments::CommentQuery,
+    reactions::ReactionQuery,
     operations::OperationsQuery,
 );
 
@@ -63,6 +71,10 @@ pub struct MutationRoot(
     wallet::WalletMutation,
     booking::BookingMutation,
     places::PlaceMutation,
+    reviews::ReviewMutation,
+    posts::PostMutation,
+    comments::CommentMutation,
+    reactions::ReactionMutation,
     operations::OperationsMutation,
 );
 

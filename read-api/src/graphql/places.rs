@@ -9,10 +9,12 @@ use wayfarer_domain::place::{added_place_id, normalized_name, NewPlace, PlaceAct
 use wayfarer_domain::{PlaceCommand, PlaceError};
 use wayfarer_projections::place::read::{self, NearbyCursor, NearbySearch, PlaceRow};
 use wayfarer_projections::place::NAME;
+use wayfarer_projections::review as reviews_model;
 
 use super::context::state;
 use super::paging::{cursor_text, encode_opaque, page_size};
 use super::resolve::{resolve, Invocation};
+use super::reviews::{place_ratings, PlaceRating};
 use super::types::Position;
 use crate::error::{ApiError, ApiResult};
 
@@ -51,10 +53,12 @@ pub struct Place {
     /// True for the cities and airports of the shipped extracts.
     pub from_catalogue: bool,
     pub added_at: DateTime<Utc>,
+    /// Its reviews' average, count and histogram.
+    pub rating: PlaceRating,
 }
 
-impl From<PlaceRow> for Place {
-    fn from(row: PlaceRow) -> Self {
+impl Place {
+    fn new(row: PlaceRow, rating: PlaceRating) -> Self {
         let category = wayfarer_schemas::PlaceCategory::parse(&row.category)
             .unwrap_or(wayfarer_schemas::PlaceCategory::Other);
         Self {
@@ -66,6 +70,7 @@ impl From<PlaceRow> for Place {
             address: row.address,
             from_catalogue: row.catalogue_ref.is_some(),
             added_at: row.added_at,
+            rating,
         }
     }
 }
@@ -132,7 +137,8 @@ pub struct PlaceQuery;
 
 #[Object]
 impl PlaceQuery {
-    /// One place (`null` when there is none).
+    /// One place (`null` when there is none). `afterPosition` may be a place's or a
+    /// review's write: the place's rating then includes it.
     async fn place(
         &self,
         ctx: &Context<'_>,
@@ -142,9 +148,15 @@ impl PlaceQuery {
         resolve(async move {
             let api = state(ctx);
             if let Some(position) = after_position {
-                api.read_your_write(&[NAME], position.0).await?;
+                api.read_your_write(&[NAME, reviews_model::NAME], position.0)
+                    .await?;
             }
-            Ok(read::find(&api.pool, id).await?.map(Into::into))
+            let Some(row) = read::find(&api.pool, id).await? else {
+                return Ok(None);
+            };
+            let mut ratings = place_ratings(ctx, &[row.place_id]).await?;
+            let rating = ratings.remove(&row.place_id).unwrap_or_default();
+            Ok(Some(Place::new(row, rating)))
         })
         .await
     }
@@ -173,7 +185,8 @@ impl PlaceQuery {
             let size = page_size(first)?;
             let api = state(ctx);
             if let Some(position) = after_position {
-                api.read_your_write(&[NAME], position.0).await?;
+                api.read_your_write(&[NAME, reviews_model::NAME], position.0)
+                    .await?;
             }
             let category: Option<wayfarer_schemas::PlaceCategory> = category.map(Into::into);
             let mut rows = read::nearby(
@@ -190,13 +203,16 @@ impl PlaceQuery {
             .await?;
             let has_next = rows.len() > size;
             rows.truncate(size);
+            let ids: Vec<Uuid> = rows.iter().map(|row| row.place.place_id).collect();
+            let mut ratings = place_ratings(ctx, &ids).await?;
             let mut connection = Connection::new(after.is_some(), has_next);
             connection.edges.extend(rows.into_iter().map(|row| {
+                let rating = ratings.remove(&row.place.place_id).unwrap_or_default();
                 Edge::new(
                     encode_nearby_cursor(row.distance_km, row.place.place_id),
                     NearbyPlace {
                         distance_km: row.distance_km,
-                        place: row.place.into(),
+                        place: Place::new(row.place, rating),
                     },
                 )
             }));

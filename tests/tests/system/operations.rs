@@ -82,14 +82,16 @@ async fn the_cli_shows_status_and_an_aggregates_events() {
             .unwrap_or_else(|| panic!("{status}"));
         let columns: Vec<&str> = line.split_whitespace().collect();
         // The owner's registration is 1; the itinerary's two events end at 3.
-        // No template was saved, no wallet used, nothing booked, no place added: those
-        // consumed nothing.
+        // No template was saved, no wallet used, nothing booked, no place added or reviewed, nothing posted:
+        // those consumed nothing.
         let last_consumed = match name {
             _ if name.starts_with("users") => "1",
             wayfarer_projections::template::NAME
             | wayfarer_projections::wallet::NAME
             | wayfarer_projections::booking::NAME
-            | wayfarer_projections::place::NAME => "0",
+            | wayfarer_projections::place::NAME
+            | wayfarer_projections::review::NAME
+            | wayfarer_projections::post::NAME => "0",
             _ => "3",
         };
         assert_eq!(columns[1], last_consumed, "position of {name}: {status}");

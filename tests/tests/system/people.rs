@@ -70,7 +70,7 @@ async fn user(client: &GraphqlClient, id: &str, after: &Value) -> Value {
     client.data(USER, json!({ "id": id, "after": after })).await["user"].clone()
 }
 
-async fn set_privacy(person: &Person, privacy: &str) -> Value {
+pub(crate) async fn set_privacy(person: &Person, privacy: &str) -> Value {
     person
         .client
         .data(UPDATE, json!({ "input": { "privacy": privacy } }))

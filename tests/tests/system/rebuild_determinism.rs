@@ -208,10 +208,60 @@ async fn a_rebuild_under_live_writes_equals_a_quiet_rebuild_row_for_row() {
                             .await;
                     }
                     if n % 8 == 4 {
-                        client
+                        let place = client
                             .data(
                                 "mutation($input: CreatePlaceInput!) { createPlace(input: $input) { placeId } }",
                                 json!({ "input": { "name": format!("Stall {who_id} {n}"), "category": "SHOP", "lat": 38.7 + n as f64 / 1000.0, "lon": -9.1 } }),
+                            )
+                            .await["createPlace"]["placeId"]
+                            .clone();
+                        // Reviewed, then re-rated: the place's figures move twice.
+                        let review = client
+                            .data(
+                                "mutation($p: UUID!, $r: Int!) { createReview(input: { placeId: $p, rating: $r, content: \"Good stall\" }) { reviewId } }",
+                                json!({ "p": place, "r": 1 + n % 5 }),
+                            )
+                            .await["createReview"]["reviewId"]
+                            .clone();
+                        client
+                            .data(
+                                "mutation($id: UUID!) { updateReview(reviewId: $id, input: { rating: 5, content: \"Great stall\" }) { position } }",
+                                json!({ "id": review }),
+                            )
+                            .await;
+                        // A post about it, a comment (hidden again), reactions, a share.
+                        let post = client
+                            .data(
+                                "mutation($p: UUID!, $c: String!) { createPost(input: { content: $c, placeId: $p }) { postId } }",
+                                json!({ "p": place, "c": format!("#stall number {n}") }),
+                            )
+                            .await["createPost"]["postId"]
+                            .clone();
+                        let comment = client
+                            .data(
+                                "mutation($p: UUID!) { addComment(postId: $p, input: { content: \"Worth it\" }) { commentId } }",
+                                json!({ "p": post }),
+                            )
+                            .await["addComment"]["commentId"]
+                            .clone();
+                        for (target, id) in [("POST", &post), ("COMMENT", &comment), ("ITINERARY", &json!(trip))] {
+                            client
+                                .data(
+                                    "mutation($t: ReactionTarget!, $id: UUID!) { addReaction(targetType: $t, targetId: $id, reaction: LIKE) { position } }",
+                                    json!({ "t": target, "id": id }),
+                                )
+                                .await;
+                        }
+                        client
+                            .data(
+                                "mutation($id: UUID!) { hideComment(commentId: $id) { position } }",
+                                json!({ "id": comment }),
+                            )
+                            .await;
+                        client
+                            .data(
+                                "mutation($id: UUID!) { sharePost(postId: $id) { position } }",
+                                json!({ "id": post }),
                             )
                             .await;
                     }
