@@ -12,6 +12,7 @@ pub mod expenses;
 pub mod inbox;
 pub mod itinerary;
 pub mod media;
+pub mod moderation;
 pub mod place;
 pub mod post;
 pub mod reaction;
@@ -34,6 +35,8 @@ pub use itinerary::{
     ItineraryDetails, ItineraryError, ItineraryEvent, ItineraryPatch, LocationInput, MoneyInput,
     NewItemDetails, NewItineraryDetails, Visibility, MAX_ITEMS,
 };
+pub use moderation::guidelines::{Guidelines, GuidelinesCommand, GuidelinesError};
+pub use moderation::{CaseCommand, CaseContext, CaseError, ModerationCase};
 pub use place::{Place, PlaceActor, PlaceCommand, PlaceError};
 pub use post::{Post, PostCommand, PostContext, PostError};
 pub use reaction::{Reaction, ReactionCommand, ReactionError};

@@ -359,6 +359,11 @@ impl Settings {
         )?;
         s.api.read_your_writes_timeout = Duration::from_millis(wait_ms);
         env_parse(
+            "WAYFARER_FEED_FAN_OUT_LIMIT",
+            &mut s.api.feed_fan_out_limit,
+            "a number of followers",
+        )?;
+        env_parse(
             "WAYFARER_RELAY_BATCH",
             &mut s.relay_batch,
             "a positive integer",

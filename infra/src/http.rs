@@ -43,6 +43,8 @@ pub async fn api_state(settings: &Settings, platform: &Platform) -> anyhow::Resu
         posts: Arc::new(CommandHandler::new(pool.clone())),
         comments: Arc::new(CommandHandler::new(pool.clone())),
         reactions: Arc::new(CommandHandler::new(pool.clone())),
+        moderation: Arc::new(CommandHandler::new(pool.clone())),
+        guidelines: Arc::new(CommandHandler::new(pool.clone())),
         gateway: wayfarer_suppliers::client::GatewayClient::new(
             settings.api.payments.gateway_url.clone(),
             settings.api.payments.timeout,

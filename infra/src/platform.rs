@@ -35,7 +35,9 @@ impl Platform {
                 .register::<wayfarer_domain::Review>()
                 .register::<wayfarer_domain::Post>()
                 .register::<wayfarer_domain::Comment>()
-                .register::<wayfarer_domain::Reaction>(),
+                .register::<wayfarer_domain::Reaction>()
+                .register::<wayfarer_domain::Guidelines>()
+                .register::<wayfarer_domain::ModerationCase>(),
         })
     }
 

@@ -6,12 +6,14 @@ use std::sync::Arc;
 use opensearch::http::transport::{SingleNodeConnectionPool, TransportBuilder};
 use opensearch::OpenSearch;
 use sqlx::PgPool;
+use wayfarer_projections::feed::FeedProjection;
 use wayfarer_projections::itinerary::comments::ItineraryCommentsModel;
 use wayfarer_projections::itinerary::expenses::ItineraryExpensesModel;
 use wayfarer_projections::itinerary::stream_guard::Guarded;
 use wayfarer_projections::itinerary::{
     ItineraryCacheProjection, ItineraryPgProjection, ItinerarySearchProjection,
 };
+use wayfarer_projections::moderation::ModerationProjection;
 use wayfarer_projections::notification::NotificationsProjection;
 use wayfarer_projections::place::PlacesProjection;
 use wayfarer_projections::post::PostsProjection;
@@ -67,6 +69,12 @@ pub fn standard_registry(
         .register(Registered::Transactional(Arc::new(PlacesProjection)))
         .register(Registered::Transactional(Arc::new(ReviewsProjection)))
         .register(Registered::Transactional(Arc::new(PostsProjection)))
+        .register(Registered::Transactional(Arc::new(ModerationProjection)))
+        .register(Registered::MultiStream(Arc::new(FeedProjection::new(
+            redis.clone(),
+            names.clone(),
+            settings.api.feed_fan_out_limit,
+        ))))
         .register(Registered::MultiStream(Arc::new(NotificationsProjection)))
         .register(Registered::Transactional(Arc::new(WalletsProjection)))
         .register(Registered::Transactional(Arc::new(

@@ -81,4 +81,29 @@ impl Names {
             self.redis_prefix
         )
     }
+
+    /// A person's feed: activity ids scored by when they happened (fan-out on write).
+    pub fn feed_key(&self, user_id: uuid::Uuid) -> String {
+        format!("{}wayfarer:feed:{user_id}", self.redis_prefix)
+    }
+
+    /// Where a person hears that their feed has something new.
+    pub fn feed_channel(&self, user_id: uuid::Uuid) -> String {
+        format!("{}wayfarer:feed-updated:{user_id}", self.redis_prefix)
+    }
+
+    /// Where the followers of an author fanned out on read hear of their new activity.
+    pub fn feed_author_channel(&self, author_id: uuid::Uuid) -> String {
+        format!("{}wayfarer:feed-author:{author_id}", self.redis_prefix)
+    }
+
+    /// A post's viewers on one day (a HyperLogLog).
+    pub fn post_views_day(&self, post_id: uuid::Uuid, day: &str) -> String {
+        format!("{}wayfarer:post-views:{post_id}:{day}", self.redis_prefix)
+    }
+
+    /// A post's views: each viewer once a day.
+    pub fn post_views_total(&self, post_id: uuid::Uuid) -> String {
+        format!("{}wayfarer:post-views:{post_id}", self.redis_prefix)
+    }
 }

@@ -51,6 +51,23 @@ impl Write {
         }
         uuid::Uuid::parse_str(&self.aggregate_id).ok()
     }
+
+    /// Whether the row of `table` keyed `key = id` records this write: its `version` column
+    /// (the stream's last applied sequence) has reached the write's sequence.
+    pub async fn versioned_row_reached(
+        &self,
+        connection: &mut sqlx::PgConnection,
+        table: &str,
+        key: &str,
+        id: uuid::Uuid,
+    ) -> Result<bool, sqlx::Error> {
+        let version: Option<i64> =
+            sqlx::query_scalar(&format!("SELECT version FROM {table} WHERE {key} = $1"))
+                .bind(id)
+                .fetch_optional(&mut *connection)
+                .await?;
+        Ok(version.is_some_and(|v| v >= self.sequence as i64))
+    }
 }
 
 /// The tables one copy of a PostgreSQL model lives in: live, or a rebuild's shadow copy.

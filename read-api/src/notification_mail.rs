@@ -37,6 +37,8 @@ struct Due {
     actor_id: Option<Uuid>,
     itinerary_id: Option<Uuid>,
     booking_id: Option<Uuid>,
+    target_type: Option<String>,
+    target_id: Option<Uuid>,
     subject: Option<String>,
     detail: Option<String>,
     attempts: i32,
@@ -87,7 +89,10 @@ pub async fn send_due(pool: &PgPool, mailer: &Mailer) -> Result<usize, sqlx::Err
            claim = $3 \
          FROM due WHERE o.event_id = due.event_id AND o.recipient_id = due.recipient_id \
          RETURNING o.event_id, o.recipient_id, o.kind, o.actor_id, o.itinerary_id, o.booking_id, \
-           o.subject, o.detail, o.attempts, \
+           o.target_type, o.target_id, \
+           COALESCE(o.subject, (SELECT p.excerpt FROM notification_posts p \
+             WHERE o.target_type = 'POST' AND p.post_id = o.target_id)) AS subject, \
+           o.detail, o.attempts, \
            (SELECT a.email FROM accounts a WHERE a.user_id = o.recipient_id) AS email, \
            (SELECT u.user_name FROM users u WHERE u.user_id = o.actor_id AND NOT u.deleted) \
              AS actor_name",
@@ -126,6 +131,8 @@ async fn send(mailer: &Mailer, email: &Due) -> Outcome {
         actor_id: email.actor_id,
         itinerary_id: email.itinerary_id,
         booking_id: email.booking_id,
+        target_type: email.target_type.as_deref(),
+        target_id: email.target_id,
         subject: email.subject.as_deref(),
         detail: email.detail.as_deref(),
         changes: 1,

@@ -34,6 +34,9 @@ pub struct ApiSettings {
     pub payments: PaymentSettings,
     /// The travel suppliers offers are compared across.
     pub suppliers: SupplierSettings,
+    /// Authors with more followers than this are merged into feeds when they are read
+    /// (fan-out on read); the feed projector uses the same limit.
+    pub feed_fan_out_limit: i64,
 }
 
 /// Where the travel suppliers answer, which of them to ask, and how long each may take.
@@ -91,6 +94,7 @@ impl Default for ApiSettings {
             exchange_rates_url: None,
             payments: PaymentSettings::default(),
             suppliers: SupplierSettings::default(),
+            feed_fan_out_limit: wayfarer_projections::feed::DEFAULT_FAN_OUT_LIMIT,
         }
     }
 }
@@ -119,6 +123,8 @@ pub struct ApiState {
     pub posts: Arc<CommandHandler<wayfarer_domain::Post>>,
     pub comments: Arc<CommandHandler<wayfarer_domain::Comment>>,
     pub reactions: Arc<CommandHandler<wayfarer_domain::Reaction>>,
+    pub moderation: Arc<CommandHandler<wayfarer_domain::ModerationCase>>,
+    pub guidelines: Arc<CommandHandler<wayfarer_domain::Guidelines>>,
     /// The payment gateway wallets are topped up through.
     pub gateway: wayfarer_suppliers::client::GatewayClient,
     /// The travel suppliers (each call within `settings.suppliers.timeout`).

@@ -23,6 +23,9 @@ pub enum CommentEvent {
         post_id: Uuid,
         parent_comment_id: Option<Uuid>,
         author_id: Uuid,
+        /// The post's author and the parent comment's (told of the comment).
+        post_author_id: Uuid,
+        parent_author_id: Option<Uuid>,
         content: String,
         added_at: DateTime<Utc>,
     },

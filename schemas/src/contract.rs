@@ -149,6 +149,8 @@ impl Registry {
             .register::<crate::PostEvent>()
             .register::<crate::CommentEvent>()
             .register::<crate::ReactionEvent>()
+            .register::<crate::GuidelinesEvent>()
+            .register::<crate::ModerationEvent>()
     }
 
     pub fn register<E: EventContract + JsonSchema + DeserializeOwned>(mut self) -> Self {

@@ -43,10 +43,24 @@ pub enum NotificationKind {
     BookingFailed,
     /// Your booking was cancelled and refunded to your wallet.
     BookingRefunded,
+    /// Someone commented on your post.
+    PostCommented,
+    /// Someone replied to your comment on a post.
+    CommentReplied,
+    /// People reacted to your post, comment or itinerary (folded: "ana and 12 others").
+    Reacted,
+    /// Someone shared your post.
+    PostShared,
+    /// A moderator hid your post, comment or review (the reason is said).
+    ContentHidden,
+    /// A moderator removed your post, comment or review.
+    ContentRemoved,
+    /// A moderator decided on something you flagged.
+    FlagResolved,
 }
 
 impl NotificationKind {
-    pub const ALL: [NotificationKind; 11] = [
+    pub const ALL: [NotificationKind; 18] = [
         NotificationKind::Invited,
         NotificationKind::InvitationAccepted,
         NotificationKind::InvitationDeclined,
@@ -58,6 +72,13 @@ impl NotificationKind {
         NotificationKind::BookingConfirmed,
         NotificationKind::BookingFailed,
         NotificationKind::BookingRefunded,
+        NotificationKind::PostCommented,
+        NotificationKind::CommentReplied,
+        NotificationKind::Reacted,
+        NotificationKind::PostShared,
+        NotificationKind::ContentHidden,
+        NotificationKind::ContentRemoved,
+        NotificationKind::FlagResolved,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -73,6 +94,13 @@ impl NotificationKind {
             NotificationKind::BookingConfirmed => "BOOKING_CONFIRMED",
             NotificationKind::BookingFailed => "BOOKING_FAILED",
             NotificationKind::BookingRefunded => "BOOKING_REFUNDED",
+            NotificationKind::PostCommented => "POST_COMMENTED",
+            NotificationKind::CommentReplied => "COMMENT_REPLIED",
+            NotificationKind::Reacted => "REACTED",
+            NotificationKind::PostShared => "POST_SHARED",
+            NotificationKind::ContentHidden => "CONTENT_HIDDEN",
+            NotificationKind::ContentRemoved => "CONTENT_REMOVED",
+            NotificationKind::FlagResolved => "FLAG_RESOLVED",
         }
     }
 
@@ -81,11 +109,15 @@ impl NotificationKind {
     }
 
     /// How a person is notified of this kind until they say otherwise: in the app always;
-    /// by email for everything but the stream of edits to shared itineraries.
+    /// by email for everything but the streams of edits to shared itineraries and of
+    /// reactions.
     pub fn default_channels(self) -> NotificationChannels {
         NotificationChannels {
             in_app: true,
-            email: self != NotificationKind::ItineraryChanged,
+            email: !matches!(
+                self,
+                NotificationKind::ItineraryChanged | NotificationKind::Reacted
+            ),
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod envelope;
 pub mod export;
 pub mod inbox;
 pub mod itinerary;
+pub mod moderation;
 pub mod place;
 pub mod post;
 pub mod reaction;
@@ -28,6 +29,9 @@ pub use inbox::{InboxEvent, NotificationChannels, NotificationKind, Notification
 pub use itinerary::{
     AccessLevel, Category, ExpenseDetails, ItemDetails, ItineraryDetails, ItineraryEvent,
     ItineraryStatus, Location, MoneyAmount, SplitMethod, Visibility,
+};
+pub use moderation::{
+    case_id, FlagTarget, GuidelineRule, GuidelinesEvent, ModerationAction, ModerationEvent,
 };
 pub use place::{catalogue_place_id, PlaceCategory, PlaceEvent};
 pub use post::{PostEvent, PostMedia, PostTags};

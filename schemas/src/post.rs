@@ -52,6 +52,8 @@ pub enum PostEvent {
         media: Vec<PostMedia>,
         tags: PostTags,
         shared_post_id: Option<Uuid>,
+        /// The shared post's author (told of the share).
+        shared_post_author_id: Option<Uuid>,
         created_at: DateTime<Utc>,
     },
     /// `updatePost`: the text, media and tags as they are now.
@@ -66,18 +68,27 @@ pub enum PostEvent {
         deleted_by: Uuid,
         deleted_at: DateTime<Utc>,
     },
+    /// A moderator hid it (`resolveFlag` with HIDE): only its author still sees it, with
+    /// the reason.
+    PostHidden {
+        hidden_by: Uuid,
+        reason: Option<String>,
+        hidden_at: DateTime<Utc>,
+    },
 }
 
 impl crate::EventContract for PostEvent {
     const AGGREGATE_TYPE: &'static str = AGGREGATE_TYPE;
     const VERSION: &'static str = EVENT_VERSION;
-    const EVENT_TYPES: &'static [&'static str] = &["PostCreated", "PostUpdated", "PostDeleted"];
+    const EVENT_TYPES: &'static [&'static str] =
+        &["PostCreated", "PostUpdated", "PostDeleted", "PostHidden"];
 
     fn event_type(&self) -> &'static str {
         match self {
             PostEvent::PostCreated { .. } => "PostCreated",
             PostEvent::PostUpdated { .. } => "PostUpdated",
             PostEvent::PostDeleted { .. } => "PostDeleted",
+            PostEvent::PostHidden { .. } => "PostHidden",
         }
     }
 }

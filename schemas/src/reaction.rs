@@ -77,6 +77,8 @@ pub enum ReactionEvent {
         target_type: ReactionTarget,
         target_id: Uuid,
         user_id: Uuid,
+        /// Whose post or comment, or whose itinerary (told of the reaction).
+        target_owner_id: Uuid,
         reaction: ReactionType,
         previous: Option<ReactionType>,
         added_at: DateTime<Utc>,

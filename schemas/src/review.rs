@@ -65,6 +65,13 @@ pub enum ReviewEvent {
         user_id: Uuid,
         marked_at: DateTime<Utc>,
     },
+    /// A moderator hid it (`resolveFlag` with HIDE): only its author still sees it, with
+    /// the reason; the place's figures leave it out.
+    ReviewHidden {
+        hidden_by: Uuid,
+        reason: Option<String>,
+        hidden_at: DateTime<Utc>,
+    },
 }
 
 impl crate::EventContract for ReviewEvent {
@@ -77,6 +84,7 @@ impl crate::EventContract for ReviewEvent {
         "ReviewMediaAdded",
         "ReviewMediaRemoved",
         "ReviewMarkedHelpful",
+        "ReviewHidden",
     ];
 
     fn event_type(&self) -> &'static str {
@@ -87,6 +95,7 @@ impl crate::EventContract for ReviewEvent {
             ReviewEvent::ReviewMediaAdded { .. } => "ReviewMediaAdded",
             ReviewEvent::ReviewMediaRemoved { .. } => "ReviewMediaRemoved",
             ReviewEvent::ReviewMarkedHelpful { .. } => "ReviewMarkedHelpful",
+            ReviewEvent::ReviewHidden { .. } => "ReviewHidden",
         }
     }
 }

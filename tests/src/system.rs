@@ -13,7 +13,7 @@ use wayfarer_projections::user::search as users_search;
 use wayfarer_projections::Registered;
 
 /// The standard projections, by name.
-pub const ALL_PROJECTIONS: [&str; 14] = [
+pub const ALL_PROJECTIONS: [&str; 16] = [
     pg::NAME,
     wayfarer_projections::template::NAME,
     wayfarer_projections::notification::NAME,
@@ -22,6 +22,8 @@ pub const ALL_PROJECTIONS: [&str; 14] = [
     wayfarer_projections::place::NAME,
     wayfarer_projections::review::NAME,
     wayfarer_projections::post::NAME,
+    wayfarer_projections::feed::NAME,
+    wayfarer_projections::moderation::NAME,
     wayfarer_projections::itinerary::comments::NAME,
     wayfarer_projections::itinerary::expenses::NAME,
     search::NAME,

@@ -34,7 +34,9 @@ pub enum CommentCommand {
     Add {
         context: CommentContext,
         post_id: Uuid,
+        post_author_id: Uuid,
         parent_comment_id: Option<Uuid>,
+        parent_author_id: Option<Uuid>,
         content: String,
     },
     Update {
@@ -174,7 +176,9 @@ impl Aggregate for Comment {
         let event = match command {
             CommentCommand::Add {
                 post_id,
+                post_author_id,
                 parent_comment_id,
+                parent_author_id,
                 content: text,
                 ..
             } => {
@@ -185,6 +189,8 @@ impl Aggregate for Comment {
                     post_id,
                     parent_comment_id,
                     author_id: context.actor,
+                    post_author_id,
+                    parent_author_id,
                     content: content(&text)?,
                     added_at: now,
                 }

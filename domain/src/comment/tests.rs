@@ -29,6 +29,8 @@ fn added() -> CommentEvent {
         post_id: POST,
         parent_comment_id: Some(PARENT),
         author_id: BEA,
+        post_author_id: ADA,
+        parent_author_id: Some(MODERATOR),
         content: "Which viewpoint?".into(),
         added_at: now(),
     }
@@ -40,7 +42,9 @@ fn a_comment_or_reply_is_added_with_a_checked_text() {
         .when(CommentCommand::Add {
             context: by(BEA),
             post_id: POST,
+            post_author_id: ADA,
             parent_comment_id: Some(PARENT),
+            parent_author_id: Some(MODERATOR),
             content: " Which viewpoint? ".into(),
         })
         .then_expect(vec![added()]);
@@ -49,7 +53,9 @@ fn a_comment_or_reply_is_added_with_a_checked_text() {
             .when(CommentCommand::Add {
                 context: by(BEA),
                 post_id: POST,
+                post_author_id: ADA,
                 parent_comment_id: None,
+                parent_author_id: None,
                 content: bad.into(),
             })
             .then_reject(CommentError::InvalidContent);
@@ -58,7 +64,9 @@ fn a_comment_or_reply_is_added_with_a_checked_text() {
         .when(CommentCommand::Add {
             context: by(BEA),
             post_id: POST,
+            post_author_id: ADA,
             parent_comment_id: None,
+            parent_author_id: None,
             content: "again".into(),
         })
         .then_reject(CommentError::AlreadyExists);

@@ -66,6 +66,7 @@ pub enum PostCommand {
     Share {
         context: PostContext,
         original: Uuid,
+        original_author: Uuid,
         content: String,
     },
     Update {
@@ -75,6 +76,11 @@ pub enum PostCommand {
     Delete {
         context: PostContext,
     },
+    /// A moderator hides it (`resolveFlag` with HIDE).
+    Hide {
+        context: PostContext,
+        reason: Option<String>,
+    },
 }
 
 impl PostCommand {
@@ -83,7 +89,8 @@ impl PostCommand {
             PostCommand::Create { context, .. }
             | PostCommand::Share { context, .. }
             | PostCommand::Update { context, .. }
-            | PostCommand::Delete { context } => context,
+            | PostCommand::Delete { context }
+            | PostCommand::Hide { context, .. } => context,
         }
     }
 }
@@ -127,13 +134,17 @@ pub enum PostError {
     ShareCarriesTextOnly,
     #[error("the change would leave everything as it is")]
     NothingToChange,
+    #[error("only moderators hide posts")]
+    NotModerator,
 }
 
 impl DomainError for PostError {
     fn kind(&self) -> ErrorKind {
         match self {
             PostError::NotFound => ErrorKind::NotFound,
-            PostError::NotAuthor | PostError::NotAuthorOrModerator => ErrorKind::Forbidden,
+            PostError::NotAuthor | PostError::NotAuthorOrModerator | PostError::NotModerator => {
+                ErrorKind::Forbidden
+            }
             PostError::AlreadyExists => ErrorKind::Conflict,
             PostError::Empty
             | PostError::InvalidContent
@@ -164,6 +175,8 @@ pub struct Published {
 pub struct Post {
     published: Option<Published>,
     deleted: bool,
+    /// Hidden by a moderator: only its author sees it.
+    hidden: bool,
 }
 
 impl Post {
@@ -174,6 +187,11 @@ impl Post {
 
     fn live(&self) -> Result<&Published, PostError> {
         self.published().ok_or(PostError::NotFound)
+    }
+
+    /// Hidden by a moderator (only its author and staff see it).
+    pub fn is_hidden(&self) -> bool {
+        self.hidden
     }
 
     fn fresh(&self) -> Result<(), PostError> {
@@ -289,11 +307,13 @@ impl Aggregate for Post {
                     media,
                     tags,
                     shared_post_id: None,
+                    shared_post_author_id: None,
                     created_at: now,
                 }
             }
             PostCommand::Share {
                 original,
+                original_author,
                 content: text,
                 ..
             } => {
@@ -308,6 +328,7 @@ impl Aggregate for Post {
                     content,
                     media: Vec::new(),
                     shared_post_id: Some(original),
+                    shared_post_author_id: Some(original_author),
                     created_at: now,
                 }
             }
@@ -358,6 +379,22 @@ impl Aggregate for Post {
                     deleted_at: now,
                 }
             }
+            PostCommand::Hide { reason, .. } => {
+                self.live()?;
+                if !context.actor_is_moderator {
+                    return Err(PostError::NotModerator);
+                }
+                if self.hidden {
+                    return Ok(Vec::new());
+                }
+                PostEvent::PostHidden {
+                    hidden_by: context.actor,
+                    reason: reason
+                        .map(|r| r.trim().to_owned())
+                        .filter(|r| !r.is_empty()),
+                    hidden_at: now,
+                }
+            }
         };
         Ok(vec![event])
     }
@@ -393,6 +430,7 @@ impl Aggregate for Post {
                 }
             }
             PostEvent::PostDeleted { .. } => self.deleted = true,
+            PostEvent::PostHidden { .. } => self.hidden = true,
         }
     }
 

@@ -48,6 +48,7 @@ fn created() -> PostEvent {
             ..PostTags::default()
         },
         shared_post_id: None,
+        shared_post_author_id: None,
         created_at: now(),
     }
 }
@@ -82,6 +83,7 @@ fn a_post_is_created_with_its_media_tags_and_hashtags() {
                 hashtags: vec!["lisbon".into(), "miradouro".into(), "café_2".into()],
             },
             shared_post_id: None,
+            shared_post_author_id: None,
             created_at: now(),
         }]);
 }
@@ -109,6 +111,7 @@ fn a_post_has_a_text_or_media_and_every_part_is_checked() {
                 }],
                 tags: PostTags::default(),
                 shared_post_id: None,
+                shared_post_author_id: None,
                 created_at: now(),
             }]);
     assert!(state.published().is_some());
@@ -159,6 +162,7 @@ fn a_share_points_to_the_original_and_carries_a_text_only() {
         .when(PostCommand::Share {
             context: by(BEA),
             original: ORIGINAL,
+            original_author: ADA,
             content: " Go there! #lisbon ".into(),
         })
         .then_expect(vec![PostEvent::PostCreated {
@@ -170,6 +174,7 @@ fn a_share_points_to_the_original_and_carries_a_text_only() {
                 ..PostTags::default()
             },
             shared_post_id: Some(ORIGINAL),
+            shared_post_author_id: Some(ADA),
             created_at: now(),
         }]);
     let shared = state.published().unwrap().clone();
@@ -179,6 +184,7 @@ fn a_share_points_to_the_original_and_carries_a_text_only() {
         media: Vec::new(),
         tags: shared.tags.clone(),
         shared_post_id: Some(ORIGINAL),
+        shared_post_author_id: Some(ADA),
         created_at: now(),
     }];
     let mut with_photo = draft("Go!");
@@ -273,4 +279,40 @@ fn the_author_or_a_moderator_deletes_and_a_deleted_post_is_gone() {
 fn hashtags_are_words_after_a_hash_each_once() {
     assert_eq!(hashtags("#a #A b#c ## #_x #d-e"), vec!["a", "c", "_x", "d"]);
     assert!(hashtags("no tags # here").is_empty());
+}
+
+#[test]
+fn only_a_moderator_hides_a_post_once() {
+    let hidden = PostEvent::PostHidden {
+        hidden_by: MODERATOR,
+        reason: Some("Spam".into()),
+        hidden_at: now(),
+    };
+    let state = given::<Post>([created()])
+        .when(PostCommand::Hide {
+            context: by(MODERATOR),
+            reason: Some(" Spam ".into()),
+        })
+        .then_expect(vec![hidden.clone()]);
+    assert!(state.is_hidden());
+    given::<Post>([created(), hidden])
+        .when(PostCommand::Hide {
+            context: by(MODERATOR),
+            reason: None,
+        })
+        .then_expect(vec![]);
+    for someone in [ADA, BEA] {
+        given::<Post>([created()])
+            .when(PostCommand::Hide {
+                context: by(someone),
+                reason: None,
+            })
+            .then_reject(PostError::NotModerator);
+    }
+    given::<Post>([])
+        .when(PostCommand::Hide {
+            context: by(MODERATOR),
+            reason: None,
+        })
+        .then_reject(PostError::NotFound);
 }

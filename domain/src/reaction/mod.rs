@@ -20,6 +20,8 @@ pub enum ReactionCommand {
         now: DateTime<Utc>,
         target_type: ReactionTarget,
         target_id: Uuid,
+        /// Whose post, comment or itinerary it is.
+        target_owner_id: Uuid,
         reaction: ReactionType,
     },
     /// `removeReaction`.
@@ -83,6 +85,7 @@ impl Aggregate for Reaction {
                 now,
                 target_type,
                 target_id,
+                target_owner_id,
                 reaction,
             } => {
                 let owner = Owner {
@@ -100,6 +103,7 @@ impl Aggregate for Reaction {
                     target_type,
                     target_id,
                     user_id: actor,
+                    target_owner_id,
                     reaction,
                     previous: self.current,
                     added_at: now,

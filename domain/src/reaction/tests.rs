@@ -19,6 +19,7 @@ fn add(actor: Uuid, reaction: ReactionType) -> ReactionCommand {
         now: now(),
         target_type: ReactionTarget::Post,
         target_id: POST,
+        target_owner_id: ADA,
         reaction,
     }
 }
@@ -28,6 +29,7 @@ fn added(reaction: ReactionType, previous: Option<ReactionType>) -> ReactionEven
         target_type: ReactionTarget::Post,
         target_id: POST,
         user_id: BEA,
+        target_owner_id: ADA,
         reaction,
         previous,
         added_at: now(),

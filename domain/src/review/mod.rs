@@ -28,6 +28,8 @@ pub use crate::media::{CAPTION_MAX_CHARS, URL_MAX_BYTES};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReviewContext {
     pub actor: Uuid,
+    /// A moderator or admin (from the people model).
+    pub actor_is_moderator: bool,
     pub now: DateTime<Utc>,
 }
 
@@ -45,8 +47,14 @@ pub enum ReviewCommand {
         rating: u8,
         content: String,
     },
+    /// By the author, or a moderator (`resolveFlag` with REMOVE).
     Delete {
         context: ReviewContext,
+    },
+    /// A moderator hides it (`resolveFlag` with HIDE).
+    Hide {
+        context: ReviewContext,
+        reason: Option<String>,
     },
     AddMedia {
         context: ReviewContext,
@@ -72,7 +80,8 @@ impl ReviewCommand {
             | ReviewCommand::Delete { context }
             | ReviewCommand::AddMedia { context, .. }
             | ReviewCommand::RemoveMedia { context, .. }
-            | ReviewCommand::MarkHelpful { context } => context,
+            | ReviewCommand::MarkHelpful { context }
+            | ReviewCommand::Hide { context, .. } => context,
         }
     }
 }
@@ -106,13 +115,20 @@ pub enum ReviewError {
     MediaIdReused(Uuid),
     #[error("the change would leave everything as it is")]
     NothingToChange,
+    #[error("only the review's author or a moderator may delete it")]
+    NotAuthorOrModerator,
+    #[error("only moderators hide reviews")]
+    NotModerator,
 }
 
 impl DomainError for ReviewError {
     fn kind(&self) -> ErrorKind {
         match self {
             ReviewError::NotFound | ReviewError::UnknownMedia => ErrorKind::NotFound,
-            ReviewError::NotAuthor | ReviewError::OwnReview => ErrorKind::Forbidden,
+            ReviewError::NotAuthor
+            | ReviewError::OwnReview
+            | ReviewError::NotAuthorOrModerator
+            | ReviewError::NotModerator => ErrorKind::Forbidden,
             ReviewError::AlreadyReviewed | ReviewError::MediaIdReused(_) => ErrorKind::Conflict,
             ReviewError::InvalidRating
             | ReviewError::InvalidContent
@@ -134,6 +150,8 @@ pub struct Written {
     pub content: String,
     pub media: Vec<ReviewMedia>,
     pub helpful: BTreeSet<Uuid>,
+    /// Hidden by a moderator: only its author sees it.
+    pub hidden: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -233,8 +251,27 @@ impl Aggregate for Review {
                 }
             }
             ReviewCommand::Delete { .. } => {
-                self.by_author(&context)?;
+                let written = self.live()?;
+                if written.author_id != context.actor && !context.actor_is_moderator {
+                    return Err(ReviewError::NotAuthorOrModerator);
+                }
                 ReviewEvent::ReviewDeleted { deleted_at: now }
+            }
+            ReviewCommand::Hide { reason, .. } => {
+                let written = self.live()?;
+                if !context.actor_is_moderator {
+                    return Err(ReviewError::NotModerator);
+                }
+                if written.hidden {
+                    return Ok(Vec::new());
+                }
+                ReviewEvent::ReviewHidden {
+                    hidden_by: context.actor,
+                    reason: reason
+                        .map(|r| r.trim().to_owned())
+                        .filter(|r| !r.is_empty()),
+                    hidden_at: now,
+                }
             }
             ReviewCommand::AddMedia {
                 media_id,
@@ -280,6 +317,10 @@ impl Aggregate for Review {
                 if written.author_id == context.actor {
                     return Err(ReviewError::OwnReview);
                 }
+                // Hidden: others see nothing to mark.
+                if written.hidden {
+                    return Err(ReviewError::NotFound);
+                }
                 // Marked before: once per person.
                 if written.helpful.contains(&context.actor) {
                     return Ok(Vec::new());
@@ -309,6 +350,7 @@ impl Aggregate for Review {
                     content: content.clone(),
                     media: Vec::new(),
                     helpful: BTreeSet::new(),
+                    hidden: false,
                 });
             }
             ReviewEvent::ReviewDeleted { .. } => self.written = None,
@@ -332,6 +374,7 @@ impl Aggregate for Review {
                     ReviewEvent::ReviewMarkedHelpful { user_id, .. } => {
                         written.helpful.insert(*user_id);
                     }
+                    ReviewEvent::ReviewHidden { .. } => written.hidden = true,
                     ReviewEvent::ReviewCreated { .. } | ReviewEvent::ReviewDeleted { .. } => {}
                 }
             }

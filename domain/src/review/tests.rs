@@ -7,6 +7,7 @@ use crate::testing::given;
 
 const ADA: Uuid = Uuid::from_u128(1);
 const BEA: Uuid = Uuid::from_u128(2);
+const MODERATOR: Uuid = Uuid::from_u128(3);
 const PLACE: Uuid = Uuid::from_u128(0x10);
 const PHOTO: Uuid = Uuid::from_u128(0x20);
 
@@ -15,7 +16,11 @@ fn now() -> DateTime<Utc> {
 }
 
 fn by(actor: Uuid) -> ReviewContext {
-    ReviewContext { actor, now: now() }
+    ReviewContext {
+        actor,
+        actor_is_moderator: actor == MODERATOR,
+        now: now(),
+    }
 }
 
 fn create(rating: u8, content: &str) -> ReviewCommand {
@@ -111,7 +116,7 @@ fn only_the_author_updates_or_deletes_and_a_deleted_review_can_be_written_again(
         .then_reject(ReviewError::NotFound);
     given::<Review>([created()])
         .when(ReviewCommand::Delete { context: by(BEA) })
-        .then_reject(ReviewError::NotAuthor);
+        .then_reject(ReviewError::NotAuthorOrModerator);
     let deleted = ReviewEvent::ReviewDeleted { deleted_at: now() };
     given::<Review>([created()])
         .when(ReviewCommand::Delete { context: by(ADA) })
@@ -222,4 +227,42 @@ fn other_people_mark_a_review_helpful_once_and_the_author_never() {
     given::<Review>([])
         .when(ReviewCommand::MarkHelpful { context: by(BEA) })
         .then_reject(ReviewError::NotFound);
+}
+
+#[test]
+fn a_moderator_hides_or_deletes_a_review_and_a_hidden_one_takes_no_marks() {
+    let hidden = ReviewEvent::ReviewHidden {
+        hidden_by: MODERATOR,
+        reason: Some("Spam".into()),
+        hidden_at: now(),
+    };
+    given::<Review>([created()])
+        .when(ReviewCommand::Hide {
+            context: by(MODERATOR),
+            reason: Some("Spam".into()),
+        })
+        .then_expect(vec![hidden.clone()]);
+    given::<Review>([created(), hidden.clone()])
+        .when(ReviewCommand::Hide {
+            context: by(MODERATOR),
+            reason: None,
+        })
+        .then_expect(vec![]);
+    given::<Review>([created()])
+        .when(ReviewCommand::Hide {
+            context: by(BEA),
+            reason: None,
+        })
+        .then_reject(ReviewError::NotModerator);
+    given::<Review>([created(), hidden])
+        .when(ReviewCommand::MarkHelpful { context: by(BEA) })
+        .then_reject(ReviewError::NotFound);
+    given::<Review>([created()])
+        .when(ReviewCommand::Delete {
+            context: by(MODERATOR),
+        })
+        .then_expect(vec![ReviewEvent::ReviewDeleted { deleted_at: now() }]);
+    given::<Review>([created()])
+        .when(ReviewCommand::Delete { context: by(BEA) })
+        .then_reject(ReviewError::NotAuthorOrModerator);
 }

@@ -1,6 +1,6 @@
 //! Notifications (`notifications`, `unreadNotificationsCount`, `notificationReceived`): a
-//! multi-stream projection of itinerary, user, inbox and booking events, written with the
-//! processed markers in the runner's transaction.
+//! multi-stream projection of itinerary, user, inbox, booking, post, comment, reaction and
+//! moderation events, written with the processed markers in the runner's transaction.
 //!
 //! The live projector also announces each notification (`pg_notify`, delivered only if the
 //! transaction commits) and asks for its email in `notification_emails`, keyed by (event,
@@ -9,6 +9,7 @@
 
 pub mod read;
 pub mod rules;
+mod social;
 pub mod text;
 
 use std::time::Duration;
@@ -33,6 +34,10 @@ pub const TABLES: &[&str] = &[
     COMMENTS,
     INBOXES,
     BOOKINGS,
+    POSTS,
+    POST_COMMENTS,
+    CASES,
+    CASE_FLAGGERS,
 ];
 const NOTIFICATIONS: &str = "notifications";
 const ITINERARIES: &str = "notification_itineraries";
@@ -40,6 +45,10 @@ const ITEMS: &str = "notification_items";
 const COMMENTS: &str = "notification_comments";
 const INBOXES: &str = "notification_inboxes";
 const BOOKINGS: &str = "notification_bookings";
+const POSTS: &str = "notification_posts";
+const POST_COMMENTS: &str = "notification_post_comments";
+const CASES: &str = "notification_cases";
+const CASE_FLAGGERS: &str = "notification_case_flaggers";
 
 /// The PostgreSQL channel on which each delivered notification is announced, as
 /// `<schema>:<recipient>:<notification id>`.
@@ -61,6 +70,10 @@ impl Projection for NotificationsProjection {
             wayfarer_schemas::user::AGGREGATE_TYPE,
             wayfarer_schemas::inbox::AGGREGATE_TYPE,
             wayfarer_schemas::booking::AGGREGATE_TYPE,
+            wayfarer_schemas::post::AGGREGATE_TYPE,
+            wayfarer_schemas::comment::AGGREGATE_TYPE,
+            wayfarer_schemas::reaction::AGGREGATE_TYPE,
+            wayfarer_schemas::moderation::CASE_AGGREGATE_TYPE,
         ]
     }
     fn fetch_wait(&self) -> Duration {
@@ -105,6 +118,18 @@ impl MultiStreamProjection for NotificationsProjection {
                 }
                 wayfarer_schemas::booking::AGGREGATE_TYPE => {
                     booking_event(tx, tables, envelope).await?
+                }
+                wayfarer_schemas::post::AGGREGATE_TYPE => {
+                    social::post_event(tx, tables, envelope).await?
+                }
+                wayfarer_schemas::comment::AGGREGATE_TYPE => {
+                    social::comment_event(tx, tables, envelope).await?
+                }
+                wayfarer_schemas::reaction::AGGREGATE_TYPE => {
+                    social::reaction_event(tx, tables, envelope).await?
+                }
+                wayfarer_schemas::moderation::CASE_AGGREGATE_TYPE => {
+                    social::moderation_event(tx, tables, envelope).await?
                 }
                 _ => Vec::new(),
             };
@@ -620,14 +645,16 @@ async fn deliver(
         let notifications = tables.name(NOTIFICATIONS);
         sqlx::query(&format!(
             "INSERT INTO {notifications} (notification_id, recipient_id, kind, actor_id, \
-             itinerary_id, item_id, booking_id, subject, detail, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) \
+             itinerary_id, item_id, booking_id, subject, detail, created_at, updated_at, \
+             target_type, target_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12) \
              ON CONFLICT (notification_id) {}",
             if notice.folds() {
+                // The latest person names a folded notification ("ana and 12 others").
                 format!(
                     "DO UPDATE SET changes = {notifications}.changes + 1, \
                      updated_at = GREATEST({notifications}.updated_at, excluded.updated_at), \
-                     subject = excluded.subject"
+                     subject = excluded.subject, actor_id = excluded.actor_id"
                 )
             } else {
                 "DO NOTHING".to_owned()
@@ -643,6 +670,8 @@ async fn deliver(
         .bind(&notice.subject)
         .bind(&notice.detail)
         .bind(at)
+        .bind(notice.target_type)
+        .bind(notice.target_id)
         .execute(&mut *tx)
         .await?;
         // A rebuild's copy is not what readers see yet: the live projector announces.
@@ -688,8 +717,8 @@ async fn request_email(
 ) -> Result<(), ProjectionError> {
     sqlx::query(
         "INSERT INTO notification_emails (event_id, recipient_id, notification_id, kind, \
-         actor_id, itinerary_id, booking_id, subject, detail) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
+         actor_id, itinerary_id, booking_id, subject, detail, target_type, target_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING",
     )
     .bind(event_id)
     .bind(notice.recipient)
@@ -700,6 +729,8 @@ async fn request_email(
     .bind(notice.booking_id)
     .bind(&notice.subject)
     .bind(&notice.detail)
+    .bind(notice.target_type)
+    .bind(notice.target_id)
     .execute(&mut *tx)
     .await?;
     Ok(())

@@ -19,6 +19,8 @@ pub struct NotificationRow {
     pub itinerary_id: Option<Uuid>,
     pub item_id: Option<Uuid>,
     pub booking_id: Option<Uuid>,
+    pub target_type: Option<String>,
+    pub target_id: Option<Uuid>,
     pub subject: Option<String>,
     pub detail: Option<String>,
     pub changes: i32,
@@ -30,7 +32,10 @@ pub struct NotificationRow {
 /// Read: marked read (or everything marked read) at or after its latest change.
 const SELECT: &str = "SELECT n.notification_id, n.kind, n.actor_id, \
     CASE WHEN u.deleted THEN NULL ELSE u.user_name END AS actor_name, n.itinerary_id, \
-    n.item_id, n.booking_id, n.subject, n.detail, n.changes, n.created_at, n.updated_at, \
+    n.item_id, n.booking_id, n.target_type, n.target_id, \
+    COALESCE(n.subject, (SELECT p.excerpt FROM notification_posts p \
+      WHERE n.target_type = 'POST' AND p.post_id = n.target_id)) AS subject, \
+    n.detail, n.changes, n.created_at, n.updated_at, \
     (n.updated_at <= GREATEST(n.read_at, i.read_all_before)) IS TRUE AS read \
     FROM notifications n \
     LEFT JOIN notification_inboxes i ON i.user_id = n.recipient_id \

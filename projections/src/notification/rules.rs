@@ -34,6 +34,9 @@ pub struct Notice {
     pub itinerary_id: Option<Uuid>,
     pub item_id: Option<Uuid>,
     pub booking_id: Option<Uuid>,
+    /// POST, COMMENT, REVIEW or ITINERARY: what a social or moderation notice is about.
+    pub target_type: Option<&'static str>,
+    pub target_id: Option<Uuid>,
     pub subject: Option<String>,
     pub detail: Option<String>,
 }
@@ -47,9 +50,19 @@ impl Notice {
             itinerary_id: None,
             item_id: None,
             booking_id: None,
+            target_type: None,
+            target_id: None,
             subject: None,
             detail: None,
         }
+    }
+
+    /// A notice about a post, comment, review or itinerary, quoting `subject` when known.
+    fn on(mut self, target_type: &'static str, target_id: Uuid, subject: Option<&str>) -> Self {
+        self.target_type = Some(target_type);
+        self.target_id = Some(target_id);
+        self.subject = subject.map(str::to_owned);
+        self
     }
 
     fn about(mut self, itinerary_id: Uuid, facts: &ItineraryFacts) -> Self {
@@ -76,6 +89,13 @@ impl Notice {
                     hour.timestamp()
                 )
             }
+            // Reactions to one thing on one day (UTC) fold into one.
+            (NotificationKind::Reacted, _) => format!(
+                "reacted/{}/{}/{}",
+                self.recipient,
+                self.target_id.map(|t| t.to_string()).unwrap_or_default(),
+                at.date_naive()
+            ),
             _ => format!("{event_id}/{}/{}", self.recipient, self.kind.as_str()),
         };
         Uuid::new_v5(&NOTIFICATION_NAMESPACE, name.as_bytes())
@@ -83,7 +103,10 @@ impl Notice {
 
     /// Whether more notices may fold into this one's notification.
     pub fn folds(&self) -> bool {
-        self.kind == NotificationKind::ItineraryChanged
+        matches!(
+            self.kind,
+            NotificationKind::ItineraryChanged | NotificationKind::Reacted
+        )
     }
 }
 
@@ -484,5 +507,214 @@ mod tests {
             invited.notification_id(Uuid::from_u128(1), at()),
             invited.notification_id(Uuid::from_u128(2), at())
         );
+    }
+}
+
+/// The longest quote of a post in a notice, in characters.
+pub const EXCERPT_CHARS: usize = 60;
+
+/// The start of a post's text, for notices (its first line, cut at [`EXCERPT_CHARS`]).
+pub fn excerpt(content: &str) -> String {
+    let line = content.lines().next().unwrap_or("").trim();
+    if line.is_empty() {
+        return "a photo".to_owned();
+    }
+    let mut quote: String = line.chars().take(EXCERPT_CHARS).collect();
+    if line.chars().count() > EXCERPT_CHARS {
+        quote.push('…');
+    }
+    quote
+}
+
+/// A share of `original` (by `original_author`): its author is told, not of sharing one's
+/// own. `excerpt` quotes it when known (otherwise the reader is given it when read).
+pub fn share_notices(
+    sharer: Uuid,
+    original: Uuid,
+    original_author: Uuid,
+    excerpt: Option<&str>,
+) -> Vec<Notice> {
+    if sharer == original_author {
+        return Vec::new();
+    }
+    vec![
+        Notice::to(original_author, NotificationKind::PostShared, Some(sharer))
+            .on("POST", original, excerpt),
+    ]
+}
+
+/// A comment by `commenter` on `post` (by `post_author`), replying to a comment by
+/// `parent_author` if any: the parent's author hears of the reply, the post's author of the
+/// comment (once, and nobody of their own).
+pub fn comment_notices(
+    commenter: Uuid,
+    post: Uuid,
+    post_author: Uuid,
+    parent_author: Option<Uuid>,
+    excerpt: Option<&str>,
+) -> Vec<Notice> {
+    let mut notices = Vec::new();
+    if let Some(parent) = parent_author.filter(|p| *p != commenter) {
+        notices.push(
+            Notice::to(parent, NotificationKind::CommentReplied, Some(commenter))
+                .on("POST", post, excerpt),
+        );
+    }
+    if post_author != commenter && Some(post_author) != parent_author {
+        notices.push(
+            Notice::to(
+                post_author,
+                NotificationKind::PostCommented,
+                Some(commenter),
+            )
+            .on("POST", post, excerpt),
+        );
+    }
+    notices
+}
+
+/// A new reaction by `reactor` to something of `owner`'s (`target_type` and `target_id`,
+/// quoting `subject` when known): folded per target and day. A change of type is not news,
+/// nor is a reaction to one's own.
+pub fn reaction_notices(
+    reactor: Uuid,
+    owner: Uuid,
+    target_type: &'static str,
+    target_id: Uuid,
+    subject: Option<&str>,
+) -> Vec<Notice> {
+    if reactor == owner {
+        return Vec::new();
+    }
+    vec![
+        Notice::to(owner, NotificationKind::Reacted, Some(reactor)).on(
+            target_type,
+            target_id,
+            subject,
+        ),
+    ]
+}
+
+/// What the projection knows of a moderation case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseFacts {
+    pub target_type: &'static str,
+    pub target_id: Uuid,
+    pub author_id: Uuid,
+    /// Who flagged it since it was last decided.
+    pub flaggers: Vec<Uuid>,
+}
+
+/// A moderator's decision: the author hears that their content was hidden (with the note) or
+/// removed; everyone who flagged it hears it was decided. An escalation tells nobody yet.
+pub fn moderation_notices(
+    facts: &CaseFacts,
+    action: wayfarer_schemas::ModerationAction,
+    note: Option<&str>,
+) -> Vec<Notice> {
+    use wayfarer_schemas::ModerationAction as Action;
+    if action == Action::Escalate {
+        return Vec::new();
+    }
+    let about = |notice: Notice| Notice {
+        target_type: Some(facts.target_type),
+        target_id: Some(facts.target_id),
+        ..notice
+    };
+    let mut notices = Vec::new();
+    match action {
+        Action::Hide => notices.push(about(Notice {
+            detail: note.map(str::to_owned),
+            ..Notice::to(facts.author_id, NotificationKind::ContentHidden, None)
+        })),
+        Action::Remove => notices.push(about(Notice::to(
+            facts.author_id,
+            NotificationKind::ContentRemoved,
+            None,
+        ))),
+        Action::Dismiss | Action::Escalate => {}
+    }
+    let outcome = match action {
+        Action::Dismiss => "no rule was broken",
+        Action::Hide => "it was hidden",
+        _ => "it was removed",
+    };
+    notices.extend(facts.flaggers.iter().map(|flagger| {
+        about(Notice {
+            detail: Some(outcome.to_owned()),
+            ..Notice::to(*flagger, NotificationKind::FlagResolved, None)
+        })
+    }));
+    notices
+}
+
+#[cfg(test)]
+mod social_tests {
+    use super::*;
+
+    const ANA: Uuid = Uuid::from_u128(1);
+    const BEN: Uuid = Uuid::from_u128(2);
+    const CYD: Uuid = Uuid::from_u128(3);
+
+    const POST: Uuid = Uuid::from_u128(9);
+
+    #[test]
+    fn a_reply_tells_the_parent_author_and_the_post_author_once_each() {
+        let kinds = |notices: Vec<Notice>| -> Vec<(Uuid, NotificationKind)> {
+            notices.into_iter().map(|n| (n.recipient, n.kind)).collect()
+        };
+        assert_eq!(
+            kinds(comment_notices(CYD, POST, ANA, Some(BEN), Some("Sunrise"))),
+            vec![
+                (BEN, NotificationKind::CommentReplied),
+                (ANA, NotificationKind::PostCommented)
+            ]
+        );
+        // The post's author is the parent's author: one notice.
+        assert_eq!(
+            kinds(comment_notices(BEN, POST, ANA, Some(ANA), None)),
+            vec![(ANA, NotificationKind::CommentReplied)]
+        );
+        assert!(comment_notices(ANA, POST, ANA, None, None).is_empty());
+        assert!(share_notices(ANA, POST, ANA, None).is_empty());
+        assert!(reaction_notices(ANA, ANA, "POST", POST, None).is_empty());
+    }
+
+    #[test]
+    fn reactions_to_one_thing_on_one_day_fold_into_one_notification() {
+        let at = chrono::Utc::now();
+        let by_ben = &reaction_notices(BEN, ANA, "POST", POST, Some("Sunrise"))[0];
+        let by_cyd = &reaction_notices(CYD, ANA, "POST", POST, None)[0];
+        assert_eq!(
+            by_ben.notification_id(Uuid::new_v4(), at),
+            by_cyd.notification_id(Uuid::new_v4(), at)
+        );
+        assert!(by_ben.folds());
+    }
+
+    #[test]
+    fn a_decision_tells_the_author_and_the_flaggers() {
+        let facts = CaseFacts {
+            target_type: "POST",
+            target_id: POST,
+            author_id: ANA,
+            flaggers: vec![BEN, CYD],
+        };
+        use wayfarer_schemas::ModerationAction as Action;
+        let hidden = moderation_notices(&facts, Action::Hide, Some("Spam"));
+        assert_eq!(hidden.len(), 3);
+        assert_eq!(
+            (
+                hidden[0].recipient,
+                hidden[0].kind,
+                hidden[0].detail.as_deref()
+            ),
+            (ANA, NotificationKind::ContentHidden, Some("Spam"))
+        );
+        assert!(hidden[1..]
+            .iter()
+            .all(|n| n.kind == NotificationKind::FlagResolved));
+        assert_eq!(moderation_notices(&facts, Action::Dismiss, None).len(), 2);
+        assert!(moderation_notices(&facts, Action::Escalate, None).is_empty());
     }
 }

@@ -12,6 +12,9 @@ pub struct Wording<'a> {
     pub actor_id: Option<Uuid>,
     pub itinerary_id: Option<Uuid>,
     pub booking_id: Option<Uuid>,
+    /// POST, COMMENT, REVIEW or ITINERARY: what a social or moderation notice is about.
+    pub target_type: Option<&'a str>,
+    pub target_id: Option<Uuid>,
     pub subject: Option<&'a str>,
     pub detail: Option<&'a str>,
     pub changes: i32,
@@ -60,13 +63,69 @@ impl Wording<'_> {
                 "Your booking “{subject}” is cancelled: {} refunded to your wallet",
                 self.detail.unwrap_or("nothing")
             ),
+            NotificationKind::PostCommented => {
+                format!("{actor} commented on your post{}", self.quoted())
+            }
+            NotificationKind::CommentReplied => {
+                format!("{actor} replied to your comment on a post{}", self.quoted())
+            }
+            NotificationKind::Reacted if self.changes > 1 => format!(
+                "{actor} and {} {} reacted to your {}{}",
+                self.changes - 1,
+                if self.changes == 2 { "other" } else { "others" },
+                self.target_word(),
+                self.quoted()
+            ),
+            NotificationKind::Reacted => format!(
+                "{actor} reacted to your {}{}",
+                self.target_word(),
+                self.quoted()
+            ),
+            NotificationKind::PostShared => {
+                format!("{actor} shared your post{}", self.quoted())
+            }
+            NotificationKind::ContentHidden => match self.detail {
+                Some(reason) => format!("A moderator hid your {}: {reason}", self.target_word()),
+                None => format!("A moderator hid your {}", self.target_word()),
+            },
+            NotificationKind::ContentRemoved => {
+                format!("A moderator removed your {}", self.target_word())
+            }
+            NotificationKind::FlagResolved => format!(
+                "Moderators reviewed the {} you flagged: {}",
+                self.target_word(),
+                self.detail.unwrap_or("decided")
+            ),
         }
+    }
+
+    /// The post, comment, review or itinerary, in a word.
+    fn target_word(&self) -> String {
+        self.target_type
+            .map(str::to_lowercase)
+            .unwrap_or_else(|| "post".to_owned())
+    }
+
+    /// ` “the start of the text (or title)”` a notice is about, when known.
+    fn quoted(&self) -> String {
+        self.subject
+            .map(|subject| format!(" “{subject}”"))
+            .unwrap_or_default()
     }
 
     /// Where in the web client it leads.
     pub fn path(&self) -> String {
         if let Some(booking) = self.booking_id {
             return format!("/bookings/{booking}");
+        }
+        if let (Some(kind), Some(id)) = (self.target_type, self.target_id) {
+            let section = match kind {
+                "ITINERARY" => "itineraries",
+                "COMMENT" => "comments",
+                "REVIEW" => "reviews",
+                _ => "posts",
+            };
+            return format!("/{section}/{id}");
         }
         match (self.kind, self.itinerary_id, self.actor_id) {
             (NotificationKind::PasswordChanged, _, _) => "/settings/security".to_owned(),
@@ -88,6 +147,8 @@ mod tests {
             actor_id: Some(Uuid::from_u128(1)),
             itinerary_id: Some(Uuid::from_u128(2)),
             booking_id: None,
+            target_type: None,
+            target_id: None,
             subject: Some("Lisbon"),
             detail: Some("Tram 28"),
             changes: 1,
@@ -128,5 +189,36 @@ mod tests {
         for kind in NotificationKind::ALL {
             assert!(!wording(kind).message().is_empty());
         }
+    }
+
+    #[test]
+    fn reactions_fold_into_one_sentence_and_lead_to_what_they_are_about() {
+        let reacted = Wording {
+            target_type: Some("POST"),
+            target_id: Some(Uuid::from_u128(9)),
+            subject: Some("Sunrise over #Lisbon"),
+            detail: None,
+            changes: 13,
+            ..wording(NotificationKind::Reacted)
+        };
+        assert_eq!(
+            reacted.message(),
+            "ana and 12 others reacted to your post “Sunrise over #Lisbon”"
+        );
+        assert_eq!(reacted.path(), format!("/posts/{}", Uuid::from_u128(9)));
+        let one_more = Wording {
+            changes: 2,
+            ..reacted
+        };
+        assert_eq!(
+            one_more.message(),
+            "ana and 1 other reacted to your post “Sunrise over #Lisbon”"
+        );
+        let hidden = Wording {
+            target_type: Some("COMMENT"),
+            detail: Some("Off topic"),
+            ..wording(NotificationKind::ContentHidden)
+        };
+        assert_eq!(hidden.message(), "A moderator hid your comment: Off topic");
     }
 }

@@ -202,12 +202,9 @@ impl TransactionalProjection for PostsProjection {
         } else {
             return Ok(true);
         };
-        let version: Option<i64> =
-            sqlx::query_scalar(&format!("SELECT version FROM {table} WHERE {key} = $1"))
-                .bind(id)
-                .fetch_optional(&mut *connection)
-                .await?;
-        Ok(version.is_some_and(|v| v >= write.sequence as i64))
+        Ok(write
+            .versioned_row_reached(connection, table, key, id)
+            .await?)
     }
 }
 
@@ -232,6 +229,7 @@ async fn apply_post(
             tags,
             shared_post_id,
             created_at,
+            ..
         } => {
             sqlx::query(&format!(
                 "INSERT INTO {posts} (post_id, author_id, content, media, itinerary_id, place_id, \
@@ -273,6 +271,17 @@ async fn apply_post(
             .bind(tags.location.as_ref().map(Json))
             .bind(&tags.hashtags)
             .bind(updated_at)
+            .bind(version)
+            .execute(&mut *tx)
+            .await?;
+        }
+        PostEvent::PostHidden { reason, .. } => {
+            sqlx::query(&format!(
+                "UPDATE {posts} SET hidden = true, hidden_reason = $2, version = $3 \
+                 WHERE post_id = $1"
+            ))
+            .bind(id)
+            .bind(reason)
             .bind(version)
             .execute(&mut *tx)
             .await?;
@@ -352,6 +361,7 @@ async fn apply_comment(
         author_id,
         content,
         added_at,
+        ..
     } = event
     {
         sqlx::query(&format!(

@@ -21,10 +21,13 @@ pub struct PostRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub deleted: bool,
+    /// Hidden by a moderator: shown to its author (with the reason) and staff only.
+    pub hidden: bool,
+    pub hidden_reason: Option<String>,
 }
 
 const POST_COLUMNS: &str = "post_id, author_id, content, media, itinerary_id, place_id, location, \
-     hashtags, shared_post_id, created_at, updated_at, deleted";
+     hashtags, shared_post_id, created_at, updated_at, deleted, hidden, hidden_reason";
 
 pub async fn find_post(pool: &PgPool, post_id: Uuid) -> Result<Option<PostRow>, sqlx::Error> {
     sqlx::query_as(&format!(
@@ -32,6 +35,16 @@ pub async fn find_post(pool: &PgPool, post_id: Uuid) -> Result<Option<PostRow>, 
     ))
     .bind(post_id)
     .fetch_optional(pool)
+    .await
+}
+
+/// The posts among `ids` (standing or deleted).
+pub async fn find_posts(pool: &PgPool, ids: &[Uuid]) -> Result<Vec<PostRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {POST_COLUMNS} FROM posts WHERE post_id = ANY($1)"
+    ))
+    .bind(ids)
+    .fetch_all(pool)
     .await
 }
 

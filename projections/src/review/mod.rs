@@ -3,7 +3,7 @@
 //!
 //! A review row keeps its rating after it is deleted, and every event moves the row's version
 //! on: an event at or below that version is a redelivery and changes nothing, so a place's
-//! figures take each rating in, and out, exactly once.
+//! figures take each rating in, and out, exactly once. Hidden reviews are not counted.
 
 pub mod read;
 
@@ -46,7 +46,15 @@ struct Standing {
     place_id: Uuid,
     rating: i16,
     deleted: bool,
+    hidden: bool,
     version: i64,
+}
+
+impl Standing {
+    /// Counted in its place's figures.
+    fn counted(&self) -> bool {
+        !self.deleted && !self.hidden
+    }
 }
 
 /// The live tables' names for this apply (shadow copies during a rebuild).
@@ -139,13 +147,9 @@ impl TransactionalProjection for ReviewsProjection {
         let Some(id) = write.stream_of(AGGREGATE_TYPE) else {
             return Ok(true);
         };
-        let version: Option<i64> = sqlx::query_scalar(&format!(
-            "SELECT version FROM {REVIEWS} WHERE review_id = $1"
-        ))
-        .bind(id)
-        .fetch_optional(&mut *connection)
-        .await?;
-        Ok(version.is_some_and(|v| v >= write.sequence as i64))
+        Ok(write
+            .versioned_row_reached(connection, REVIEWS, "review_id", id)
+            .await?)
     }
 }
 
@@ -159,7 +163,8 @@ async fn apply_one(
     let version = envelope.sequence as i64;
     let reviews = names.reviews;
     let standing: Option<Standing> = sqlx::query_as(&format!(
-        "SELECT place_id, rating, deleted, version FROM {reviews} WHERE review_id = $1 FOR UPDATE"
+        "SELECT place_id, rating, deleted, hidden, version FROM {reviews} \
+         WHERE review_id = $1 FOR UPDATE"
     ))
     .bind(id)
     .fetch_optional(&mut *tx)
@@ -176,7 +181,7 @@ async fn apply_one(
     } = event
     {
         // Written again after a deletion: the earlier review's rating is out already.
-        if let Some(earlier) = standing.as_ref().filter(|s| !s.deleted) {
+        if let Some(earlier) = standing.as_ref().filter(|s| s.counted()) {
             count_rating(tx, names, envelope, earlier.place_id, earlier.rating, -1).await?;
         }
         sqlx::query(&format!(
@@ -185,7 +190,7 @@ async fn apply_one(
              VALUES ($1, $2, $3, $4, $5, '[]', 0, $6, $6, false, $7) \
              ON CONFLICT (review_id) DO UPDATE SET place_id = $2, author_id = $3, rating = $4, \
                content = $5, media = '[]', helpful_count = 0, created_at = $6, updated_at = $6, \
-               deleted = false, version = $7"
+               deleted = false, hidden = false, hidden_reason = NULL, version = $7"
         ))
         .bind(id)
         .bind(place_id)
@@ -209,7 +214,7 @@ async fn apply_one(
             content,
             updated_at,
         } => {
-            if !standing.deleted {
+            if standing.counted() {
                 count_rating(tx, names, envelope, standing.place_id, standing.rating, -1).await?;
                 count_rating(tx, names, envelope, standing.place_id, i16::from(rating), 1).await?;
             }
@@ -226,7 +231,7 @@ async fn apply_one(
             .await?;
         }
         ReviewEvent::ReviewDeleted { deleted_at } => {
-            if !standing.deleted {
+            if standing.counted() {
                 count_rating(tx, names, envelope, standing.place_id, standing.rating, -1).await?;
             }
             clear_marks(tx, names, id).await?;
@@ -260,6 +265,20 @@ async fn apply_one(
             ))
             .bind(id)
             .bind(media_id)
+            .bind(version)
+            .execute(&mut *tx)
+            .await?;
+        }
+        ReviewEvent::ReviewHidden { reason, .. } => {
+            if standing.counted() {
+                count_rating(tx, names, envelope, standing.place_id, standing.rating, -1).await?;
+            }
+            sqlx::query(&format!(
+                "UPDATE {reviews} SET hidden = true, hidden_reason = $2, version = $3 \
+                 WHERE review_id = $1"
+            ))
+            .bind(id)
+            .bind(reason)
             .bind(version)
             .execute(&mut *tx)
             .await?;
@@ -312,4 +331,7 @@ pub struct ReviewRow {
     pub helpful_count: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Hidden by a moderator: shown to its author (with the reason) and staff only.
+    pub hidden: bool,
+    pub hidden_reason: Option<String>,
 }

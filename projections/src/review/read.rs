@@ -8,7 +8,7 @@ use uuid::Uuid;
 pub use super::ReviewRow;
 
 const COLUMNS: &str = "review_id, place_id, author_id, rating, content, media, helpful_count, \
-     created_at, updated_at";
+     created_at, updated_at, hidden, hidden_reason";
 
 /// How much the text match weighs in RELEVANCE against the other two terms (`ts_rank` of
 /// one matching word is about 0.06, so a review that matches more of the text, or matches
@@ -102,6 +102,17 @@ pub struct PlaceReviews {
     pub text: Option<String>,
     pub after: Option<ReviewCursor>,
     pub limit: i64,
+    /// Whose hidden reviews are listed too (their own), or everyone's (staff).
+    pub hidden_shown: HiddenShown,
+}
+
+/// Which hidden reviews a reader sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HiddenShown {
+    /// Their author's own.
+    OwnOf(Option<Uuid>),
+    /// All (staff).
+    All,
 }
 
 /// One standing review.
@@ -111,6 +122,16 @@ pub async fn find(pool: &PgPool, review_id: Uuid) -> Result<Option<ReviewRow>, s
     ))
     .bind(review_id)
     .fetch_optional(pool)
+    .await
+}
+
+/// The standing reviews among `ids`.
+pub async fn find_many(pool: &PgPool, ids: &[Uuid]) -> Result<Vec<ReviewRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM reviews WHERE review_id = ANY($1) AND NOT deleted"
+    ))
+    .bind(ids)
+    .fetch_all(pool)
     .await
 }
 
@@ -169,6 +190,7 @@ pub async fn for_place(
     sqlx::query_as(&format!(
         "SELECT * FROM (SELECT {COLUMNS}, {score} AS score FROM reviews \
            WHERE place_id = $1 AND NOT deleted \
+             AND (NOT hidden OR author_id = $8 OR $9) \
              AND ($2::text IS NULL OR search @@ {TEXT_QUERY})) ranked \
          WHERE {filter} ORDER BY {order} LIMIT $3"
     ))
@@ -179,6 +201,11 @@ pub async fn for_place(
     .bind(rating)
     .bind(review_id)
     .bind(after_score)
+    .bind(match search.hidden_shown {
+        HiddenShown::OwnOf(reader) => reader,
+        HiddenShown::All => None,
+    })
+    .bind(search.hidden_shown == HiddenShown::All)
     .fetch_all(pool)
     .await
 }

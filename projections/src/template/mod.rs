@@ -116,19 +116,12 @@ impl TransactionalProjection for TemplatesProjection {
         connection: &mut PgConnection,
         write: &Write,
     ) -> Result<bool, ProjectionError> {
-        #[derive(sqlx::FromRow)]
-        struct Version {
-            version: i64,
-        }
         let Some(id) = write.stream_of(AGGREGATE_TYPE) else {
             return Ok(true);
         };
-        let row: Option<Version> =
-            sqlx::query_as("SELECT version FROM template_view WHERE template_id = $1")
-                .bind(id)
-                .fetch_optional(&mut *connection)
-                .await?;
-        Ok(row.is_some_and(|r| r.version >= write.sequence as i64))
+        Ok(write
+            .versioned_row_reached(connection, TEMPLATES, "template_id", id)
+            .await?)
     }
 }
 

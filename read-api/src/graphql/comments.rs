@@ -273,23 +273,28 @@ impl CommentMutation {
     ) -> async_graphql::Result<CommentPayload> {
         resolve(async move {
             let invocation = Invocation::new(ctx, idempotency_key)?;
-            if visible_post_target(ctx, post_id).await?.is_none() {
-                return Err(ApiError::NotFound("post not found".into()));
-            }
-            if let Some(parent) = input.parent_comment_id {
-                let written = visible_comment_target(ctx, parent)
-                    .await?
-                    .filter(|t| t.comment.post_id == post_id);
-                if written.is_none() {
-                    return Err(missing());
-                }
-            }
+            let post = visible_post_target(ctx, post_id)
+                .await?
+                .ok_or_else(|| ApiError::NotFound("post not found".into()))?;
+            let parent_author_id = match input.parent_comment_id {
+                Some(parent) => Some(
+                    visible_comment_target(ctx, parent)
+                        .await?
+                        .filter(|t| t.comment.post_id == post_id)
+                        .ok_or_else(missing)?
+                        .comment
+                        .author_id,
+                ),
+                None => None,
+            };
             let context = comment_context(ctx, &invocation).await?;
             let comment_id = invocation.mint_id("comment");
             let command = CommentCommand::Add {
                 context,
                 post_id,
+                post_author_id: post.author_id,
                 parent_comment_id: input.parent_comment_id,
+                parent_author_id,
                 content: input.content,
             };
             let outcome = invocation

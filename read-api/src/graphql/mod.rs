@@ -6,8 +6,10 @@ mod collaboration;
 mod comments;
 pub(crate) mod context;
 mod expenses;
+mod feed;
 mod history;
 mod inputs;
+mod moderation;
 mod mutation;
 mod notifications;
 mod operations;
@@ -52,6 +54,8 @@ pub struct QueryRoot(
     places::PlaceQuery,
     reviews::ReviewQuery,
     posts::PostQuery,
+    feed::FeedQuery,
+    moderation::ModerationQuery,
     comments::CommentQuery,
     reactions::ReactionQuery,
     operations::OperationsQuery,
@@ -75,6 +79,7 @@ pub struct MutationRoot(
     posts::PostMutation,
     comments::CommentMutation,
     reactions::ReactionMutation,
+    moderation::ModerationMutation,
     operations::OperationsMutation,
 );
 
@@ -84,6 +89,7 @@ pub struct SubscriptionRoot(
     subscription::ItinerarySubscription,
     notifications::NotificationSubscription,
     booking::BookingSubscription,
+    feed::FeedSubscription,
 );
 
 pub type WayfarerSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;

@@ -35,6 +35,13 @@ pub enum NotificationKind {
     BookingConfirmed,
     BookingFailed,
     BookingRefunded,
+    PostCommented,
+    CommentReplied,
+    Reacted,
+    PostShared,
+    ContentHidden,
+    ContentRemoved,
+    FlagResolved,
 }
 
 /// Something that happened that concerns the caller.
@@ -53,9 +60,14 @@ pub struct Notification {
     pub item_id: Option<Uuid>,
     /// The booking confirmed, failed or refunded.
     pub booking_id: Option<Uuid>,
+    /// What a post, comment, reaction or moderation notice is about: POST, COMMENT, REVIEW
+    /// or ITINERARY.
+    pub target_type: Option<String>,
+    pub target_id: Option<Uuid>,
     /// The itinerary's title when it happened.
     pub subject: Option<String>,
-    /// Edits by one person within an hour fold into one notification; this counts them.
+    /// Edits by one person within an hour, or reactions to one thing within a day, fold into
+    /// one notification; this counts them.
     pub changes: i32,
     pub created_at: DateTime<Utc>,
     /// When the latest change folded in (a later one makes a read notification unread).
@@ -73,6 +85,8 @@ impl From<NotificationRow> for Notification {
             actor_id: row.actor_id,
             itinerary_id: row.itinerary_id,
             booking_id: row.booking_id,
+            target_type: row.target_type.as_deref(),
+            target_id: row.target_id,
             subject: row.subject.as_deref(),
             detail: row.detail.as_deref(),
             changes: row.changes,
@@ -87,6 +101,8 @@ impl From<NotificationRow> for Notification {
             itinerary_id: row.itinerary_id,
             item_id: row.item_id,
             booking_id: row.booking_id,
+            target_type: row.target_type,
+            target_id: row.target_id,
             subject: row.subject,
             changes: row.changes,
             created_at: row.created_at,

@@ -67,6 +67,10 @@ pub struct Post {
     pub total_views: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Hidden by a moderator: only its author and staff see it.
+    pub hidden: bool,
+    /// Why, when the moderator said.
+    pub hidden_reason: Option<String>,
 }
 
 #[ComplexObject]
@@ -130,6 +134,7 @@ pub async fn posts_for(ctx: &Context<'_>, rows: Vec<PostRow>) -> ApiResult<Vec<P
     let rows: Vec<PostRow> = rows
         .into_iter()
         .filter(|r| !r.deleted && shown.get(&r.author_id).copied().unwrap_or(true))
+        .filter(|r| !r.hidden || viewer.user_id == Some(r.author_id) || viewer.is_staff())
         .collect();
     let ids: Vec<Uuid> = rows.iter().map(|r| r.post_id).collect();
     let mut reactions = summaries(ctx, Target::Post, &ids).await?;
@@ -167,6 +172,8 @@ pub async fn posts_for(ctx: &Context<'_>, rows: Vec<PostRow>) -> ApiResult<Vec<P
                 total_views: views.get(&row.post_id).copied().unwrap_or(0),
                 created_at: row.created_at,
                 updated_at: row.updated_at,
+                hidden: row.hidden,
+                hidden_reason: row.hidden_reason,
             }
         })
         .collect())
@@ -185,6 +192,9 @@ pub async fn visible_post_target(ctx: &Context<'_>, post_id: Uuid) -> ApiResult<
         return Ok(None);
     };
     let viewer = Viewer::of(&api.pool, caller(ctx)).await?;
+    if post.is_hidden() && viewer.user_id != Some(published.author_id) && !viewer.is_staff() {
+        return Ok(None);
+    }
     let shown = content_visible(&api.pool, &[published.author_id], &viewer).await?;
     Ok(shown
         .get(&published.author_id)
@@ -457,13 +467,13 @@ impl PostMutation {
             let shared = visible_post_target(ctx, post_id)
                 .await?
                 .ok_or_else(missing)?;
-            let original = match shared.shared_post_id {
-                None => post_id,
+            let (original, original_author) = match shared.shared_post_id {
+                None => (post_id, shared.author_id),
                 Some(original) => {
-                    visible_post_target(ctx, original)
+                    let root = visible_post_target(ctx, original)
                         .await?
                         .ok_or_else(missing)?;
-                    original
+                    (original, root.author_id)
                 }
             };
             let context = post_context(ctx, &invocation).await?;
@@ -475,6 +485,7 @@ impl PostMutation {
                     PostCommand::Share {
                         context,
                         original,
+                        original_author,
                         content: content.unwrap_or_default(),
                     },
                 )
@@ -522,8 +533,8 @@ impl PostMutation {
     }
 }
 
-/// Post views in Redis: `post-views:<post>:<day>` (a HyperLogLog of viewers, kept two days)
-/// and `post-views:<post>` (the total, moved by one whenever a day's HyperLogLog grows).
+/// Post views in Redis: a HyperLogLog of the day's viewers per post (kept two days) and the
+/// post's total, moved by one whenever a day's HyperLogLog grows.
 mod views {
     use std::collections::HashMap;
 
@@ -535,24 +546,20 @@ mod views {
     /// Two days: the day's set is only needed while the day lasts, in any time zone.
     const DAY_KEY_SECONDS: i64 = 2 * 86_400;
 
-    fn total_key(ctx: &Context<'_>, post: Uuid) -> String {
-        format!("{}post-views:{post}", state(ctx).names.redis_prefix)
-    }
-
     /// Counts `viewer` once today; the new total, or `None` when Redis is unavailable (a
     /// view is not worth failing a read for).
     pub async fn record(ctx: &Context<'_>, post: Uuid, viewer: Uuid) -> Option<i64> {
         let api = state(ctx);
-        let day = chrono::Utc::now().format("%Y-%m-%d");
-        let day_key = format!("{}:{day}", total_key(ctx, post));
-        let total_key = total_key(ctx, post);
+        let day = chrono::Utc::now().format("%Y-%m-%d").to_string();
+        let day_key = api.names.post_views_day(post, &day);
+        let total_key = api.names.post_views_total(post);
         let result: Result<i64, String> = async {
             let mut connection = api.redis.get().await.map_err(|e| e.to_string())?;
-            let (grew, total): (i64, i64) = redis::Script::new(
-                "local grew = redis.call('PFADD', KEYS[1], ARGV[1]) \
-                 redis.call('EXPIRE', KEYS[1], ARGV[2]) \
-                 if grew == 1 then return {1, redis.call('INCR', KEYS[2])} end \
-                 return {0, tonumber(redis.call('GET', KEYS[2]) or '0')}",
+            let total: i64 = redis::Script::new(
+                "if redis.call('PFADD', KEYS[1], ARGV[1]) == 1 then \
+                   redis.call('EXPIRE', KEYS[1], ARGV[2]) \
+                   return redis.call('INCR', KEYS[2]) end \
+                 return tonumber(redis.call('GET', KEYS[2]) or '0')",
             )
             .key(&day_key)
             .key(&total_key)
@@ -561,7 +568,6 @@ mod views {
             .invoke_async(&mut *connection)
             .await
             .map_err(|e| e.to_string())?;
-            let _ = grew;
             Ok(total)
         }
         .await;
@@ -579,7 +585,8 @@ mod views {
         if posts.is_empty() {
             return HashMap::new();
         }
-        let keys: Vec<String> = posts.iter().map(|p| total_key(ctx, *p)).collect();
+        let names = &state(ctx).names;
+        let keys: Vec<String> = posts.iter().map(|p| names.post_views_total(*p)).collect();
         let result: Result<Vec<Option<i64>>, String> = async {
             let mut connection = state(ctx).redis.get().await.map_err(|e| e.to_string())?;
             redis::cmd("MGET")

@@ -96,17 +96,23 @@ pub async fn summaries(
     Ok(summaries)
 }
 
-/// Whether the caller may see the target (hidden looks missing).
-async fn target_visible(
+/// Whose the target is, when the caller may see it (hidden looks missing).
+async fn visible_owner(
     ctx: &Context<'_>,
     target_type: wayfarer_schemas::ReactionTarget,
     target_id: Uuid,
-) -> ApiResult<bool> {
+) -> ApiResult<Option<Uuid>> {
     use wayfarer_schemas::ReactionTarget as Target;
     Ok(match target_type {
-        Target::Post => visible_post_target(ctx, target_id).await?.is_some(),
-        Target::Comment => visible_comment_target(ctx, target_id).await?.is_some(),
-        Target::Itinerary => read_itinerary(ctx, target_id, None).await?.is_some(),
+        Target::Post => visible_post_target(ctx, target_id)
+            .await?
+            .map(|post| post.author_id),
+        Target::Comment => visible_comment_target(ctx, target_id)
+            .await?
+            .map(|target| target.comment.author_id),
+        Target::Itinerary => read_itinerary(ctx, target_id, None)
+            .await?
+            .map(|itinerary| itinerary.0.owner_id),
     })
 }
 
@@ -141,7 +147,7 @@ impl ReactionQuery {
                 api.read_your_write(&[NAME], position.0).await?;
             }
             let target_type = target_type.into();
-            if !target_visible(ctx, target_type, target_id).await? {
+            if visible_owner(ctx, target_type, target_id).await?.is_none() {
                 return Ok(None);
             }
             Ok(summaries(ctx, target_type, &[target_id])
@@ -171,15 +177,16 @@ impl ReactionMutation {
         resolve(async move {
             let invocation = Invocation::new(ctx, idempotency_key)?;
             let target_type: wayfarer_schemas::ReactionTarget = target_type.into();
-            if !target_visible(ctx, target_type, target_id).await? {
-                return Err(missing(target_type));
-            }
+            let target_owner_id = visible_owner(ctx, target_type, target_id)
+                .await?
+                .ok_or_else(|| missing(target_type))?;
             let id = reaction_id(target_type, target_id, invocation.actor);
             let command = ReactionCommand::Add {
                 actor: invocation.actor,
                 now: invocation.now,
                 target_type,
                 target_id,
+                target_owner_id,
                 reaction: reaction.into(),
             };
             let outcome = invocation

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use wayfarer_commands::CommandOutcome;
 use wayfarer_domain::{ReviewCommand, ReviewContext};
 use wayfarer_projections::review::read::{
-    self, PlaceRatingRow, PlaceReviews, RankedReview, ReviewCursor, ReviewOrder,
+    self, HiddenShown, PlaceRatingRow, PlaceReviews, RankedReview, ReviewCursor, ReviewOrder,
 };
 use wayfarer_projections::review::{ReviewRow, NAME};
 use wayfarer_schemas::review::review_id;
@@ -87,6 +87,10 @@ pub struct Review {
     pub created_at: DateTime<Utc>,
     /// When its stars or text last changed (`createdAt` if never).
     pub updated_at: DateTime<Utc>,
+    /// Hidden by a moderator: only its author and staff see it.
+    pub hidden: bool,
+    /// Why, when the moderator said.
+    pub hidden_reason: Option<String>,
 }
 
 #[ComplexObject]
@@ -120,6 +124,8 @@ impl Review {
             marked_helpful_by_me,
             created_at: row.created_at,
             updated_at: row.updated_at,
+            hidden: row.hidden,
+            hidden_reason: row.hidden_reason,
         }
     }
 }
@@ -235,6 +241,11 @@ fn missing() -> ApiError {
     ApiError::NotFound("review not found".into())
 }
 
+/// Whether a hidden review shows to the viewer: to its author and staff only.
+fn hidden_shown_to(row: &ReviewRow, viewer: &Viewer) -> bool {
+    !row.hidden || viewer.user_id == Some(row.author_id) || viewer.is_staff()
+}
+
 /// Whether the viewer may see `author`'s reviews.
 async fn author_visible(ctx: &Context<'_>, viewer: &Viewer, author: Uuid) -> ApiResult<bool> {
     let shown = content_visible(&state(ctx).pool, &[author], viewer).await?;
@@ -256,15 +267,17 @@ async fn review_command(
         .stored_state(&review.to_string())
         .await
         .map_err(ApiError::internal)?;
-    let author = stored.written().map(|w| w.author_id).ok_or_else(missing)?;
-    if author != invocation.actor {
-        let viewer = Viewer::of(&api.pool, Some(invocation.actor)).await?;
-        if !author_visible(ctx, &viewer, author).await? {
-            return Err(missing());
-        }
+    let written = stored.written().ok_or_else(missing)?;
+    let viewer = Viewer::of(&api.pool, Some(invocation.actor)).await?;
+    if written.author_id != invocation.actor
+        && !viewer.is_staff()
+        && (written.hidden || !author_visible(ctx, &viewer, written.author_id).await?)
+    {
+        return Err(missing());
     }
     let context = ReviewContext {
         actor: invocation.actor,
+        actor_is_moderator: viewer.is_staff(),
         now: invocation.now,
     };
     let outcome = invocation
@@ -323,6 +336,31 @@ fn decode_review_cursor(cursor: &str, order: ReviewOrder) -> ApiResult<ReviewCur
     }
 }
 
+/// The reviews among `ids` the caller may see (standing, by an author not hidden from them).
+pub async fn visible_reviews(ctx: &Context<'_>, ids: &[Uuid]) -> ApiResult<HashMap<Uuid, Review>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let api = state(ctx);
+    let rows = read::find_many(&api.pool, ids).await?;
+    let viewer = Viewer::of(&api.pool, caller(ctx)).await?;
+    let authors: Vec<Uuid> = rows.iter().map(|r| r.author_id).collect();
+    let shown = content_visible(&api.pool, &authors, &viewer).await?;
+    let rows: Vec<ReviewRow> = rows
+        .into_iter()
+        .filter(|r| hidden_shown_to(r, &viewer))
+        .filter(|r| shown.get(&r.author_id).copied().unwrap_or(true))
+        .collect();
+    let marks = marks_of(ctx, &rows.iter().collect::<Vec<_>>()).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let marked = marks.as_ref().map(|m| m.contains(&row.review_id));
+            (row.review_id, Review::from_row(row, marked))
+        })
+        .collect())
+}
+
 /// The caller's helpful marks among `rows` (`None` when signed out).
 async fn marks_of(ctx: &Context<'_>, rows: &[&ReviewRow]) -> ApiResult<Option<HashSet<Uuid>>> {
     let Some(me) = caller(ctx) else {
@@ -355,7 +393,9 @@ impl ReviewQuery {
                 return Ok(None);
             };
             let viewer = Viewer::of(&api.pool, caller(ctx)).await?;
-            if !author_visible(ctx, &viewer, row.author_id).await? {
+            if !hidden_shown_to(&row, &viewer)
+                || !author_visible(ctx, &viewer, row.author_id).await?
+            {
                 return Ok(None);
             }
             let marks = marks_of(ctx, &[&row]).await?;
@@ -365,7 +405,8 @@ impl ReviewQuery {
         .await
     }
 
-    /// A place's reviews (the seed's `getReviewsForPlace`), newest first by default. With
+    /// A place's reviews (the seed's `getReviewsForPlace`), newest first (DATE) when `sort`
+    /// is left out. With
     /// `query` (words, "a phrase", `or`, `-word`), only the reviews whose text matches it, which
     /// RELEVANCE also ranks by. Reviews by authors hidden from the caller are left out.
     #[allow(clippy::too_many_arguments)]
@@ -373,7 +414,7 @@ impl ReviewQuery {
         &self,
         ctx: &Context<'_>,
         place_id: Uuid,
-        #[graphql(default)] sort: ReviewSort,
+        sort: Option<ReviewSort>,
         query: Option<String>,
         first: Option<i32>,
         after: Option<String>,
@@ -384,7 +425,7 @@ impl ReviewQuery {
             if let Some(text) = &query {
                 check_search_text(text)?;
             }
-            let order: ReviewOrder = sort.into();
+            let order: ReviewOrder = sort.unwrap_or_default().into();
             let cursor = after
                 .as_deref()
                 .map(|c| decode_review_cursor(c, order))
@@ -393,6 +434,12 @@ impl ReviewQuery {
             if let Some(position) = after_position {
                 api.read_your_write(&[NAME], position.0).await?;
             }
+            let viewer = Viewer::of(&api.pool, caller(ctx)).await?;
+            let hidden_shown = if viewer.is_staff() {
+                HiddenShown::All
+            } else {
+                HiddenShown::OwnOf(viewer.user_id)
+            };
             let mut rows = read::for_place(
                 &api.pool,
                 &PlaceReviews {
@@ -401,12 +448,12 @@ impl ReviewQuery {
                     text: query.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty()),
                     after: cursor,
                     limit: size as i64 + 1,
+                    hidden_shown,
                 },
             )
             .await?;
             let has_next = rows.len() > size;
             rows.truncate(size);
-            let viewer = Viewer::of(&api.pool, caller(ctx)).await?;
             let authors: Vec<Uuid> = rows.iter().map(|r| r.review.author_id).collect();
             let shown = content_visible(&api.pool, &authors, &viewer).await?;
             let rows: Vec<RankedReview> = rows
@@ -454,6 +501,7 @@ impl ReviewMutation {
             let command = ReviewCommand::Create {
                 context: ReviewContext {
                     actor: invocation.actor,
+                    actor_is_moderator: false,
                     now: invocation.now,
                 },
                 place_id: input.place_id,

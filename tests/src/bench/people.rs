@@ -48,7 +48,8 @@ struct Person {
     email: String,
 }
 
-async fn post(
+/// One GraphQL request; its `data`, or its errors as text.
+pub async fn post(
     http: &reqwest::Client,
     url: &str,
     token: Option<&str>,

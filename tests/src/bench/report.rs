@@ -32,6 +32,7 @@ pub struct Results {
     pub people: Option<PeopleRun>,
     pub plan: Option<crate::plan::PlanRun>,
     pub bookings: Option<crate::bookings::BookingsRun>,
+    pub social: Option<crate::social::SocialRun>,
     pub pg_connections_open: Option<i64>,
 }
 
@@ -377,6 +378,38 @@ impl Results {
                 b.errors == 0,
             ));
         }
+        if let Some(s) = &self.social {
+            rows.push(row(
+                format!("post fanned out to {} feeds p50 / p99 ms", s.followers),
+                format!("{:.1} / {:.1}", s.fan_out.p50_ms, s.fan_out.p99_ms),
+            ));
+            rows.push(row(
+                format!("feed reads/s ({} clients)", crate::social::READ_CLIENTS),
+                format!("{:.0}", s.feed_reads_per_second()),
+            ));
+            rows.push(row(
+                "feed p50 / p99 ms",
+                format!(
+                    "{:.2} / {:.2}",
+                    s.feed_latency.p50_ms, s.feed_latency.p99_ms
+                ),
+            ));
+            for (order, latency) in &s.reviews_latency {
+                rows.push(row(
+                    format!(
+                        "reviewsForPlace {order} ({} reviews) p50 / p99 ms",
+                        s.reviews
+                    ),
+                    format!("{:.2} / {:.2}", latency.p50_ms, latency.p99_ms),
+                ));
+            }
+            rows.push(checked(
+                "  feed / review read errors",
+                format!("{} / {}", s.feed_errors, s.review_errors),
+                "0 / 0",
+                s.feed_errors == 0 && s.review_errors == 0,
+            ));
+        }
         rows
     }
 
@@ -522,6 +555,7 @@ impl Results {
                 "errors": p.errors,
             })),
             "bookings": self.bookings.as_ref().map(crate::bookings::summary_json),
+            "social": self.social.as_ref().map(crate::social::summary_json),
             "pg_connections_open_after_commands": self.pg_connections_open,
             "targets": {
                 "ratio_min": RATIO_TARGET,

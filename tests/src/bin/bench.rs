@@ -25,6 +25,8 @@ mod plan;
 mod rebuild;
 #[path = "../bench/report.rs"]
 mod report;
+#[path = "../bench/social.rs"]
+mod social;
 #[path = "../bench/stats.rs"]
 mod stats;
 #[path = "../bench/support.rs"]
@@ -74,7 +76,7 @@ struct Args {
     #[arg(long)]
     json: Option<PathBuf>,
     /// Phases to run.
-    #[arg(long, value_delimiter = ',', default_values_t = [Phase::Baseline, Phase::Commands, Phase::Lag, Phase::Broker, Phase::Rebuild, Phase::People, Phase::Plan, Phase::Bookings])]
+    #[arg(long, value_delimiter = ',', default_values_t = [Phase::Baseline, Phase::Commands, Phase::Lag, Phase::Broker, Phase::Rebuild, Phase::People, Phase::Plan, Phase::Bookings, Phase::Social])]
     phases: Vec<Phase>,
 }
 
@@ -95,6 +97,9 @@ enum Phase {
     /// Bookings end to end through a `wayfarer sagas` process: completion time, bookings/s,
     /// resuming after the process is SIGKILLed.
     Bookings,
+    /// Share and review: a post's fan-out to 10,000 followers, `feed` reads at 32 clients,
+    /// `reviewsForPlace` on a place with 10,000 reviews.
+    Social,
 }
 
 impl std::fmt::Display for Phase {
@@ -109,6 +114,7 @@ impl std::fmt::Display for Phase {
             Phase::People => "people",
             Phase::Plan => "plan",
             Phase::Bookings => "bookings",
+            Phase::Social => "social",
         };
         f.write_str(name)
     }
@@ -220,6 +226,10 @@ async fn bench() -> anyhow::Result<()> {
 
     if args.phases.contains(&Phase::Bookings) {
         results.bookings = Some(bookings::run().await?);
+    }
+
+    if args.phases.contains(&Phase::Social) {
+        results.social = Some(social::run(warmup, measure).await?);
     }
 
     let config = serde_json::json!({

@@ -91,7 +91,8 @@ async fn the_cli_shows_status_and_an_aggregates_events() {
             | wayfarer_projections::booking::NAME
             | wayfarer_projections::place::NAME
             | wayfarer_projections::review::NAME
-            | wayfarer_projections::post::NAME => "0",
+            | wayfarer_projections::post::NAME
+            | wayfarer_projections::moderation::NAME => "0",
             _ => "3",
         };
         assert_eq!(columns[1], last_consumed, "position of {name}: {status}");

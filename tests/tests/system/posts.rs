@@ -349,12 +349,13 @@ async fn posts_are_shared_commented_and_reacted_to_by_those_who_may_see_them() {
         json!({ "t": "POST", "id": original, "r": "LOVE" }),
     )
     .await;
-    write(
+    let liked = write(
         &cem,
         REACT,
         json!({ "t": "POST", "id": original, "r": "LIKE" }),
     )
     .await;
+    settled(&anonymous, &[&liked["position"]]).await;
     let at = write(
         &bea,
         REACT,
@@ -397,12 +398,13 @@ async fn posts_are_shared_commented_and_reacted_to_by_those_who_may_see_them() {
     )
     .await["position"]
         .clone();
-    write(
+    let loved = write(
         &bea,
         REACT,
         json!({ "t": "ITINERARY", "id": trip, "r": "LOVE" }),
     )
     .await;
+    settled(&anonymous, &[&loved["position"]]).await;
     let at_trip = write(
         &cem,
         REACT,
@@ -545,5 +547,119 @@ async fn posts_are_shared_commented_and_reacted_to_by_those_who_may_see_them() {
             .await,
         "FORBIDDEN"
     );
+    system.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn authors_hear_of_comments_replies_reactions_and_shares() {
+    let system = TestSystem::start("postnotices", Roles::all())
+        .await
+        .unwrap();
+    let anonymous = system.graphql();
+    let ada = person(&anonymous, "ada").await;
+    let bea = person(&anonymous, "bea").await;
+    let cem = person(&anonymous, "cem").await;
+    let dan = person(&anonymous, "dan").await;
+    let story = write(
+        &ada,
+        CREATE,
+        json!({ "input": { "content": "Sunrise over #Lisbon\nmore text" } }),
+    )
+    .await;
+    let top = write(
+        &bea,
+        COMMENT,
+        json!({ "post": story["postId"], "input": { "content": "Where?" } }),
+    )
+    .await;
+    let reply = write(&cem, COMMENT, json!({ "post": story["postId"], "input": { "content": "Alfama", "parentCommentId": top["commentId"] } })).await;
+    let mut reacted = Vec::new();
+    for who in [&bea, &cem, &dan] {
+        reacted.push(
+            write(
+                who,
+                REACT,
+                json!({ "t": "POST", "id": story["postId"], "r": "LOVE" }),
+            )
+            .await["position"]
+                .clone(),
+        );
+    }
+    // Ada reacting to her own post, and Bea changing her reaction, are not news.
+    write(
+        &ada,
+        REACT,
+        json!({ "t": "POST", "id": story["postId"], "r": "LIKE" }),
+    )
+    .await;
+    let changed = write(
+        &bea,
+        REACT,
+        json!({ "t": "POST", "id": story["postId"], "r": "WOW" }),
+    )
+    .await["position"]
+        .clone();
+    let shared = write(&dan, SHARE, json!({ "id": story["postId"] })).await["position"].clone();
+    let mut positions = vec![
+        top["position"].clone(),
+        reply["position"].clone(),
+        changed,
+        shared,
+    ];
+    positions.extend(reacted);
+
+    let heard = |client: GraphqlClient| {
+        let positions = positions.clone();
+        async move {
+            let mut found = Value::Null;
+            for at in &positions {
+                found = client
+                    .data(
+                        "query($p: Position) { notifications(first: 50, afterPosition: $p) { edges { node { kind message targetType targetId changes } } } }",
+                        json!({ "p": at }),
+                    )
+                    .await["notifications"]["edges"]
+                    .clone();
+            }
+            found
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|edge| edge["node"].clone())
+                .collect::<Vec<Value>>()
+        }
+    };
+    let to_ada = heard(ada.client.clone()).await;
+    let messages: Vec<&str> = to_ada
+        .iter()
+        .map(|n| n["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(to_ada.len(), 4, "{messages:?}");
+    let kinds: Vec<&str> = to_ada.iter().map(|n| n["kind"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        ["POST_SHARED", "REACTED", "POST_COMMENTED", "POST_COMMENTED"],
+        "{messages:?}"
+    );
+    let folded = &to_ada[1];
+    assert_eq!(folded["changes"], 3);
+    assert!(
+        folded["message"]
+            .as_str()
+            .unwrap()
+            .contains("and 2 others reacted to your post “Sunrise over #Lisbon”"),
+        "{folded}"
+    );
+    assert!(to_ada
+        .iter()
+        .all(|n| n["targetType"] == "POST" && n["targetId"] == story["postId"]));
+    // Bea hears of Cem's reply to her comment.
+    let to_bea = heard(bea.client.clone()).await;
+    assert_eq!(to_bea.len(), 1);
+    assert_eq!(to_bea[0]["kind"], "COMMENT_REPLIED");
+    assert!(to_bea[0]["message"]
+        .as_str()
+        .unwrap()
+        .ends_with("replied to your comment on a post “Sunrise over #Lisbon”"));
     system.stop().await;
 }

@@ -287,6 +287,22 @@ async fn a_rebuild_under_live_writes_equals_a_quiet_rebuild_row_for_row() {
     for writer in writers {
         assert!(writer.await.unwrap() > 0);
     }
+    // A flagged post, for the moderation queue.
+    let flagged = people[0]
+        .client
+        .data(
+            "mutation { createPost(input: { content: \"Followers for sale\" }) { postId } }",
+            json!({}),
+        )
+        .await["createPost"]["postId"]
+        .clone();
+    people[1]
+        .client
+        .data(
+            "mutation($id: UUID!) { flagContent(targetType: POST, targetId: $id, ruleCode: \"SPAM\") { position } }",
+            json!({ "id": flagged }),
+        )
+        .await;
     for name in ALL_PROJECTIONS {
         system.wait_caught_up(name, Duration::from_secs(60)).await;
     }
