@@ -42,6 +42,9 @@ pub enum CommentEvent {
     /// sees it, with the reason.
     CommentHidden {
         hidden_by: Uuid,
+        /// Hidden by a moderator (then only staff show it again), not the post's author.
+        #[serde(default)]
+        by_moderator: bool,
         reason: Option<String>,
         hidden_at: DateTime<Utc>,
     },

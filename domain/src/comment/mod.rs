@@ -89,6 +89,8 @@ pub enum CommentError {
     InvalidReason,
     #[error("the change would leave everything as it is")]
     NothingToChange,
+    #[error("a moderator hid this comment: only moderators show it again")]
+    HiddenByModerator,
 }
 
 impl DomainError for CommentError {
@@ -97,7 +99,8 @@ impl DomainError for CommentError {
             CommentError::NotFound => ErrorKind::NotFound,
             CommentError::NotAuthor
             | CommentError::NotAuthorOrModerator
-            | CommentError::NotPostAuthorOrModerator => ErrorKind::Forbidden,
+            | CommentError::NotPostAuthorOrModerator
+            | CommentError::HiddenByModerator => ErrorKind::Forbidden,
             CommentError::AlreadyExists => ErrorKind::Conflict,
             CommentError::InvalidContent
             | CommentError::InvalidReason
@@ -115,6 +118,8 @@ pub struct Written {
     pub author_id: Uuid,
     pub content: String,
     pub hidden: bool,
+    /// Hidden by a moderator: only staff show it again.
+    pub hidden_by_moderator: bool,
     pub deleted: bool,
 }
 
@@ -227,12 +232,14 @@ impl Aggregate for Comment {
                 let written = self.live()?;
                 may_moderate(&context, post_author)?;
                 let reason = reason(text.as_deref())?;
-                // Hidden already: asked again, nothing more to do.
-                if written.hidden {
+                // Hidden already, and no moderator taking over the post author's hiding:
+                // asked again, nothing more to do.
+                if written.hidden && (written.hidden_by_moderator || !context.actor_is_moderator) {
                     return Ok(Vec::new());
                 }
                 CommentEvent::CommentHidden {
                     hidden_by: context.actor,
+                    by_moderator: context.actor_is_moderator,
                     reason,
                     hidden_at: now,
                 }
@@ -240,6 +247,9 @@ impl Aggregate for Comment {
             CommentCommand::Unhide { post_author, .. } => {
                 let written = self.live()?;
                 may_moderate(&context, post_author)?;
+                if written.hidden_by_moderator && !context.actor_is_moderator {
+                    return Err(CommentError::HiddenByModerator);
+                }
                 if !written.hidden {
                     return Ok(Vec::new());
                 }
@@ -267,6 +277,7 @@ impl Aggregate for Comment {
                 author_id: *author_id,
                 content: content.clone(),
                 hidden: false,
+                hidden_by_moderator: false,
                 deleted: false,
             });
             return;
@@ -278,8 +289,14 @@ impl Aggregate for Comment {
             CommentEvent::CommentAdded { .. } => {}
             CommentEvent::CommentUpdated { content, .. } => written.content = content.clone(),
             CommentEvent::CommentDeleted { .. } => written.deleted = true,
-            CommentEvent::CommentHidden { .. } => written.hidden = true,
-            CommentEvent::CommentUnhidden { .. } => written.hidden = false,
+            CommentEvent::CommentHidden { by_moderator, .. } => {
+                written.hidden = true;
+                written.hidden_by_moderator = *by_moderator;
+            }
+            CommentEvent::CommentUnhidden { .. } => {
+                written.hidden = false;
+                written.hidden_by_moderator = false;
+            }
         }
     }
 

@@ -135,6 +135,7 @@ fn only_the_author_edits_and_the_author_or_a_moderator_deletes() {
 fn the_posts_author_or_a_moderator_hides_and_unhides_once() {
     let hidden = CommentEvent::CommentHidden {
         hidden_by: ADA,
+        by_moderator: false,
         reason: Some("Off topic".into()),
         hidden_at: now(),
     };
@@ -182,4 +183,43 @@ fn the_posts_author_or_a_moderator_hides_and_unhides_once() {
             reason: Some("a\nb".into()),
         })
         .then_reject(CommentError::InvalidReason);
+}
+
+#[test]
+fn what_a_moderator_hid_only_a_moderator_shows_again() {
+    let by_author = CommentEvent::CommentHidden {
+        hidden_by: ADA,
+        by_moderator: false,
+        reason: None,
+        hidden_at: now(),
+    };
+    // A moderator takes over the post author's hiding, with their reason.
+    let by_moderator = CommentEvent::CommentHidden {
+        hidden_by: MODERATOR,
+        by_moderator: true,
+        reason: Some("Spam".into()),
+        hidden_at: now(),
+    };
+    given::<Comment>([added(), by_author])
+        .when(CommentCommand::Hide {
+            context: by(MODERATOR),
+            post_author: ADA,
+            reason: Some("Spam".into()),
+        })
+        .then_expect(vec![by_moderator.clone()]);
+    given::<Comment>([added(), by_moderator.clone()])
+        .when(CommentCommand::Unhide {
+            context: by(ADA),
+            post_author: ADA,
+        })
+        .then_reject(CommentError::HiddenByModerator);
+    given::<Comment>([added(), by_moderator])
+        .when(CommentCommand::Unhide {
+            context: by(MODERATOR),
+            post_author: ADA,
+        })
+        .then_expect(vec![CommentEvent::CommentUnhidden {
+            unhidden_by: MODERATOR,
+            unhidden_at: now(),
+        }]);
 }

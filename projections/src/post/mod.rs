@@ -276,20 +276,25 @@ async fn apply_post(
             .await?;
         }
         PostEvent::PostHidden { reason, .. } => {
-            sqlx::query(&format!(
+            // A share hidden leaves its original's count, unless it left already.
+            let shared: Option<Option<Uuid>> = sqlx::query_scalar(&format!(
                 "UPDATE {posts} SET hidden = true, hidden_reason = $2, version = $3 \
-                 WHERE post_id = $1"
+                 WHERE post_id = $1 RETURNING CASE WHEN deleted THEN NULL ELSE shared_post_id END"
             ))
             .bind(id)
             .bind(reason)
             .bind(version)
-            .execute(&mut *tx)
+            .fetch_optional(&mut *tx)
             .await?;
+            if let Some(Some(original)) = shared {
+                count(tx, names, POST_TARGET, original, Count::Shares, -1).await?;
+            }
         }
         PostEvent::PostDeleted { deleted_at, .. } => {
+            // A share deleted leaves its original's count, unless hiding took it out.
             let shared: Option<Option<Uuid>> = sqlx::query_scalar(&format!(
                 "UPDATE {posts} SET deleted = true, updated_at = $2, version = $3 \
-                 WHERE post_id = $1 RETURNING shared_post_id"
+                 WHERE post_id = $1 RETURNING CASE WHEN hidden THEN NULL ELSE shared_post_id END"
             ))
             .bind(id)
             .bind(deleted_at)

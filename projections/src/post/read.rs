@@ -48,16 +48,19 @@ pub async fn find_posts(pool: &PgPool, ids: &[Uuid]) -> Result<Vec<PostRow>, sql
     .await
 }
 
-/// A person's standing posts, newest first, after `(created_at, post_id)`.
+/// A person's standing posts, newest first, after `(created_at, post_id)`; hidden ones only
+/// `with_hidden` (for their author and staff).
 pub async fn posts_by(
     pool: &PgPool,
     author_id: Uuid,
+    with_hidden: bool,
     after: Option<(DateTime<Utc>, Uuid)>,
     limit: i64,
 ) -> Result<Vec<PostRow>, sqlx::Error> {
     let (at, id) = after.unzip();
     sqlx::query_as(&format!(
         "SELECT {POST_COLUMNS} FROM posts WHERE author_id = $1 AND NOT deleted \
+           AND (NOT hidden OR $5) \
            AND ($2::timestamptz IS NULL OR (created_at, post_id) < ($2, $3)) \
          ORDER BY created_at DESC, post_id DESC LIMIT $4"
     ))
@@ -65,6 +68,7 @@ pub async fn posts_by(
     .bind(at)
     .bind(id)
     .bind(limit)
+    .bind(with_hidden)
     .fetch_all(pool)
     .await
 }

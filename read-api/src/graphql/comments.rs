@@ -247,6 +247,24 @@ impl CommentQuery {
             let Some(post) = super::posts::posts_for(ctx, vec![row]).await?.pop() else {
                 return Ok(Connection::new(false, false));
             };
+            // The replies of a comment hidden from the caller are not theirs to list (a
+            // deleted one keeps its replies in the thread).
+            if let Some(parent) = parent_comment_id {
+                let me = caller(ctx);
+                let parent = read::find_comment(&api.pool, parent).await?;
+                let seen = match parent {
+                    Some(row) if row.post_id == post_id => {
+                        !row.hidden
+                            || me == Some(row.author_id)
+                            || me == Some(post.author_id)
+                            || Viewer::of(&api.pool, me).await?.is_staff()
+                    }
+                    _ => false,
+                };
+                if !seen {
+                    return Ok(Connection::new(false, false));
+                }
+            }
             let thread = Thread {
                 post_id,
                 post_author_id: post.author_id,

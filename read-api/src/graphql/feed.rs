@@ -331,6 +331,12 @@ impl FeedQuery {
             if let Some(position) = after_position {
                 api.read_your_write(&MODELS, position.0).await?;
             }
+            // A person hidden from the caller has no activity, as one who never did anything.
+            let viewer = Viewer::of(&api.pool, caller(ctx)).await?;
+            let shown = content_visible(&api.pool, &[user_id], &viewer).await?;
+            if !shown.get(&user_id).copied().unwrap_or(true) {
+                return Ok(Connection::new(false, false));
+            }
             let mut rows =
                 read::activities_of(&api.pool, &[user_id], before, size as i64 + 1).await?;
             let has_next = rows.len() > size;

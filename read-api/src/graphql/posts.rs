@@ -406,7 +406,9 @@ impl PostQuery {
             if !shown.get(&user_id).copied().unwrap_or(true) {
                 return Ok(Connection::new(false, false));
             }
-            let mut rows = read::posts_by(&api.pool, user_id, cursor, size as i64 + 1).await?;
+            let with_hidden = viewer.user_id == Some(user_id) || viewer.is_staff();
+            let mut rows =
+                read::posts_by(&api.pool, user_id, with_hidden, cursor, size as i64 + 1).await?;
             let has_next = rows.len() > size;
             rows.truncate(size);
             let posts = posts_for(ctx, rows).await?;

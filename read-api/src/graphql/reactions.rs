@@ -210,7 +210,11 @@ impl ReactionMutation {
     ) -> async_graphql::Result<ReactionPayload> {
         resolve(async move {
             let invocation = Invocation::new(ctx, idempotency_key)?;
-            let id = reaction_id(target_type.into(), target_id, invocation.actor);
+            let target_type: wayfarer_schemas::ReactionTarget = target_type.into();
+            if visible_owner(ctx, target_type, target_id).await?.is_none() {
+                return Err(missing(target_type));
+            }
+            let id = reaction_id(target_type, target_id, invocation.actor);
             let command = ReactionCommand::Remove {
                 actor: invocation.actor,
                 now: invocation.now,

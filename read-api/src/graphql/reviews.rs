@@ -275,9 +275,10 @@ async fn review_command(
     {
         return Err(missing());
     }
+    // Moderators remove reviews through `resolveFlag` (recorded as a decision), not here.
     let context = ReviewContext {
         actor: invocation.actor,
-        actor_is_moderator: viewer.is_staff(),
+        actor_is_moderator: false,
         now: invocation.now,
     };
     let outcome = invocation

@@ -233,5 +233,18 @@ async fn a_feed_holds_what_followed_people_did_newest_first_as_far_as_it_may_be_
     banned_by_an_admin(&system, &anonymous, &bea).await;
     assert!(feed_of(&ada.client, 100, &Value::Null).await.is_empty());
     assert!(feed_of(&eve.client, 100, &Value::Null).await.is_empty());
+    // Their profile's activity looks like that of someone who never did anything.
+    let hidden = ada
+        .client
+        .data(
+            "query($id: UUID!) { userActivity(userId: $id, first: 1) { edges { node { id } } pageInfo { hasNextPage } } }",
+            json!({ "id": bea.id }),
+        )
+        .await["userActivity"]
+        .clone();
+    assert_eq!(
+        hidden,
+        json!({ "edges": [], "pageInfo": { "hasNextPage": false } })
+    );
     system.stop().await;
 }

@@ -295,6 +295,30 @@ async fn flags_reach_the_queue_and_a_moderators_decision_is_applied_and_recorded
         json!([{ "node": { "deleted": true, "content": null } }])
     );
 
+    // What a moderator hid, the post's author cannot show again; a moderator can.
+    let rude = ben
+        .client
+        .data(
+            COMMENT,
+            json!({ "post": other["postId"], "c": "Spam spam spam" }),
+        )
+        .await["addComment"]["commentId"]
+        .clone();
+    let rude_flag = flag(&cyd, "COMMENT", &rude, "SPAM").await;
+    admin
+        .client
+        .data(RESOLVE, json!({ "id": rude_flag["flagId"], "a": "HIDE" }))
+        .await;
+    let unhide = "mutation($id: UUID!) { unhideComment(commentId: $id) { position } }";
+    assert_eq!(
+        author
+            .client
+            .error_code(unhide, json!({ "id": rude }))
+            .await,
+        "FORBIDDEN"
+    );
+    moderator.client.data(unhide, json!({ "id": rude })).await;
+
     // DISMISS closes a flag; a new flag by someone else opens it again.
     let mild = flag(&cyd, "POST", &other["postId"], "OFF_TOPIC").await;
     admin
