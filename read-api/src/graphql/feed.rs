@@ -104,14 +104,14 @@ fn key(row: &ActivityRow) -> (DateTime<Utc>, Uuid) {
 }
 
 /// The rows the caller may see, as feed items, in the same order.
+///
+/// Who may see an item is decided once, by the resolver of its post, review or itinerary
+/// (each checks its author's privacy, bans and hiding): an item whose subject does not
+/// resolve is left out.
 async fn items_for(ctx: &Context<'_>, rows: Vec<ActivityRow>) -> ApiResult<Vec<FeedItem>> {
     let api = state(ctx);
-    let viewer = Viewer::of(&api.pool, caller(ctx)).await?;
-    let authors: Vec<Uuid> = rows.iter().map(|r| r.author_id).collect();
-    let shown = content_visible(&api.pool, &authors, &viewer).await?;
     let rows: Vec<(ActivityRow, ActivityKind)> = rows
         .into_iter()
-        .filter(|r| shown.get(&r.author_id).copied().unwrap_or(true))
         .filter_map(|r| ActivityKind::parse(&r.kind).map(|kind| (r, kind)))
         .collect();
     let post_ids: Vec<Uuid> = rows
